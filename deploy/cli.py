@@ -1,0 +1,188 @@
+"""`./dev`: bring Acorn up, look at it, test it, take it down.
+
+./dev up [--no-demo]        start Kafka, FerretDB and the four services; show them working
+./dev down [--wipe]         stop everything (--wipe also deletes data and logs)
+./dev status                what runs, with PIDs and readiness
+./dev logs COMPONENT [-f]   a component's log (e.g. kafka, ferretdb, ledger-api)
+./dev test [PYTEST ARGS]    provision what the tests need, lint, run the whole suite
+./dev token --role ROLE [--provider-id ID]   a development JWT for curl
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from deploy import processes, stack
+from deploy.paths import LOG_DIR, REPO_ROOT, RUN_DIR, STATE_DIR
+from shared.auth import ROLES, JwtSettings, mint_token
+
+
+def _start_all(components: list[processes.Component]) -> list[processes.Component]:
+    started = []
+    for component in components:
+        if processes.start(component):
+            started.append(component)
+            print(f"  starting {component.name} (log: {component.log_file})", flush=True)
+        processes.wait_ready(component)
+        print(f"  {component.name}: ready", flush=True)
+    return started
+
+
+def _start_infrastructure() -> list[processes.Component]:
+    if stack.external_mongodb_uri():
+        print("  using external MongoDB at MONGODB_URI (not starting FerretDB)")
+    if stack.external_kafka():
+        print(f"  using external Kafka at KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap()}")
+    started = _start_all(stack.infrastructure_components())
+    stack.create_topics()
+    return started
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    began = time.monotonic()
+    print("Acorn: starting infrastructure", flush=True)
+    _start_infrastructure()
+    print("Acorn: starting services", flush=True)
+    _start_all(stack.service_components())
+    print(f"\nAcorn is up in {time.monotonic() - began:.0f}s.\n")
+    for service in stack.SERVICES:
+        base = f"http://{stack.LOCAL_HOST}:{service.port}"
+        print(f"  {service.name:<14} {base}   docs: {base}/docs   ready: {base}/readyz")
+    print("\n  a token for curl:  ./dev token --role finance")
+    if not args.no_demo:
+        from deploy import demo
+
+        demo.load_and_report()
+    return 0
+
+
+def _all_pid_files() -> list[str]:
+    return sorted(path.stem for path in RUN_DIR.glob("*.pid")) if RUN_DIR.exists() else []
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    # services before the infrastructure they write to
+    names = _all_pid_files()
+    order = [n for n in names if n not in ("kafka", "ferretdb")] + [
+        n for n in ("kafka", "ferretdb") if n in names
+    ]
+    for name in order:
+        if processes.stop(RUN_DIR / f"{name}.pid"):
+            print(f"  stopped {name}")
+    if args.wipe:
+        shutil.rmtree(STATE_DIR, ignore_errors=True)
+        print(f"  wiped {STATE_DIR}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    components = stack.infrastructure_components() + stack.service_components()
+    for component in components:
+        pid = processes.running_pid(component.pid_file)
+        if pid is None:
+            state = "stopped"
+        else:
+            state = "ready" if processes.is_ready(component) else "running, not ready"
+        print(f"  {component.name:<24} {state:<20} {'pid ' + str(pid) if pid else ''}")
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    log = LOG_DIR / f"{args.component}.log"
+    if not log.exists():
+        known = sorted(path.stem for path in LOG_DIR.glob("*.log")) if LOG_DIR.exists() else []
+        print(f"no log for {args.component!r}; logs exist for: {', '.join(known) or 'nothing'}")
+        return 1
+    command = ["tail", "-n", str(args.lines)] + (["-f"] if args.follow else []) + [str(log)]
+    return subprocess.call(command)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    print("Acorn tests: provisioning Kafka and FerretDB", flush=True)
+    started = _start_infrastructure()
+    try:
+        env = {
+            **os.environ,
+            "MONGODB_URI": stack.mongodb_uri(),
+            "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap(),
+        }
+        ruff = str(stack.VENV_BIN / "ruff")
+        for check in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+            print(f"$ {' '.join(check[1:])}", flush=True)
+            if subprocess.call(check, cwd=REPO_ROOT) != 0:
+                return 1
+        pytest = [str(stack.VENV_BIN / "python"), "-m", "pytest", *args.pytest_args]
+        return subprocess.call(pytest, cwd=REPO_ROOT, env=env)
+    finally:
+        for component in reversed(started):
+            processes.stop(component.pid_file)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    settings = JwtSettings(
+        algorithm="HS256",
+        issuer=os.environ.get("ACORN_JWT_ISSUER", "acorn-dev"),
+        audience=os.environ.get("ACORN_JWT_AUDIENCE", "acorn"),
+        secret=stack.jwt_secret(),
+    )
+    print(
+        mint_token(settings, roles=[args.role], provider_id=args.provider_id, subject=args.subject)
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="./dev", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start everything and show it working")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo council")
+    up.set_defaults(run=cmd_up)
+
+    down = commands.add_parser("down", help="stop everything")
+    down.add_argument("--wipe", action="store_true", help="also delete data and logs")
+    down.set_defaults(run=cmd_down)
+
+    commands.add_parser("status", help="what runs").set_defaults(run=cmd_status)
+
+    logs = commands.add_parser("logs", help="show a component's log")
+    logs.add_argument("component")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.set_defaults(run=cmd_logs)
+
+    test = commands.add_parser("test", help="lint and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(run=cmd_test)
+
+    token = commands.add_parser("token", help="mint a development JWT")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--provider-id")
+    token.add_argument("--subject")
+    token.set_defaults(run=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "test":  # everything after `test` belongs to pytest
+        args.pytest_args = unknown + args.pytest_args
+    try:
+        return int(args.run(args))
+    except (processes.StartError, stack.provision.ProvisionError) as error:
+        print(f"\nAcorn: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

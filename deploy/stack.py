@@ -1,0 +1,223 @@
+"""The components of the Acorn stack and the order they start in.
+
+Infrastructure first (FerretDB, Kafka, then the topics), then for each service its API under
+gunicorn, its outbox relay and its consumer. `MONGODB_URI` / `KAFKA_BOOTSTRAP_SERVERS`, when set,
+point at external servers and the matching local component is not started.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from deploy import provision
+from deploy.paths import DATA_DIR, REPO_ROOT, STATE_DIR
+from deploy.processes import Component
+from shared.events.topics import all_topics
+from shared.kafka import broker_ready, ensure_topics
+from shared.mongo import connect, ping
+
+LOCAL_HOST = "127.0.0.1"
+MONGO_PORT = 27017
+KAFKA_PORT = 9092
+KAFKA_CONTROLLER_PORT = 9093
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class ServiceLayout:
+    name: str
+    port: int
+    publishes: bool
+    consumes: bool
+
+
+SERVICES = (
+    ServiceLayout("commissioning", 8001, publishes=True, consumes=False),
+    ServiceLayout("outcomes", 8002, publishes=True, consumes=True),
+    ServiceLayout("ledger", 8003, publishes=True, consumes=True),
+    ServiceLayout("value", 8004, publishes=False, consumes=True),
+)
+
+
+def external_mongodb_uri() -> str | None:
+    return os.environ.get("MONGODB_URI") or None
+
+
+def external_kafka() -> str | None:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None
+
+
+def mongodb_uri() -> str:
+    return external_mongodb_uri() or f"mongodb://{LOCAL_HOST}:{MONGO_PORT}/"
+
+
+def kafka_bootstrap() -> str:
+    return external_kafka() or f"{LOCAL_HOST}:{KAFKA_PORT}"
+
+
+def jwt_secret() -> str:
+    """The development signing secret, made once per state directory (or taken from the env)."""
+    if os.environ.get("ACORN_JWT_SECRET"):
+        return os.environ["ACORN_JWT_SECRET"]
+    secret_file = STATE_DIR / "jwt-secret"
+    if not secret_file.exists():
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secrets.token_urlsafe(48))
+        secret_file.chmod(0o600)
+    return secret_file.read_text().strip()
+
+
+def stack_environment() -> dict[str, str]:
+    """What every Acorn process is started with."""
+    return {
+        "MONGODB_URI": mongodb_uri(),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+        "ACORN_JWT_SECRET": jwt_secret(),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _mongo_ready() -> None:
+    client = connect(mongodb_uri())
+    try:
+        ping(client)
+    finally:
+        client.close()
+
+
+def ferretdb_component() -> Component:
+    return Component(
+        name="ferretdb",
+        command=[
+            str(provision.ferretdb_binary()),
+            f"--listen-addr={LOCAL_HOST}:{MONGO_PORT}",
+            f"--data-dir={DATA_DIR / 'ferretdb'}",
+        ],
+        ready=_mongo_ready,
+        ready_timeout=30,
+    )
+
+
+def _kafka_config(base_dir: Path, port: int, controller_port: int) -> Path:
+    config = base_dir / "kafka" / "server.properties"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    template = (REPO_ROOT / "deploy" / "kafka" / "server.properties").read_text()
+    config.write_text(
+        template.format(
+            host=LOCAL_HOST,
+            port=port,
+            controller_port=controller_port,
+            data_dir=base_dir / "data" / "kafka",
+        )
+    )
+    return config
+
+
+def kafka_component(
+    *,
+    name: str = "kafka",
+    port: int = KAFKA_PORT,
+    controller_port: int = KAFKA_CONTROLLER_PORT,
+    base_dir: Path = STATE_DIR,
+) -> Component:
+    """A single-node KRaft broker; the storage is formatted on first start."""
+    classpath = f"{provision.kafka_libs()}/*"
+    config = _kafka_config(base_dir, port, controller_port)
+    if not (base_dir / "data" / "kafka" / "meta.properties").exists():
+        tool = ["java", "-cp", classpath, "kafka.tools.StorageTool"]
+        cluster_id = subprocess.run(
+            [*tool, "random-uuid"], check=True, capture_output=True, text=True
+        ).stdout.split()[-1]
+        subprocess.run(
+            [*tool, "format", "-t", cluster_id, "-c", str(config)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    bootstrap = f"{LOCAL_HOST}:{port}"
+    return Component(
+        name=name,
+        command=[
+            "java",
+            "-Xms128m",
+            "-Xmx512m",
+            "-XX:+UseSerialGC",
+            f"-Dlog4j2.configurationFile={REPO_ROOT / 'deploy' / 'kafka' / 'log4j2.yaml'}",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(config),
+        ],
+        ready=lambda: broker_ready(bootstrap),
+        ready_timeout=90,
+    )
+
+
+def infrastructure_components() -> list[Component]:
+    components = []
+    if external_mongodb_uri() is None:
+        components.append(ferretdb_component())
+    if external_kafka() is None:
+        components.append(kafka_component())
+    return components
+
+
+def create_topics() -> None:
+    ensure_topics(kafka_bootstrap(), all_topics(os.environ.get("ACORN_TOPIC_PREFIX", "")))
+
+
+def _http_ready(port: int) -> None:
+    response = requests.get(f"http://{LOCAL_HOST}:{port}/readyz", timeout=3)
+    response.raise_for_status()
+
+
+def service_components() -> list[Component]:
+    env = stack_environment()
+    python = str(VENV_BIN / "python")
+    components = []
+    for service in SERVICES:
+        components.append(
+            Component(
+                name=f"{service.name}-api",
+                command=[
+                    str(VENV_BIN / "gunicorn"),
+                    f"--bind={LOCAL_HOST}:{service.port}",
+                    "--worker-class=gthread",
+                    "--workers=1",
+                    "--threads=8",
+                    "--access-logfile=-",
+                    f"services.{service.name}.entrypoints.api:create_app()",
+                ],
+                ready=lambda port=service.port: _http_ready(port),
+                env=env,
+                cwd=REPO_ROOT,
+            )
+        )
+        if service.publishes:
+            components.append(
+                Component(
+                    name=f"{service.name}-relay",
+                    command=[python, "-m", "shared.relay", service.name],
+                    ready=lambda: None,
+                    env=env,
+                    cwd=REPO_ROOT,
+                )
+            )
+        if service.consumes:
+            components.append(
+                Component(
+                    name=f"{service.name}-consumer",
+                    command=[python, "-m", f"services.{service.name}.entrypoints.consumer"],
+                    ready=lambda: None,
+                    env=env,
+                    cwd=REPO_ROOT,
+                )
+            )
+    return components

@@ -1,0 +1,1 @@
+"""The event envelope, the payload schemas of every event type, and topic names."""

@@ -1,0 +1,93 @@
+"""One envelope for every message on the bus, close to CloudEvents 1.0.
+
+`id` is chosen by the producer and is what consumers de-duplicate on; `subject` is the aggregate
+the event is about; `partitionkey` (the CloudEvents partitioning extension) decides the Kafka
+partition, so all events of one key keep their order. It defaults to the subject; a service may
+choose a wider key (the outcomes service keys by child, the ledger by intervention).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SPEC_VERSION = "1.0"
+ENVELOPE_FIELDS = (
+    "id",
+    "type",
+    "source",
+    "specversion",
+    "time",
+    "subject",
+    "dataschemaversion",
+    "correlationid",
+    "partitionkey",
+    "data",
+)
+
+
+class EnvelopeError(ValueError):
+    """A message that is not a well-formed Acorn event envelope."""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    type: str
+    source: str
+    subject: str
+    data: dict[str, Any]
+    dataschemaversion: int = 1
+    correlationid: str = ""
+    partitionkey: str = ""
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    time: str = field(default_factory=utc_now_iso)
+    specversion: str = SPEC_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.partitionkey:
+            object.__setattr__(self, "partitionkey", self.subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_dict(cls, raw: object) -> Envelope:
+        if not isinstance(raw, dict):
+            raise EnvelopeError("envelope must be a JSON object")
+        missing = [name for name in ENVELOPE_FIELDS if name not in raw]
+        if missing:
+            raise EnvelopeError(f"envelope is missing {', '.join(missing)}")
+        unknown = sorted(set(raw) - set(ENVELOPE_FIELDS) - {"_id"})
+        if unknown:
+            raise EnvelopeError(f"envelope has unknown fields {', '.join(unknown)}")
+        if raw["specversion"] != SPEC_VERSION:
+            raise EnvelopeError(f"specversion {raw['specversion']!r} is not {SPEC_VERSION}")
+        for name in ("id", "type", "source", "subject", "time", "partitionkey"):
+            if not isinstance(raw[name], str) or not raw[name]:
+                raise EnvelopeError(f"{name} must be a non-empty string")
+        if not isinstance(raw["correlationid"], str):
+            raise EnvelopeError("correlationid must be a string")
+        version = raw["dataschemaversion"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise EnvelopeError("dataschemaversion must be a positive integer")
+        if not isinstance(raw["data"], dict):
+            raise EnvelopeError("data must be a JSON object")
+        return cls(**{name: raw[name] for name in ENVELOPE_FIELDS})
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> Envelope:
+        try:
+            raw = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise EnvelopeError(f"message is not JSON: {error}") from error
+        return cls.from_dict(raw)

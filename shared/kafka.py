@@ -1,0 +1,65 @@
+"""Kafka clients configured the one way Acorn uses them."""
+
+from __future__ import annotations
+
+import contextlib
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+DEFAULT_PARTITIONS = 3
+
+
+def make_producer(bootstrap_servers: str) -> KafkaProducer:
+    """Idempotent producer, acks from all in-sync replicas: a retried send is never duplicated
+    by the broker, and a send counts only once the broker has it durably."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        retries=2_147_483_647,
+        request_timeout_ms=10_000,
+        delivery_timeout_ms=30_000,
+    )
+
+
+def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str]) -> KafkaConsumer:
+    """Offsets are committed by the consumer runner only after effects are durable; a new
+    group starts from the earliest offset so it misses nothing that was published before it."""
+    return KafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+    )
+
+
+def admin(bootstrap_servers: str) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+
+
+def ensure_topics(
+    bootstrap_servers: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS
+) -> None:
+    """Create the topics that do not exist yet; the broker never creates topics on its own."""
+    client = admin(bootstrap_servers)
+    try:
+        missing = sorted(set(topics) - set(client.list_topics()))
+        for topic in missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                client.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        client.close()
+
+
+def broker_ready(bootstrap_servers: str) -> None:
+    """Raises unless the broker answers an admin request."""
+    client = admin(bootstrap_servers)
+    try:
+        client.list_topics()
+    finally:
+        client.close()

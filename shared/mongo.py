@@ -1,0 +1,40 @@
+"""MongoDB connections, and the patterns every service uses on a store without transactions.
+
+The database may be FerretDB on SQLite, which answers lookups by `_id` from an index but scans
+the collection for any other filter. So hot paths look documents up by `_id`, and idempotency is a
+unique `_id` derived from the event or request, never a check followed by an insert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+DEFAULT_TIMEOUT_MS = 5000
+
+
+def connect(uri: str) -> MongoClient[dict[str, Any]]:
+    """A client that connects lazily, so creating an app never blocks on the database."""
+    return MongoClient(
+        uri,
+        serverSelectionTimeoutMS=DEFAULT_TIMEOUT_MS,
+        connectTimeoutMS=DEFAULT_TIMEOUT_MS,
+        tz_aware=True,
+        connect=False,
+    )
+
+
+def ping(client: MongoClient[dict[str, Any]]) -> None:
+    client.admin.command("ping")
+
+
+def insert_once(collection: Collection[dict[str, Any]], document: dict[str, Any]) -> bool:
+    """Insert `document` unless its `_id` exists; True if this call inserted it."""
+    try:
+        collection.insert_one(document)
+    except DuplicateKeyError:
+        return False
+    return True

@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: real infrastructure, isolated per test, and tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from shared.auth import JwtSettings, mint_token
+from shared.events.topics import all_topics
+from shared.kafka import ensure_topics
+from shared.mongo import connect
+from tests.support.infrastructure import kafka_bootstrap_servers, mongodb_uri
+
+TEST_JWT = JwtSettings(algorithm="HS256", issuer="acorn-test", audience="acorn", secret="t" * 48)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> Iterator[str]:
+    with mongodb_uri() as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    with kafka_bootstrap_servers() as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_uri: str) -> Iterator[MongoClient[dict[str, Any]]]:
+    client = connect(mongo_uri)
+    yield client
+    client.close()
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def make_db(mongo_client: MongoClient[dict[str, Any]]) -> Iterator[Callable[[str], Database]]:
+    """Databases of their own for one test, dropped afterwards."""
+    created: list[str] = []
+
+    def make(purpose: str = "db") -> Database[dict[str, Any]]:
+        name = unique_name(f"t_{purpose}")
+        created.append(name)
+        return mongo_client[name]
+
+    yield make
+    for name in created:
+        mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def db(make_db: Callable[[str], Database]) -> Database[dict[str, Any]]:
+    return make_db("db")
+
+
+@pytest.fixture
+def topic_prefix(kafka_bootstrap: str) -> str:
+    """A topic namespace of this test's own, with every Acorn topic created in it."""
+    prefix = f"{unique_name('t')}."
+    ensure_topics(kafka_bootstrap, all_topics(prefix))
+    return prefix
+
+
+@pytest.fixture
+def token() -> Callable[..., str]:
+    def mint(role: str, *, provider_id: str | None = None, subject: str | None = None) -> str:
+        return mint_token(
+            TEST_JWT, roles=[role], provider_id=provider_id, subject=subject or f"user-{role}"
+        )
+
+    return mint
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """Headers for a request as `role` (and provider), with a fresh Idempotency-Key."""
+
+    def headers(
+        role: str,
+        *,
+        provider_id: str | None = None,
+        key: str | None = None,
+        subject: str | None = None,
+    ) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {token(role, provider_id=provider_id, subject=subject)}",
+            "Idempotency-Key": key or str(uuid.uuid4()),
+        }
+
+    return headers

@@ -1,0 +1,276 @@
+"""The outbox, relay and consumer runner on the real broker and database."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from kafka import KafkaProducer
+from pymongo.database import Database
+
+from shared.consumer import ConsumerRunner
+from shared.events.catalogue.commissioning import PROVIDER_REGISTERED, PROVIDER_UPDATED
+from shared.events.envelope import Envelope
+from shared.events.topics import dlq_topic, service_topic
+from shared.kafka import make_consumer, make_producer
+from shared.outbox import HINTS_COLLECTION, OUTBOX_FIELD, Outbox, OutboxRelay
+from tests.support.bus import read_dead_letters, read_topic, running, wait_until
+from tests.support.effects import ProviderDirectory
+
+pytestmark = pytest.mark.integration
+
+
+def provider_event(
+    provider_id: str, version: int = 1, type_: str = PROVIDER_REGISTERED
+) -> Envelope:
+    return Envelope(
+        type=type_,
+        source="acorn/commissioning",
+        subject=provider_id,
+        data={
+            "provider_id": provider_id,
+            "name": "Oak Fostering",
+            "kind": "independent",
+            "ofsted_urn": None,
+            "status": "active",
+            "version": version,
+        },
+        correlationid="corr-1",
+    )
+
+
+def register_provider(outbox: Outbox, provider_id: str) -> Envelope:
+    event = provider_event(provider_id)
+    outbox.insert("providers", {"_id": provider_id, "version": 1}, [event])
+    return event
+
+
+@pytest.fixture
+def producer(kafka_bootstrap: str) -> KafkaProducer:
+    producer = make_producer(kafka_bootstrap)
+    yield producer
+    producer.close(timeout=5)
+
+
+@pytest.fixture
+def topic(topic_prefix: str) -> str:
+    return service_topic("commissioning", topic_prefix)
+
+
+def make_runner(
+    kafka_bootstrap: str,
+    producer: KafkaProducer,
+    topic: str,
+    directory: ProviderDirectory,
+    group: str | None = None,
+) -> ConsumerRunner:
+    consumer = make_consumer(kafka_bootstrap, group or f"g-{uuid.uuid4().hex}", [topic])
+    return ConsumerRunner(
+        consumer=consumer,
+        producer=producer,
+        name="test-directory",
+        handlers={PROVIDER_REGISTERED: directory.handle, PROVIDER_UPDATED: directory.handle},
+    )
+
+
+def test_event_reaches_a_consumer_in_another_service_with_one_effect(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    source_db, sink_db = make_db("commissioning"), make_db("value")
+    outbox = Outbox(source_db)
+    event = register_provider(outbox, "prov-a")
+    directory = ProviderDirectory(sink_db)
+    relay = OutboxRelay(source_db, producer, topic)
+    runner = make_runner(kafka_bootstrap, producer, topic, directory)
+    with running(relay.run), running(runner.run):
+        wait_until(lambda: directory.effects() == 1, what="the consumer's effect")
+    assert sink_db.applied.find_one({"_id": event.id})["provider_id"] == "prov-a"
+    assert source_db.providers.find_one({"_id": "prov-a"})[OUTBOX_FIELD] == []
+    assert source_db[HINTS_COLLECTION].count_documents({}) == 0
+    [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
+    assert key == b"prov-a"
+    assert Envelope.from_bytes(value) == event
+
+
+def test_relay_killed_between_publishing_and_marking_delivers_twice_with_one_effect(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    source_db, sink_db = make_db("commissioning"), make_db("value")
+    register_provider(Outbox(source_db), "prov-b")
+    crashed = OutboxRelay(source_db, producer, topic)
+    pending = list(source_db.providers.find({"_id": "prov-b"}))
+    crashed.publish(pending)  # the broker has it; the relay dies before marking it published
+
+    restarted = OutboxRelay(source_db, producer, topic)
+    assert restarted.sweep() == 1  # at start it republishes what is still pending
+    assert len(read_topic(kafka_bootstrap, topic, expect=2)) == 2
+
+    directory = ProviderDirectory(sink_db)
+    runner = make_runner(kafka_bootstrap, producer, topic, directory)
+    with running(runner.run):
+        wait_until(lambda: runner.stats.handled == 2, what="both deliveries handled")
+    assert directory.effects() == 1
+
+
+def test_events_queued_on_one_document_keep_their_order_and_later_ones_stay_pending(
+    db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    outbox = Outbox(db)
+    register_provider(outbox, "prov-c")
+    relay = OutboxRelay(db, producer, topic)
+    snapshot = list(db.providers.find({"_id": "prov-c"}))
+    relay.publish(snapshot)
+    # a change lands between the relay's read and its marking: it must stay pending
+    outbox.update(
+        "providers",
+        {"_id": "prov-c"},
+        {"$set": {"version": 2}},
+        [provider_event("prov-c", 2, PROVIDER_UPDATED)],
+    )
+    relay.mark_published("providers", snapshot)
+    assert [e["type"] for e in db.providers.find_one({"_id": "prov-c"})[OUTBOX_FIELD]] == [
+        PROVIDER_UPDATED
+    ]
+    assert relay.relay_hinted() == 1  # only the pending event; the first was already published
+    events = [Envelope.from_bytes(v) for _, v in read_topic(kafka_bootstrap, topic, expect=2)]
+    assert [e.data["version"] for e in events] == [1, 2]
+
+
+def test_outbox_refuses_invalid_payloads_and_writes_nothing(db: Database) -> None:
+    bad = provider_event("prov-d")
+    bad.data["kind"] = "pirate"
+    with pytest.raises(ValueError, match="kind"):
+        Outbox(db).insert("providers", {"_id": "prov-d"}, [bad])
+    assert db.providers.count_documents({}) == 0
+
+
+def test_poison_message_goes_to_the_dlq_and_the_consumer_carries_on(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    sink_db = make_db("value")
+    good_before, good_after = provider_event("prov-e"), provider_event("prov-f")
+    wrong_version = Envelope(**{**provider_event("prov-g").to_dict(), "dataschemaversion": 9})
+    for payload in (
+        good_before.to_bytes(),
+        b"{not json",
+        wrong_version.to_bytes(),
+        good_after.to_bytes(),
+    ):
+        producer.send(topic, key=b"k", value=payload)
+    producer.flush()
+
+    directory = ProviderDirectory(sink_db)
+    runner = make_runner(kafka_bootstrap, producer, topic, directory)
+    with running(runner.run):
+        wait_until(lambda: directory.effects() == 2, what="both good events applied")
+    letters = read_dead_letters(kafka_bootstrap, dlq_topic(topic), expect=2)
+    assert {letter["offset"] for letter in letters} == {1, 2}
+    by_offset = {letter["offset"]: letter for letter in letters}
+    assert "not JSON" in by_offset[1]["reason"]
+    assert by_offset[1]["event_id"] is None  # not even an envelope: no id to give
+    assert by_offset[2]["event_id"] == wrong_version.id
+    assert "version 9" in by_offset[2]["reason"]
+    for letter in letters:
+        assert letter["original_topic"] == topic
+        assert letter["partition"] is not None
+
+
+def test_a_handler_failure_is_dead_lettered_with_the_event_id(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    event = provider_event("prov-h")
+    producer.send(topic, key=b"prov-h", value=event.to_bytes()).get(timeout=10)
+
+    def explode(_: Envelope) -> None:
+        raise ValueError("intervention unknown to this projection")
+
+    runner = ConsumerRunner(
+        consumer=make_consumer(kafka_bootstrap, f"g-{uuid.uuid4().hex}", [topic]),
+        producer=producer,
+        name="exploding",
+        handlers={PROVIDER_REGISTERED: explode},
+    )
+    with running(runner.run):
+        wait_until(lambda: runner.stats.dead_lettered == 1, what="the dead letter")
+    [letter] = read_dead_letters(kafka_bootstrap, dlq_topic(topic), expect=1)
+    assert letter["event_id"] == event.id
+    assert letter["exception"] == "ValueError"
+    assert "intervention unknown" in letter["reason"]
+
+
+def test_a_group_started_after_the_events_still_sees_them_all(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    source_db, sink_db = make_db("commissioning"), make_db("value")
+    outbox = Outbox(source_db)
+    for index in range(20):
+        register_provider(outbox, f"prov-late-{index}")
+    relay = OutboxRelay(source_db, producer, topic)
+    while relay.relay_hinted():
+        pass
+    read_topic(kafka_bootstrap, topic, expect=20)  # all published before the group exists
+
+    directory = ProviderDirectory(sink_db)
+    runner = make_runner(kafka_bootstrap, producer, topic, directory, group="joins-late")
+    with running(runner.run):
+        wait_until(lambda: directory.effects() == 20, what="all 20 earlier events")
+
+
+def test_transient_failures_are_retried_not_dead_lettered(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    from shared.consumer import TransientError
+
+    sink_db = make_db("value")
+    directory = ProviderDirectory(sink_db)
+    failures = iter([TransientError("db away"), TransientError("still away")])
+
+    def flaky(event: Envelope) -> None:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        directory.handle(event)
+
+    producer.send(topic, key=b"p", value=provider_event("prov-i").to_bytes()).get(timeout=10)
+    runner = ConsumerRunner(
+        consumer=make_consumer(kafka_bootstrap, f"g-{uuid.uuid4().hex}", [topic]),
+        producer=producer,
+        name="flaky",
+        handlers={PROVIDER_REGISTERED: flaky},
+        initial_backoff=0.05,
+    )
+    with running(runner.run):
+        wait_until(lambda: directory.effects() == 1, what="the effect after retries")
+    assert runner.stats.dead_lettered == 0
+
+
+def test_offsets_are_committed_only_after_the_effect(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    """A runner stopped while its handler keeps failing commits nothing: the event comes again."""
+    from shared.consumer import TransientError
+
+    sink_db = make_db("value")
+    producer.send(topic, key=b"p", value=provider_event("prov-j").to_bytes()).get(timeout=10)
+
+    def always_down(_: Envelope) -> None:
+        raise TransientError("database unreachable")
+
+    group = f"g-{uuid.uuid4().hex}"
+    failing = ConsumerRunner(
+        consumer=make_consumer(kafka_bootstrap, group, [topic]),
+        producer=producer,
+        name="down",
+        handlers={PROVIDER_REGISTERED: always_down},
+        initial_backoff=0.05,
+    )
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()
+    failing.run(stop)
+
+    directory = ProviderDirectory(sink_db)
+    runner = make_runner(kafka_bootstrap, producer, topic, directory, group=group)
+    with running(runner.run):
+        wait_until(lambda: directory.effects() == 1, what="the redelivered event")
