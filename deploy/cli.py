@@ -123,6 +123,12 @@ def cmd_test(args: argparse.Namespace) -> int:
             processes.stop(component.pid_file)
 
 
+def cmd_create_topics(args: argparse.Namespace) -> int:
+    stack.create_topics()
+    print(f"topics ready on {stack.kafka_bootstrap()}")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     settings = JwtSettings(
         algorithm="HS256",
@@ -161,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="lint and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(run=cmd_test)
+
+    commands.add_parser(
+        "create-topics", help="create every Acorn topic on the broker (idempotent)"
+    ).set_defaults(run=cmd_create_topics)
 
     token = commands.add_parser("token", help="mint a development JWT")
     token.add_argument("--role", required=True, choices=ROLES)

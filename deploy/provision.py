@@ -9,6 +9,7 @@ Each step writes a marker file last, so an interrupted download is redone rather
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,10 @@ FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 FERRETDB_VERSION = "v1.24.2"
 # Bump when the build or `_patch_ferretdb_id_lookup` changes, so cached binaries are rebuilt.
 FERRETDB_BUILD_REVISION = "1"
+
+
+COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2"
+COMPOSE_GO_VERSION = "v2.16.2"
 
 
 class ProvisionError(RuntimeError):
@@ -124,3 +129,23 @@ def ferretdb_binary() -> Path:
     _run("building FerretDB", ["go", "build", "-o", str(binary), "."], cwd=work, env=env, log=log)
     shutil.rmtree(work)
     return binary
+
+
+def compose_schema() -> Path:
+    """The Compose Specification's JSON schema, as shipped in compose-go (the reference
+    implementation of the spec), fetched through the Go module proxy on first use."""
+    env = {**os.environ, "GOMODCACHE": str(CACHE_DIR / "go-mod"), "GOFLAGS": "-mod=mod"}
+    module = f"{COMPOSE_GO_MODULE}@{COMPOSE_GO_VERSION}"
+    result = subprocess.run(
+        ["go", "mod", "download", "-json", module],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=CACHE_DIR if CACHE_DIR.exists() else None,
+    )
+    if result.returncode != 0:
+        raise ProvisionError(f"fetching {module} failed: {result.stdout}{result.stderr}")
+    schema = Path(json.loads(result.stdout)["Dir"]) / "schema" / "compose-spec.json"
+    if not schema.exists():
+        raise ProvisionError(f"{module} no longer ships schema/compose-spec.json")
+    return schema

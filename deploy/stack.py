@@ -178,24 +178,29 @@ def _http_ready(port: int) -> None:
     response.raise_for_status()
 
 
-def service_components() -> list[Component]:
-    env = stack_environment()
+def service_components(
+    *, port_offset: int = 0, name_suffix: str = "", env: dict[str, str] | None = None
+) -> list[Component]:
+    """Each service's API, relay and consumer. Tests run a second stack beside a developer's
+    by shifting the ports and names and giving it its own databases and topic prefix (`env`)."""
+    env = {**stack_environment(), **(env or {})}
     python = str(VENV_BIN / "python")
     components = []
     for service in SERVICES:
+        port = service.port + port_offset
         components.append(
             Component(
-                name=f"{service.name}-api",
+                name=f"{service.name}-api{name_suffix}",
                 command=[
                     str(VENV_BIN / "gunicorn"),
-                    f"--bind={LOCAL_HOST}:{service.port}",
+                    f"--bind={LOCAL_HOST}:{port}",
                     "--worker-class=gthread",
                     "--workers=1",
                     "--threads=8",
                     "--access-logfile=-",
                     f"services.{service.name}.entrypoints.api:create_app()",
                 ],
-                ready=lambda port=service.port: _http_ready(port),
+                ready=lambda port=port: _http_ready(port),
                 env=env,
                 cwd=REPO_ROOT,
             )
@@ -203,7 +208,7 @@ def service_components() -> list[Component]:
         if service.publishes:
             components.append(
                 Component(
-                    name=f"{service.name}-relay",
+                    name=f"{service.name}-relay{name_suffix}",
                     command=[python, "-m", "shared.relay", service.name],
                     ready=lambda: None,
                     env=env,
@@ -213,7 +218,7 @@ def service_components() -> list[Component]:
         if service.consumes:
             components.append(
                 Component(
-                    name=f"{service.name}-consumer",
+                    name=f"{service.name}-consumer{name_suffix}",
                     command=[python, "-m", f"services.{service.name}.entrypoints.consumer"],
                     ready=lambda: None,
                     env=env,

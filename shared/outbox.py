@@ -25,7 +25,7 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from shared.events import catalogue  # noqa: F401  (registers every payload schema)
 from shared.events.envelope import Envelope
@@ -54,6 +54,29 @@ class Outbox:
             {**document, OUTBOX_FIELD: [event.to_dict() for event in events]}
         )
         self._hint(collection, document["_id"], events)
+
+    def insert_many(self, collection: str, items: list[tuple[Document, list[Envelope]]]) -> None:
+        """Insert many new documents, each carrying its own events, in one unordered bulk write.
+
+        Each document is still one write with its events (the outbox guarantee is per document);
+        the bulk write and the bulk hints only save round trips. Raises BulkWriteError if some
+        `_id` exists; the documents that were written keep their events and get their hints.
+        """
+        for _, events in items:
+            self._validate(events)
+        if not items:
+            return
+        documents = [
+            {**document, OUTBOX_FIELD: [event.to_dict() for event in events]}
+            for document, events in items
+        ]
+        try:
+            self.db[collection].insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            failed = {e["index"] for e in error.details.get("writeErrors", [])}
+            self._hint_many(collection, [i for j, i in enumerate(items) if j not in failed])
+            raise
+        self._hint_many(collection, items)
 
     def update(
         self, collection: str, filter_: Document, update: Document, events: list[Envelope]
@@ -90,6 +113,22 @@ class Outbox:
             # The events are safe in the document; the relay's sweep will find them.
             logger.warning(
                 "outbox hint not written; the sweep will relay the events",
+                extra=log_fields(collection=collection),
+                exc_info=True,
+            )
+
+    def _hint_many(self, collection: str, items: list[tuple[Document, list[Envelope]]]) -> None:
+        if not items:
+            return
+        hints = [
+            {"_id": events[0].id, "collection": collection, "document_id": document["_id"]}
+            for document, events in items
+        ]
+        try:
+            self.db[HINTS_COLLECTION].insert_many(hints, ordered=False)
+        except PyMongoError:
+            logger.warning(
+                "outbox hints not written; the sweep will relay the events",
                 extra=log_fields(collection=collection),
                 exc_info=True,
             )

@@ -10,13 +10,14 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from shared.auth import JwtSettings, mint_token
+from shared.auth import mint_token
 from shared.events.topics import all_topics
 from shared.kafka import ensure_topics
 from shared.mongo import connect
+from tests.support.identity import TEST_JWT, unique_name
 from tests.support.infrastructure import kafka_bootstrap_servers, mongodb_uri
 
-TEST_JWT = JwtSettings(algorithm="HS256", issuer="acorn-test", audience="acorn", secret="t" * 48)
+pytest_plugins = ["tests.support.services"]
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +37,6 @@ def mongo_client(mongo_uri: str) -> Iterator[MongoClient[dict[str, Any]]]:
     client = connect(mongo_uri)
     yield client
     client.close()
-
-
-def unique_name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Acorn's four services. Each is a package of its own; services never import each other."""

@@ -1,0 +1,60 @@
+"""The whole system as processes: four gunicorn APIs, their relays and consumers.
+
+Started with the project's own stack definition (deploy/stack.py), on ports 18001-18004 so a
+developer's `./dev up` can keep running, with databases and topics of this test session's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from deploy import processes, stack
+from shared.events.topics import all_topics
+from shared.kafka import ensure_topics
+from tests.support.identity import TEST_JWT, unique_name
+
+PORT_OFFSET = 10_000
+
+
+@dataclass(frozen=True)
+class RunningSystem:
+    urls: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def system(
+    mongo_uri: str, kafka_bootstrap: str, mongo_client: MongoClient[dict[str, Any]]
+) -> Iterator[RunningSystem]:
+    prefix = f"{unique_name('e2e')}."
+    ensure_topics(kafka_bootstrap, all_topics(prefix))
+    databases = {f"ACORN_{s.name.upper()}_DB": unique_name(f"e2e_{s.name}") for s in stack.SERVICES}
+    env = {
+        "MONGODB_URI": mongo_uri,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "ACORN_TOPIC_PREFIX": prefix,
+        "ACORN_JWT_SECRET": TEST_JWT.secret or "",
+        "ACORN_JWT_ISSUER": TEST_JWT.issuer,
+        "ACORN_JWT_AUDIENCE": TEST_JWT.audience,
+        **databases,
+    }
+    components = stack.service_components(port_offset=PORT_OFFSET, name_suffix="-e2e", env=env)
+    try:
+        for component in components:
+            processes.start(component)
+        for component in components:
+            processes.wait_ready(component)
+        yield RunningSystem(
+            urls={
+                s.name: f"http://{stack.LOCAL_HOST}:{s.port + PORT_OFFSET}" for s in stack.SERVICES
+            }
+        )
+    finally:
+        for component in components:
+            processes.stop(component.pid_file)
+        for database in databases.values():
+            mongo_client.drop_database(database)
