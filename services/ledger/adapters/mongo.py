@@ -1,0 +1,110 @@
+"""The ledger's MongoDB (FerretDB) adapters.
+
+FerretDB only indexes `_id`, so everything hot is an `_id` lookup: transactions by id (and a
+transaction's reversal by its computed id), snapshots by aggregate id, the enrolments of an
+intervention through a roster document keyed by the intervention. Reports read the transactions
+collection whole and answer in Python; that is one scan per report, never per transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.ledger.adapters.events import transaction_posted
+from services.ledger.adapters.records import (
+    Record,
+    enrolment_from_record,
+    enrolment_record,
+    intervention_from_record,
+    intervention_record,
+    transaction_from_record,
+    transaction_record,
+)
+from services.ledger.adapters.repository import (
+    CommissioningView,
+    DuplicateTransaction,
+    TransactionRepository,
+)
+from services.ledger.domain.model import Transaction
+from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
+from shared.outbox import OUTBOX_FIELD, Outbox
+
+TRANSACTIONS = "transactions"
+INTERVENTIONS = "interventions"
+ENROLMENTS = "enrolments"
+ROSTERS = "rosters"
+ACCRUED_MONTHS = "accrued_months"
+
+
+class MongoTransactions(TransactionRepository):
+    def __init__(self, db: Database[dict[str, Any]], outbox: Outbox) -> None:
+        self.collection = db[TRANSACTIONS]
+        self.outbox = outbox
+
+    def add(self, txn: Transaction) -> None:
+        try:
+            self.outbox.insert(TRANSACTIONS, transaction_record(txn), [transaction_posted(txn)])
+        except DuplicateKeyError as error:
+            raise DuplicateTransaction(txn.transaction_id) from error
+
+    def get(self, transaction_id: str) -> Transaction | None:
+        record = self.collection.find_one({"_id": transaction_id}, {OUTBOX_FIELD: 0})
+        return transaction_from_record(record) if record else None
+
+    def records(self) -> Iterator[Record]:
+        return iter(self.collection.find({}, {OUTBOX_FIELD: 0}).sort("_id", 1))
+
+
+def _save_versioned(collection: Any, record: Record) -> None:
+    """Upsert `record` unless a version at least as new is kept: a stale snapshot matches no
+    document, so the upsert tries an insert under the existing `_id` and the unique key refuses."""
+    with contextlib.suppress(DuplicateKeyError):  # an equal or newer snapshot is kept
+        collection.replace_one(
+            {"_id": record["_id"], "version": {"$lt": record["version"]}}, record, upsert=True
+        )
+
+
+class MongoCommissioningView(CommissioningView):
+    def __init__(self, db: Database[dict[str, Any]]) -> None:
+        self.db = db
+
+    def save_intervention(self, terms: InterventionTerms) -> None:
+        _save_versioned(self.db[INTERVENTIONS], intervention_record(terms))
+
+    def intervention(self, intervention_id: str) -> InterventionTerms | None:
+        record = self.db[INTERVENTIONS].find_one({"_id": intervention_id})
+        return intervention_from_record(record) if record else None
+
+    def interventions(self) -> list[InterventionTerms]:
+        return [intervention_from_record(r) for r in self.db[INTERVENTIONS].find().sort("_id")]
+
+    def save_enrolment(self, terms: EnrolmentTerms) -> None:
+        _save_versioned(self.db[ENROLMENTS], enrolment_record(terms))
+        self.db[ROSTERS].update_one(
+            {"_id": terms.intervention_id},
+            {"$addToSet": {"enrolment_ids": terms.enrolment_id}},
+            upsert=True,
+        )
+
+    def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]:
+        roster = self.db[ROSTERS].find_one({"_id": intervention_id}) or {}
+        records = (
+            self.db[ENROLMENTS].find_one({"_id": enrolment_id})
+            for enrolment_id in roster.get("enrolment_ids", [])
+        )
+        return [enrolment_from_record(record) for record in records if record]
+
+    def mark_accrued(self, months: list[date]) -> None:
+        for first in months:
+            self.db[ACCRUED_MONTHS].update_one(
+                {"_id": first.isoformat()}, {"$set": {"month": first.isoformat()}}, upsert=True
+            )
+
+    def accrued_months(self) -> list[date]:
+        return [date.fromisoformat(r["_id"]) for r in self.db[ACCRUED_MONTHS].find().sort("_id")]

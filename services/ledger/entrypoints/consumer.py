@@ -1,0 +1,89 @@
+"""`python -m services.ledger.entrypoints.consumer`: the ledger's view of commissioning.
+
+Each commissioning event carries its aggregate's full snapshot. The ledger keeps the newest
+snapshot (by version), raises or corrects the intervention's commitment, and re-accrues the months
+already accrued. Every effect is a chain posting under a deterministic id (see the handlers), so a
+redelivered or replayed event posts nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from services.ledger import settings as ledger_settings
+from services.ledger.adapters.records import enrolment_from_event, intervention_from_event
+from services.ledger.bootstrap import mongo_ledger
+from services.ledger.service_layer import handlers
+from services.ledger.service_layer.handlers import Ledger
+from shared.config import ServiceSettings
+from shared.consumer import ConsumerRunner, Handler
+from shared.events.catalogue import commissioning
+from shared.events.envelope import Envelope
+from shared.kafka import make_consumer, make_producer
+from shared.logs import log_fields
+from shared.runtime import ServiceRuntime, run_until_signalled
+
+logger = logging.getLogger(__name__)
+
+INTERVENTION_EVENTS = (
+    commissioning.INTERVENTION_COMMISSIONED,
+    commissioning.INTERVENTION_ACTIVATED,
+    commissioning.INTERVENTION_AMENDED,
+    commissioning.INTERVENTION_SUSPENDED,
+    commissioning.INTERVENTION_RESUMED,
+    commissioning.INTERVENTION_ENDED,
+)
+ENROLMENT_EVENTS = (commissioning.CHILD_ENROLLED, commissioning.ENROLMENT_ENDED)
+
+
+class CommissioningHandlers:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def intervention_changed(self, event: Envelope) -> None:
+        handlers.record_intervention(
+            intervention_from_event(event.data), source=f"event:{event.id}", ledger=self.ledger
+        )
+
+    def enrolment_changed(self, event: Envelope) -> None:
+        handlers.record_enrolment(
+            enrolment_from_event(event.data), source=f"event:{event.id}", ledger=self.ledger
+        )
+
+    def table(self) -> dict[str, Handler]:
+        return {
+            **dict.fromkeys(INTERVENTION_EVENTS, self.intervention_changed),
+            **dict.fromkeys(ENROLMENT_EVENTS, self.enrolment_changed),
+        }
+
+
+def build_runner(
+    settings: ServiceSettings, runtime: ServiceRuntime | None = None
+) -> ConsumerRunner:
+    """The consumer of the commissioning topic; `runtime` to share one database client."""
+    runtime = runtime or ServiceRuntime.connect(settings)
+    topic = runtime.topic("commissioning")
+    return ConsumerRunner(
+        consumer=make_consumer(
+            settings.kafka_bootstrap_servers, settings.extras["consumer_group"], [topic]
+        ),
+        producer=make_producer(settings.kafka_bootstrap_servers),
+        handlers=CommissioningHandlers(mongo_ledger(runtime)).table(),
+        name="ledger",
+    )
+
+
+def main() -> None:
+    settings = ledger_settings.load_worker()
+    runtime = ServiceRuntime.connect(settings)
+    runner = build_runner(settings, runtime)
+    logger.info("ledger consumer started", extra=log_fields(database=settings.database))
+    try:
+        run_until_signalled(runner.run)
+    finally:
+        runner.producer.close(timeout=10)
+        runtime.client.close()
+
+
+if __name__ == "__main__":
+    main()

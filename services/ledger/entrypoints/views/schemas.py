@@ -1,0 +1,255 @@
+"""Request and response bodies. Money comes in as whole pence (integer) or pounds as a decimal
+string with at most two places; floats, more places and other currencies are refused by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.ledger.adapters.records import posted_at_iso
+from services.ledger.domain.model import BASES, KINDS, Transaction
+from services.ledger.domain.reports import GROUPINGS
+from shared.fields import ChildRef, EntityId, Pence
+from shared.http.paging import PageArgs, page_schema
+from shared.money import CURRENCY
+
+POSTABLE_KINDS = ("commitment", "accrual", "invoice", "payment", "adjustment")
+
+
+class LineIn(Schema):
+    child_ref = ChildRef(load_default=None, allow_none=True)
+    service_period_start = fields.Date(required=True)
+    service_period_end = fields.Date(required=True)
+    amount = Pence(
+        required=True,
+        accept_pounds=True,
+        allow_negative=True,
+        metadata={"description": "Whole pence (integer) or pounds as a decimal string."},
+    )
+
+
+class PostingIn(Schema):
+    account = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = Pence(required=True, accept_pounds=True, allow_negative=True)
+
+
+class TransactionIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(POSTABLE_KINDS))
+    intervention_id = EntityId(required=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    currency = fields.String(
+        load_default=CURRENCY,
+        validate=validate.Equal(CURRENCY, error="only GBP (pounds sterling) is accepted"),
+    )
+    accounting_date = fields.Date(load_default=None)
+    invoice_number = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    basis = fields.String(load_default=None, validate=validate.OneOf(BASES))
+    postings = fields.List(fields.Nested(PostingIn), load_default=None)
+    lines = fields.List(fields.Nested(LineIn), load_default=list)
+
+    @validates_schema
+    def fits_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
+        kind = data.get("kind")
+        if kind == "invoice" and not data.get("invoice_number"):
+            raise ValidationError(
+                "an invoice needs the provider's invoice number", "invoice_number"
+            )
+        if kind != "invoice" and data.get("invoice_number"):
+            raise ValidationError("only invoices have an invoice number", "invoice_number")
+        if kind == "adjustment" and not data.get("postings"):
+            raise ValidationError("an adjustment names its postings", "postings")
+        if kind != "adjustment":
+            for name in ("postings", "basis"):
+                if data.get(name) is not None:
+                    raise ValidationError(f"only adjustments give {name}", name)
+
+
+class ReversalIn(Schema):
+    reverses = EntityId(required=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    accounting_date = fields.Date(load_default=None)
+
+
+class AccrualRunIn(Schema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+
+
+class PostingOut(Schema):
+    account = fields.String()
+    amount_pence = fields.Integer()
+
+
+class LineOut(Schema):
+    child_ref = fields.String(allow_none=True)
+    service_period_start = fields.String()
+    service_period_end = fields.String()
+    cost_pence = fields.Integer()
+
+
+class TransactionOut(Schema):
+    transaction_id = fields.String()
+    kind = fields.String()
+    basis = fields.String()
+    intervention_id = fields.String(allow_none=True)
+    provider_id = fields.String(allow_none=True)
+    child_ref = fields.String(allow_none=True)
+    service_period_start = fields.String(allow_none=True)
+    service_period_end = fields.String(allow_none=True)
+    accounting_date = fields.String()
+    source = fields.String()
+    description = fields.String()
+    posted_at = fields.String()
+    reverses = fields.String(allow_none=True)
+    invoice_number = fields.String(allow_none=True)
+    postings = fields.List(fields.Nested(PostingOut))
+    lines = fields.List(fields.Nested(LineOut))
+
+
+TransactionPage = page_schema(TransactionOut)
+
+
+def transaction_out(txn: Transaction) -> dict[str, Any]:
+    period = txn.service_period
+    return {
+        "transaction_id": txn.transaction_id,
+        "kind": txn.kind,
+        "basis": txn.basis,
+        "intervention_id": txn.intervention_id,
+        "provider_id": txn.provider_id,
+        "child_ref": txn.child_ref,
+        "service_period_start": period[0].isoformat() if period else None,
+        "service_period_end": period[1].isoformat() if period else None,
+        "accounting_date": txn.accounting_date.isoformat(),
+        "source": txn.source,
+        "description": txn.description,
+        "posted_at": posted_at_iso(txn.posted_at),
+        "reverses": txn.reverses,
+        "invoice_number": txn.invoice_number,
+        "postings": [{"account": p.account, "amount_pence": p.amount_pence} for p in txn.postings],
+        "lines": [
+            {
+                "child_ref": line.child_ref,
+                "service_period_start": line.start.isoformat(),
+                "service_period_end": line.end.isoformat(),
+                "cost_pence": line.cost_pence,
+            }
+            for line in txn.lines
+        ],
+    }
+
+
+class TransactionArgs(PageArgs):
+    intervention_id = EntityId(load_default=None)
+    provider_id = EntityId(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    child_ref = ChildRef(load_default=None)
+
+
+class AccrualRunOut(Schema):
+    period_start = fields.String()
+    period_end = fields.String()
+    months = fields.List(fields.String())
+    posted = fields.List(fields.Nested(TransactionOut))
+
+
+class WindowArgs(Schema):
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data["start"] is None) != (data["end"] is None):
+            raise ValidationError("give both from and to, or neither", "to")
+        if data["start"] and data["end"] < data["start"]:
+            raise ValidationError("is before from", "to")
+
+
+class SpendArgs(WindowArgs):
+    basis = fields.String(load_default="accrued", validate=validate.OneOf(BASES))
+    group_by = fields.String(load_default="intervention", validate=validate.OneOf(GROUPINGS))
+    intervention_id = EntityId(load_default=None)
+    provider_id = EntityId(load_default=None)
+
+
+class SpendRow(Schema):
+    key = fields.String(allow_none=True)
+    spend_pence = fields.Integer()
+
+
+class SpendOut(Schema):
+    basis = fields.String()
+    group_by = fields.String()
+    total_pence = fields.Integer()
+    rows = fields.List(fields.Nested(SpendRow))
+
+
+class BalanceArgs(Schema):
+    as_of = fields.Date(load_default=None)
+    account = fields.String(load_default=None)
+
+
+class BalanceRow(Schema):
+    account = fields.String()
+    balance_pence = fields.Integer()
+
+
+class BalancesOut(Schema):
+    as_of = fields.String(allow_none=True)
+    trial_balance_pence = fields.Integer()
+    accounts = fields.List(fields.Nested(BalanceRow))
+
+
+class BudgetArgs(Schema):
+    basis = fields.String(load_default="accrued", validate=validate.OneOf(BASES))
+
+
+class BudgetRow(Schema):
+    intervention_id = fields.String()
+    provider_id = fields.String()
+    budget_pence = fields.Integer()
+    committed_pence = fields.Integer()
+    outstanding_commitment_pence = fields.Integer()
+    actual_pence = fields.Integer()
+    remaining_pence = fields.Integer()
+
+
+class BudgetsOut(Schema):
+    basis = fields.String()
+    interventions = fields.List(fields.Nested(BudgetRow))
+
+
+class MatchArgs(WindowArgs):
+    intervention_id = EntityId(required=True)
+
+
+class MatchRow(Schema):
+    child_ref = fields.String(allow_none=True)
+    month = fields.String()
+    accrued_pence = fields.Integer()
+    invoiced_pence = fields.Integer()
+    difference_pence = fields.Integer()
+
+
+class MatchesOut(Schema):
+    intervention_id = fields.String()
+    accrued_pence = fields.Integer()
+    invoiced_pence = fields.Integer()
+    difference_pence = fields.Integer()
+    matches = fields.List(fields.Nested(MatchRow))
+
+
+class ViolationOut(Schema):
+    transaction_id = fields.String()
+    rule = fields.String()
+    detail = fields.String()
+
+
+class ReconciliationOut(Schema):
+    balanced = fields.Boolean()
+    transactions = fields.Integer()
+    trial_balance_pence = fields.Integer()
+    expense_pence = fields.Integer()
+    cost_by_basis = fields.Dict(keys=fields.String(), values=fields.Integer())
+    violations = fields.List(fields.Nested(ViolationOut))

@@ -1,0 +1,102 @@
+"""Read-side use cases: what finance (and, narrowed, commissioners and providers) can ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.ledger.domain import reports
+from services.ledger.domain.calendar import Span
+from services.ledger.domain.model import NotFound, Transaction
+from services.ledger.domain.reconciliation import Reconciliation, reconcile
+from services.ledger.service_layer.handlers import Ledger
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    intervention_id: str | None = None
+    provider_id: str | None = None
+    kind: str | None = None
+    child_ref: str | None = None
+
+    def admits(self, txn: Transaction) -> bool:
+        return (
+            (self.intervention_id is None or txn.intervention_id == self.intervention_id)
+            and (self.provider_id is None or txn.provider_id == self.provider_id)
+            and (self.kind is None or txn.kind == self.kind)
+            and (self.child_ref is None or any(x.child_ref == self.child_ref for x in txn.lines))
+        )
+
+
+def list_transactions(where: TransactionFilter, *, ledger: Ledger) -> list[Transaction]:
+    """Matching transactions, oldest accounting date first."""
+    found = [txn for txn in ledger.transactions.all() if where.admits(txn)]
+    return sorted(found, key=lambda t: (t.accounting_date, t.posted_at, t.transaction_id))
+
+
+def get_transaction(
+    transaction_id: str, *, ledger: Ledger, provider_id: str | None = None
+) -> Transaction:
+    """One transaction; a provider caller only sees its own (others are simply not found)."""
+    txn = ledger.transactions.get(transaction_id)
+    if txn is None or (provider_id is not None and txn.provider_id != provider_id):
+        raise NotFound("transaction_id", f"transaction {transaction_id!r} is not in the ledger")
+    return txn
+
+
+def account_balances(
+    *, ledger: Ledger, as_of: date | None = None, account: str | None = None
+) -> dict[str, int]:
+    balances = reports.balances(ledger.transactions.all(), as_of)
+    if account is not None:
+        return {account: balances.get(account, 0)}
+    return balances
+
+
+def spend(
+    *,
+    ledger: Ledger,
+    basis: str,
+    group_by: str,
+    window: Span | None = None,
+    where: TransactionFilter | None = None,
+) -> dict[str | None, int]:
+    where = where or TransactionFilter()
+    interventions = {t.intervention_id: t for t in ledger.commissioning.interventions()}
+    return reports.spend(
+        [txn for txn in ledger.transactions.all() if where.admits(txn)],
+        basis=basis,
+        group_by=group_by,
+        interventions=interventions,
+        window=window,
+    )
+
+
+def budgets(
+    *, ledger: Ledger, basis: str, provider_id: str | None = None
+) -> list[reports.BudgetLine]:
+    interventions = [
+        t
+        for t in ledger.commissioning.interventions()
+        if provider_id is None or t.provider_id == provider_id
+    ]
+    return reports.budget_report(
+        ledger.transactions.all(), interventions=interventions, basis=basis
+    )
+
+
+def invoice_matches(
+    intervention_id: str, *, ledger: Ledger, window: Span | None = None
+) -> list[reports.Match]:
+    return reports.invoice_matches(
+        ledger.transactions.all(), intervention_id=intervention_id, window=window
+    )
+
+
+def reconciliation(*, ledger: Ledger) -> Reconciliation:
+    books = ledger.transactions.read()
+    return reconcile(
+        books.transactions,
+        unreadable=books.unreadable,
+        stored_trial_balance_pence=books.trial_balance_pence,
+    )

@@ -1,0 +1,20 @@
+"""The ledger's own settings, on top of those every service shares."""
+
+from __future__ import annotations
+
+from shared.config import ServiceSettings
+from shared.runtime import load_api_settings, load_worker_settings
+from shared.settings import Setting
+
+SERVICE = "ledger"
+EXTRAS = {
+    "consumer_group": Setting("ACORN_LEDGER_CONSUMER_GROUP", default="acorn-ledger"),
+}
+
+
+def load_api() -> ServiceSettings:
+    return load_api_settings(SERVICE, EXTRAS)
+
+
+def load_worker() -> ServiceSettings:
+    return load_worker_settings(SERVICE, EXTRAS)
