@@ -1,0 +1,1 @@
+"""Repositories: Mongo for the service, in-memory fakes for unit tests."""

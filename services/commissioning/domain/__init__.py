@@ -1,0 +1,1 @@
+"""Providers, interventions, price periods and enrolments: plain dataclasses and pure rules."""

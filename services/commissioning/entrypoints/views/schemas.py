@@ -1,0 +1,154 @@
+"""Request schemas (unknown fields refused by name) and the response schemas, which are the
+catalogue's snapshot schemas: the API shows exactly what the events carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.events.catalogue.commissioning import (
+    CATEGORIES,
+    ENROLMENT_STATUSES,
+    INTERVENTION_STATUSES,
+    PRICING_MODELS,
+    PROVIDER_KINDS,
+    PROVIDER_STATUSES,
+    Enrolment,
+    Intervention,
+    Provider,
+)
+from shared.fields import ChildRef, EntityId, IndicatorCode, Pence
+from shared.http.paging import PageArgs, page_schema
+
+# Ofsted unique reference numbers: six to eight digits, "SC" first for social care settings
+OFSTED_URN = validate.Regexp(r"^(SC)?[0-9]{6,8}$", error="is not an Ofsted URN such as SC123456")
+
+ProviderOut = Provider
+InterventionOut = Intervention
+EnrolmentOut = Enrolment
+ProviderPage = page_schema(Provider)
+InterventionPage = page_schema(Intervention)
+EnrolmentPage = page_schema(Enrolment)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _text(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=200), **kwargs)
+
+
+def _pence(**kwargs: Any) -> Pence:
+    return Pence(
+        accept_pounds=True,
+        metadata={"description": "whole pence (integer) or pounds as a decimal string"},
+        **kwargs,
+    )
+
+
+class ProviderCreate(Schema):
+    name = _text(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
+    ofsted_urn = fields.String(load_default=None, allow_none=True, validate=OFSTED_URN)
+
+
+class ProviderChange(Schema):
+    name = _text()
+    kind = fields.String(validate=validate.OneOf(PROVIDER_KINDS))
+    ofsted_urn = fields.String(allow_none=True, validate=OFSTED_URN)
+    status = fields.String(validate=validate.OneOf(PROVIDER_STATUSES))
+
+    @validates_schema
+    def at_least_one(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("name at least one field to change")
+
+
+class InterventionCreate(Schema):
+    provider_id = EntityId(required=True)
+    title = _text(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    pricing_model = fields.String(required=True, validate=validate.OneOf(PRICING_MODELS))
+    unit_price_pence = _pence(required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    budget_pence = _pence(required=True)
+    target_indicators = fields.List(IndicatorCode(), load_default=list)
+
+    @validates_schema
+    def dates_and_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["end_date"] < data["start_date"]:
+            raise ValidationError("must not be before start_date", field_name="end_date")
+        codes = data["target_indicators"]
+        if len(set(codes)) != len(codes):
+            raise ValidationError("must not repeat a code", field_name="target_indicators")
+
+
+class EffectiveDate(Schema):
+    effective_date = fields.Date(
+        load_default=today, metadata={"description": "defaults to today (UTC)"}
+    )
+
+
+class Suspension(EffectiveDate):
+    reason = _text(load_default=None, allow_none=True)
+
+
+class Ending(Schema):
+    end_date = fields.Date(required=True, metadata={"description": "the last day it runs"})
+    reason = _text(load_default=None, allow_none=True)
+
+
+class PriceAmendment(Schema):
+    effective_from = fields.Date(required=True)
+    unit_price_pence = _pence(required=True)
+
+
+class EnrolmentCreate(Schema):
+    child_ref = ChildRef(required=True)
+    start_date = fields.Date(required=True)
+
+
+class EnrolmentEnding(Schema):
+    end_date = fields.Date(required=True, metadata={"description": "the last enrolled day"})
+    reason = _text(required=True)
+
+
+class ProviderQuery(PageArgs):
+    kind = fields.String(validate=validate.OneOf(PROVIDER_KINDS))
+    status = fields.String(validate=validate.OneOf(PROVIDER_STATUSES))
+
+
+class InterventionQuery(PageArgs):
+    provider_id = EntityId()
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    status = fields.String(validate=validate.OneOf(INTERVENTION_STATUSES))
+    active_on = fields.Date(
+        metadata={"description": "commissioned and within its dates on this day"}
+    )
+
+
+class EnrolmentQuery(PageArgs):
+    intervention_id = EntityId()
+    child_ref = ChildRef()
+    status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))
+
+
+class AuditRecord(Schema):
+    id = fields.String()
+    actor = fields.String()
+    roles = fields.List(fields.String())
+    provider_id = fields.String(allow_none=True)
+    action = fields.String()
+    subject = fields.String()
+    outcome = fields.String()
+    correlation_id = fields.String()
+    at = fields.DateTime()
+    detail = fields.Dict()
+
+
+AuditPage = page_schema(AuditRecord)

@@ -1,0 +1,1 @@
+"""One handler per use case; reads in `queries`."""
