@@ -6,6 +6,7 @@
 ./dev logs COMPONENT [-f]   a component's log (e.g. kafka, ferretdb, ledger-api)
 ./dev test [PYTEST ARGS]    provision what the tests need, lint, run the whole suite
 ./dev token --role ROLE [--provider-id ID]   a development JWT for curl
+./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
 """
 
 from __future__ import annotations
@@ -142,6 +143,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from services.value import cli as value_cli
+
+    return value_cli.main(args.report_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -177,10 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--provider-id")
     token.add_argument("--subject")
     token.set_defaults(run=cmd_token)
+
+    report = commands.add_parser("report", help="cost per outcome for a period, in the terminal")
+    report.add_argument("report_args", nargs=argparse.REMAINDER)
+    report.set_defaults(run=cmd_report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:  # everything after `report` belongs to the value CLI
+        return cmd_report(argparse.Namespace(report_args=argv[1:]))
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "test":

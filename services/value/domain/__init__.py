@@ -1,0 +1,1 @@
+"""Pure value arithmetic: no I/O. Money is exact (int pence, Fraction) until a report prints."""

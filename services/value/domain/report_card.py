@@ -1,0 +1,111 @@
+"""The RBA performance report card: How much did we do? How well did we do it? Is anyone better
+off? Per intervention or provider, exact until printed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+from statistics import median
+
+from services.value.domain.cost_per_outcome import CostPerOutcome
+from services.value.domain.model import Facts, Period
+from services.value.domain.spend import enrolled_days, enrolled_periods
+
+CARD_GROUPINGS = ("intervention", "provider")
+# an observation is "current" if made in the last 90 days of the period (a school term or so)
+CURRENT_WITHIN_DAYS = 90
+# reporting within 30 days of observing counts as timely
+TIMELY_WITHIN_DAYS = 30
+
+
+@dataclass
+class IndicatorResult:
+    measured: set[str] = field(default_factory=set)
+    better_off: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Card:
+    key: str
+    spend: Fraction = Fraction(0)
+    children: set[str] = field(default_factory=set)
+    child_days: int = 0
+    current: set[str] = field(default_factory=set)
+    reporting_delays: list[int] = field(default_factory=list)
+    indicators: dict[str, IndicatorResult] = field(default_factory=dict)
+
+    @property
+    def cost_per_child_week(self) -> Fraction | None:
+        return self.spend * 7 / self.child_days if self.child_days else None
+
+    @property
+    def median_reporting_days(self) -> float | None:
+        return median(self.reporting_delays) if self.reporting_delays else None
+
+    @property
+    def timely(self) -> int:
+        return sum(1 for d in self.reporting_delays if d <= TIMELY_WITHIN_DAYS)
+
+
+def report_cards(
+    facts: Facts, period: Period, *, group_by: str, method: CostPerOutcome
+) -> dict[str, Card]:
+    """`method` is the cost-per-outcome result for the same facts, period and grouping; its
+    spend (with unallocated spend) and child changes are reused, not recomputed."""
+    if group_by not in CARD_GROUPINGS:
+        raise ValueError(f"report cards group by {' or '.join(CARD_GROUPINGS)}, not {group_by!r}")
+
+    def key_of(intervention_id: str) -> str:
+        intervention = facts.interventions[intervention_id]
+        return (
+            intervention.intervention_id if group_by == "intervention" else intervention.provider_id
+        )
+
+    cards: dict[str, Card] = {}
+    targets: dict[str, set[str]] = defaultdict(set)
+    for intervention in facts.interventions.values():
+        card = cards.setdefault(
+            key_of(intervention.intervention_id), Card(key_of(intervention.intervention_id))
+        )
+        targets[card.key].update(intervention.target_indicators)
+        for code in intervention.target_indicators:
+            card.indicators.setdefault(code, IndicatorResult())
+    for key, figures in method.rows.items():
+        if key in cards:
+            cards[key].spend = figures.spend
+
+    served: dict[tuple[str, str], set[str]] = defaultdict(set)  # (card, child) -> interventions
+    for (k, c), periods in enrolled_periods(facts.enrolments).items():
+        days = enrolled_days(periods, period)
+        if days and k in facts.interventions:
+            card = cards[key_of(k)]
+            card.children.add(c)
+            card.child_days += days
+            served[(card.key, c)].add(k)
+
+    recent = Period(
+        max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1)), period.end
+    )
+    for observation in facts.observations:
+        for card in cards.values():
+            if (card.key, observation.child_ref) not in served:
+                continue
+            if observation.indicator_code not in targets[card.key]:
+                continue
+            if recent.contains(observation.observed_on):
+                card.current.add(observation.child_ref)
+            if period.contains(observation.observed_on):
+                recorded = date.fromisoformat(observation.recorded_at[:10])
+                card.reporting_delays.append((recorded - observation.observed_on).days)
+
+    for outcome in method.outcomes:
+        for card in cards.values():
+            result = card.indicators.get(outcome.indicator_code)
+            if result is None or (card.key, outcome.child_ref) not in served:
+                continue
+            result.measured.add(outcome.child_ref)
+            if outcome.change.better_off:
+                result.better_off.add(outcome.child_ref)
+    return dict(sorted(cards.items()))

@@ -1,0 +1,95 @@
+"""Step 1 of the method: spend per intervention and child per day, exactly.
+
+Every cost line becomes segments: a constant amount per day over a run of days. A line tagged to
+a child is spread over its service period. An untagged line is shared among the children enrolled
+on its intervention during its service period in proportion to their enrolled days, which is the
+same as one rate per enrolled child-day; with nobody enrolled it stays unallocated (child None).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from services.value.domain.model import CostLine, Enrolment, Period, merge
+
+
+@dataclass(frozen=True)
+class Segment:
+    transaction_id: str
+    intervention_id: str | None
+    child_ref: str | None  # None: unallocated spend
+    period: Period
+    per_day: Fraction
+
+    def amount_in(self, window: Period) -> Fraction:
+        return self.per_day * self.period.overlap_days(window)
+
+
+def enrolled_periods(enrolments: Iterable[Enrolment]) -> dict[tuple[str, str], list[Period]]:
+    """Merged enrolled days per (intervention, child)."""
+    periods: dict[tuple[str, str], list[Period]] = defaultdict(list)
+    for enrolment in enrolments:
+        periods[(enrolment.intervention_id, enrolment.child_ref)].append(enrolment.period)
+    return {key: merge(value) for key, value in periods.items()}
+
+
+def enrolled_days(periods: list[Period], window: Period) -> int:
+    return sum(period.overlap_days(window) for period in periods)
+
+
+def allocate(
+    lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]
+) -> list[Segment]:
+    by_intervention: dict[str, dict[str, list[Period]]] = defaultdict(dict)
+    for (intervention_id, child_ref), periods in enrolled.items():
+        by_intervention[intervention_id][child_ref] = periods
+    segments: list[Segment] = []
+    for line in lines:
+        segments.extend(_allocate_line(line, by_intervention.get(line.intervention_id or "", {})))
+    return segments
+
+
+def _allocate_line(line: CostLine, children: dict[str, list[Period]]) -> list[Segment]:
+    def segment(child_ref: str | None, period: Period, per_day: Fraction) -> Segment:
+        return Segment(line.transaction_id, line.intervention_id, child_ref, period, per_day)
+
+    if line.child_ref is not None:
+        return [segment(line.child_ref, line.period, Fraction(line.cost_pence, line.period.days))]
+    pieces = [
+        (child_ref, overlap)
+        for child_ref, periods in sorted(children.items())
+        for period in periods
+        if (overlap := period.overlap(line.period)) is not None
+    ]
+    child_days = sum(overlap.days for _, overlap in pieces)
+    if line.intervention_id is None or child_days == 0:
+        return [segment(None, line.period, Fraction(line.cost_pence, line.period.days))]
+    per_child_day = Fraction(line.cost_pence, child_days)
+    return [segment(child_ref, overlap, per_child_day) for child_ref, overlap in pieces]
+
+
+class SpendIndex:
+    """Spend of (intervention, child) over any window, from the allocated segments."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.segments = segments
+        self._by_pair: dict[tuple[str | None, str | None], list[Segment]] = defaultdict(list)
+        for item in segments:
+            self._by_pair[(item.intervention_id, item.child_ref)].append(item)
+
+    def spend(self, intervention_id: str | None, child_ref: str | None, window: Period) -> Fraction:
+        return sum(
+            (s.amount_in(window) for s in self._by_pair.get((intervention_id, child_ref), [])),
+            Fraction(0),
+        )
+
+    def pairs(self) -> list[tuple[str | None, str | None]]:
+        return sorted(self._by_pair, key=lambda pair: (pair[0] or "", pair[1] or ""))
+
+
+def line_amount_in(line: CostLine, window: Period) -> Fraction:
+    """A line's amount in `window` by calendar days of its own service period (the ledger view)."""
+    return Fraction(line.cost_pence * line.period.overlap_days(window), line.period.days)

@@ -1,0 +1,98 @@
+"""Use cases: turn the curve and narrow the gap for one indicator."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from services.value.domain.curve import GapPoint, narrow_the_gap, turn_the_curve
+from services.value.domain.presentation import SUPPRESSED, decimal_places, pence
+from services.value.service_layer.reports import ReadModelView, ReportQuery
+
+
+class UnknownIndicator(LookupError):
+    pass
+
+
+def _value(mean: Fraction | None, children: int, threshold: int) -> str | None:
+    if 0 < children < threshold:
+        return SUPPRESSED
+    return None if mean is None else str(decimal_places(mean, 2))
+
+
+def build_turn_the_curve(
+    read_model: ReadModelView,
+    query: ReportQuery,
+    *,
+    indicator: str,
+    since: date,
+    cohort: str | None,
+) -> dict[str, Any]:
+    facts = read_model.facts(query.basis)
+    if indicator not in facts.indicators:
+        raise UnknownIndicator(indicator)
+    curve = turn_the_curve(
+        facts, query.period, indicator_code=indicator, since=since, cohort=cohort
+    )
+    threshold = query.suppression_threshold
+    sign = facts.indicators[indicator].sign
+    return {
+        **query.header("turn_the_curve"),
+        "indicator": indicator,
+        "indicator_name": facts.indicators[indicator].name,
+        "direction": facts.indicators[indicator].direction,
+        "cohort": cohort or "all",
+        "since": since.isoformat(),
+        "forecast_method": "linear least squares on the monthly means before `since`",
+        "months": [
+            {
+                "month": p.month,
+                "children": SUPPRESSED if 0 < p.children < threshold else p.children,
+                "actual": _value(p.actual, p.children, threshold),
+                "forecast": None if p.forecast is None else str(decimal_places(p.forecast, 2)),
+                "gap": None
+                if p.gap is None or 0 < p.children < threshold
+                else str(decimal_places(p.gap, 2)),
+                "better_than_forecast": None
+                if p.gap is None or 0 < p.children < threshold
+                else p.gap * sign > 0,
+                "spend_pence": pence(p.spend),
+            }
+            for p in curve.points
+        ],
+        "markers": [{"intervention": k, "began": d.isoformat()} for k, d in curve.markers],
+    }
+
+
+def build_narrow_the_gap(
+    read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
+) -> dict[str, Any]:
+    facts = read_model.facts(query.basis)
+    if indicator not in facts.indicators:
+        raise UnknownIndicator(indicator)
+    points, closing = narrow_the_gap(
+        facts, query.period, indicator_code=indicator, first=first, second=second
+    )
+    threshold = query.suppression_threshold
+
+    def hidden(point: GapPoint) -> bool:
+        return 0 < point.first.children < threshold or 0 < point.second.children < threshold
+
+    return {
+        **query.header("narrow_the_gap"),
+        "indicator": indicator,
+        "cohorts": [first, second],
+        "months": [
+            {
+                "month": p.month,
+                first: _value(p.first.mean, p.first.children, threshold),
+                second: _value(p.second.mean, p.second.children, threshold),
+                "gap": SUPPRESSED
+                if hidden(p)
+                else (None if p.gap is None else str(decimal_places(p.gap, 2))),
+            }
+            for p in points
+        ],
+        "gap_closing": closing,
+    }

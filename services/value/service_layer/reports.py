@@ -1,0 +1,189 @@
+"""Use cases: each report loads what it needs from the read model and runs the pure method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Protocol
+
+from services.value.domain.cost_per_outcome import cost_per_outcome
+from services.value.domain.model import Facts, Period
+from services.value.domain.presentation import count, decimal_places, figures_row, pence, pounds
+from services.value.domain.reconciliation import reconcile
+from services.value.domain.report_card import Card, report_cards
+
+
+class ReadModelView(Protocol):
+    def facts(self, basis: str) -> Facts: ...
+
+    def transactions(self, basis: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    period: Period
+    basis: str = "invoiced"
+    rule: str = "cost_share"
+    group_by: str = "intervention"
+    suppression_threshold: int = 5
+    baseline_window_days: int = 180
+
+    def header(self, report: str) -> dict[str, Any]:
+        return {
+            "report": report,
+            "method": "reference value method, version 1",
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "basis": self.basis,
+            "rule": self.rule,
+            "group_by": self.group_by,
+            "suppression_threshold": self.suppression_threshold,
+        }
+
+
+def label_of(facts: Facts, group_by: str, key: str) -> str:
+    if group_by == "intervention" and key in facts.interventions:
+        return facts.interventions[key].title
+    if group_by == "provider":
+        return facts.provider_names.get(key, key)
+    if group_by == "indicator" and key in facts.indicators:
+        return facts.indicators[key].name
+    return key.replace("_", " ")
+
+
+def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    facts = read_model.facts(query.basis)
+    result = cost_per_outcome(
+        facts,
+        query.period,
+        rule=query.rule,
+        group_by=query.group_by,
+        window_days=query.baseline_window_days,
+    )
+    threshold = query.suppression_threshold
+    return {
+        **query.header("cost_per_outcome"),
+        "rows": [
+            {
+                "group": key,
+                "label": label_of(facts, query.group_by, key),
+                **figures_row(figures, threshold=threshold),
+            }
+            for key, figures in result.rows.items()
+        ],
+        "total": {"group": "all", "label": "All", **figures_row(result.total, threshold=threshold)},
+    }
+
+
+def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    facts = read_model.facts(query.basis)
+    kinds = {t["_id"]: t["kind"] for t in read_model.transactions(query.basis)}
+    result = reconcile(facts, query.period)
+    return {
+        **query.header("reconciliation"),
+        "report_spend_pence": pence(result.report_total),
+        "report_spend": pounds(result.report_total),
+        "ledger_spend_pence": pence(result.ledger_total),
+        "ledger_spend": pounds(result.ledger_total),
+        "difference_pence": pence(result.report_total - result.ledger_total),
+        "balanced": result.report_total == result.ledger_total,
+        "transactions": len(result.per_transaction),
+        "differences": [
+            {
+                "transaction_id": item.transaction_id,
+                "kind": kinds.get(item.transaction_id),
+                "ledger_pence": pence(item.ledger),
+                "report_pence": pence(item.report),
+                "difference_pence": pence(item.report - item.ledger),
+                "difference_exact": str(item.report - item.ledger),
+            }
+            for item in result.differences
+        ],
+    }
+
+
+def build_report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    facts = read_model.facts(query.basis)
+    method = cost_per_outcome(
+        facts,
+        query.period,
+        rule=query.rule,
+        group_by=query.group_by,
+        window_days=query.baseline_window_days,
+    )
+    cards = report_cards(facts, query.period, group_by=query.group_by, method=method)
+    return {
+        **query.header("report_card"),
+        "cards": [
+            card_view(card, label_of(facts, query.group_by, key), query.suppression_threshold)
+            for key, card in cards.items()
+        ],
+    }
+
+
+def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
+    """The card's figures and the three questions answered in plain language."""
+    children = len(card.children)
+    served = count(children, children, threshold)
+    weeks = str(decimal_places(Fraction(card.child_days, 7), 1))
+    current = count(len(card.current), len(card.current), threshold)
+    current_share = (
+        _percent(len(card.current), children) if isinstance(current, int) and children else None
+    )
+    unit_cost = pounds(card.cost_per_child_week)
+    median_days = card.median_reporting_days
+    indicators = []
+    for code, result in sorted(card.indicators.items()):
+        measured = len(result.measured)
+        better = count(len(result.better_off), len(result.better_off), threshold)
+        share = (
+            _percent(len(result.better_off), measured)
+            if isinstance(better, int) and measured
+            else None
+        )
+        indicators.append(
+            {
+                "indicator": code,
+                "children_measured": count(measured, measured, threshold),
+                "better_off": better,
+                "better_off_percent": share,
+                "sentence": f"{code}: {better} of {count(measured, measured, threshold)} children "
+                f"measured are better off" + (f" ({share}%)." if share is not None else "."),
+            }
+        )
+    return {
+        "group": card.key,
+        "label": label,
+        "how_much": {
+            "children_served": served,
+            "child_weeks": weeks,
+            "spend_pence": pence(card.spend),
+            "spend": pounds(card.spend),
+            "sentence": f"We worked with {served} {'child' if served == 1 else 'children'} "
+            f"for {weeks} child-weeks and spent {pounds(card.spend)}.",
+        },
+        "how_well": {
+            "cost_per_child_week_pence": pence(card.cost_per_child_week),
+            "cost_per_child_week": unit_cost,
+            "children_with_current_outcome_data": current,
+            "current_outcome_data_percent": current_share,
+            "median_days_to_report": median_days,
+            "observations_reported": len(card.reporting_delays),
+            "observations_reported_within_30_days": card.timely,
+            "sentence": (f"A child-week cost {unit_cost}; " if unit_cost else "No child-weeks; ")
+            + (
+                f"{current_share}% of children have outcome data from the last 90 days; "
+                if current_share is not None
+                else f"current outcome data: {current}; "
+            )
+            + (
+                f"outcomes were reported a median {median_days} days after they were observed."
+                if median_days is not None
+                else "no outcomes were reported in the period."
+            ),
+        },
+        "is_anyone_better_off": indicators,
+    }
+
+
+def _percent(part: int, whole: int) -> str:
+    return str(decimal_places(Fraction(100 * part, whole), 1))
