@@ -1,0 +1,78 @@
+"""The enrolment projection: which children each provider holds, built from commissioning events.
+
+One document per provider and child, `_id = f"{provider_id}:{child_ref}"`, holding that
+provider's enrolment periods for the child keyed by enrolment id, so an authorisation check is one
+`_id` lookup whatever the number of enrolments in the council.
+
+Applying a snapshot is one conditional upsert: set the enrolment's entry only if the document has
+no entry for it or an older version. When the stored version is newer (or equal) the filter does
+not match and the upsert's insert collides on `_id`: the event is stale or a redelivery and is
+ignored. So applying is idempotent and order-independent without a check-then-write.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.outcomes.domain.enrolments import EnrolmentPeriod
+
+COLLECTION = "provider_children"
+
+
+def holding_id(provider_id: str, child_ref: str) -> str:
+    return f"{provider_id}:{child_ref}"
+
+
+def _field_key(enrolment_id: str) -> str:
+    # ids may contain '.', which a field path would split; '%' never occurs in an id
+    return enrolment_id.replace(".", "%2E")
+
+
+class MongoEnrolments:
+    def __init__(self, db: Database[dict[str, Any]]) -> None:
+        self.collection = db[COLLECTION]
+
+    def apply(self, *, provider_id: str, child_ref: str, period: EnrolmentPeriod) -> bool:
+        """Keep `period` unless a same-or-newer version is stored; True if it was stored."""
+        path = f"enrolments.{_field_key(period.enrolment_id)}"
+        entry = {
+            "enrolment_id": period.enrolment_id,
+            "intervention_id": period.intervention_id,
+            "start_date": period.start_date.isoformat(),
+            "end_date": period.end_date.isoformat() if period.end_date else None,
+            "version": period.version,
+        }
+        try:
+            result = self.collection.update_one(
+                {
+                    "_id": holding_id(provider_id, child_ref),
+                    "$or": [
+                        {path: {"$exists": False}},
+                        {f"{path}.version": {"$lt": period.version}},
+                    ],
+                },
+                {"$set": {path: entry}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return result.modified_count == 1 or result.upserted_id is not None
+
+    def periods(self, provider_id: str, child_ref: str) -> list[EnrolmentPeriod]:
+        document = self.collection.find_one({"_id": holding_id(provider_id, child_ref)})
+        if document is None:
+            return []
+        return [
+            EnrolmentPeriod(
+                enrolment_id=entry["enrolment_id"],
+                intervention_id=entry["intervention_id"],
+                start_date=date.fromisoformat(entry["start_date"]),
+                end_date=date.fromisoformat(entry["end_date"]) if entry["end_date"] else None,
+                version=entry["version"],
+            )
+            for entry in document.get("enrolments", {}).values()
+        ]

@@ -1,0 +1,26 @@
+"""What the handlers work with: the service's stores, its audit log, its settings and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from services.outcomes.adapters.enrolments import MongoEnrolments
+from services.outcomes.adapters.indicators import MongoIndicators
+from services.outcomes.adapters.needs import MongoNeedsAssessments
+from services.outcomes.adapters.observations import MongoObservations
+from shared.audit import AuditLog
+
+
+@dataclass
+class Outcomes:
+    indicators: MongoIndicators
+    observations: MongoObservations
+    enrolments: MongoEnrolments
+    needs: MongoNeedsAssessments
+    audit: AuditLog
+    grace_days: int
+    guardrail: int
+    batch_limit: int
+    today: Callable[[], date]

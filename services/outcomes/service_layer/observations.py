@@ -1,0 +1,258 @@
+"""Use cases of observations: record (one or a batch), correct, withdraw, read.
+
+A batch is all-or-nothing per row: each row is checked on its own (fields, indicator, value,
+dates, the provider's enrolment) and every valid row is recorded, in one bulk write; the answer
+lists every row's result so a provider can resend only the failed ones. A refused row (no
+enrolment) is audited, and its reason is the same whether the child is unknown or someone else's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from services.outcomes.domain.enrolments import EnrolmentPeriod, holds_child_on
+from services.outcomes.domain.indicators import Indicator
+from services.outcomes.domain.observations import (
+    Observation,
+    ObservationStateError,
+    ensure_current,
+    reading_problems,
+)
+from services.outcomes.service_layer import events
+from services.outcomes.service_layer.commands import (
+    CorrectObservation,
+    ObservationDraft,
+    RecordObservations,
+    WithdrawObservation,
+)
+from services.outcomes.service_layer.context import Outcomes
+from services.outcomes.service_layer.errors import NOT_HELD, Conflict, Forbidden, Invalid, NotFound
+from shared.auth import Caller
+from shared.events.envelope import Envelope
+
+RECORDED = "recorded"
+INVALID = "invalid"
+FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    index: int
+    status: str
+    observation_id: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Lookups:
+    """Per-request caches: a batch names few indicators and repeats children."""
+
+    ctx: Outcomes
+    indicators: dict[str, Indicator | None] = field(default_factory=dict)
+    holdings: dict[str, list[EnrolmentPeriod]] = field(default_factory=dict)
+
+    def indicator(self, code: str) -> Indicator | None:
+        if code not in self.indicators:
+            self.indicators[code] = self.ctx.indicators.get(code)
+        return self.indicators[code]
+
+    def periods(self, provider_id: str, child_ref: str) -> list[EnrolmentPeriod]:
+        if child_ref not in self.holdings:
+            self.holdings[child_ref] = self.ctx.enrolments.periods(provider_id, child_ref)
+        return self.holdings[child_ref]
+
+
+def check_batch_size(count: int, *, ctx: Outcomes) -> None:
+    """Refuse a batch over the limit whole (callers check before parsing its rows)."""
+    if count > ctx.batch_limit:
+        raise Invalid({"observations": f"at most {ctx.batch_limit} observations per request"})
+
+
+def record_observations(command: RecordObservations, *, ctx: Outcomes) -> list[RowResult]:
+    check_batch_size(len(command.rows), ctx=ctx)
+    provider_id = _provider_of(command.actor)
+    lookups = _Lookups(ctx)
+    today = ctx.today()
+    recorded_at = _now()
+    results: list[RowResult] = []
+    to_record: list[tuple[Observation, Envelope]] = []
+    for index, row in enumerate(command.rows):
+        if isinstance(row, dict):
+            results.append(RowResult(index, INVALID, errors=row))
+            continue
+        indicator = lookups.indicator(row.indicator_code)
+        problems = reading_problems(
+            indicator, value=row.value, observed_on=row.observed_on, today=today
+        )
+        if problems:
+            results.append(RowResult(index, INVALID, errors=problems))
+            continue
+        assert indicator is not None  # reading_problems refuses unknown indicators
+        periods = lookups.periods(provider_id, row.child_ref)
+        if not _holds(periods, row, ctx):
+            ctx.audit.record(
+                command.actor,
+                "observation.record",
+                row.child_ref,
+                outcome="refused",
+                detail={"reason": "no enrolment on the observed date", "row": index},
+            )
+            results.append(RowResult(index, FORBIDDEN, errors={"child_ref": NOT_HELD}))
+            continue
+        observation = _new_observation(row, indicator, provider_id, recorded_at)
+        to_record.append((observation, events.observation_recorded(observation)))
+        results.append(RowResult(index, RECORDED, observation_id=observation.observation_id))
+    if to_record:
+        ctx.observations.add_many(to_record)
+    ctx.audit.record(
+        command.actor,
+        "observation.record",
+        f"{len(to_record)} observations",
+        detail={"recorded": len(to_record), "rows": len(command.rows)},
+    )
+    return results
+
+
+def correct_observation(command: CorrectObservation, *, ctx: Outcomes) -> Observation:
+    original = _own_observation(command.actor, command.observation_id, ctx)
+    observed_on = command.observed_on or original.observed_on
+    indicator = ctx.indicators.get(original.indicator_code)
+    problems = reading_problems(
+        indicator, value=command.value, observed_on=observed_on, today=ctx.today(), correcting=True
+    )
+    if problems:
+        raise Invalid(problems)
+    assert indicator is not None
+    draft = ObservationDraft(
+        child_ref=original.child_ref,
+        indicator_code=original.indicator_code,
+        value=command.value,
+        observed_on=observed_on,
+        intervention_id=original.intervention_id,
+        evidence_ref=command.evidence_ref or original.evidence_ref,
+    )
+    periods = ctx.enrolments.periods(original.provider_id, original.child_ref)
+    if not _holds(periods, draft, ctx):
+        ctx.audit.record(
+            command.actor, "observation.correct", original.child_ref, outcome="refused"
+        )
+        raise Forbidden(NOT_HELD)
+    correction = replace(
+        _new_observation(draft, indicator, original.provider_id, _now()),
+        supersedes=original.observation_id,
+    )
+    _guard_state(original)
+    if not ctx.observations.supersede(
+        original, correction, events.observation_corrected(correction)
+    ):
+        raise Conflict(f"observation {original.observation_id} was changed meanwhile")
+    ctx.audit.record(
+        command.actor,
+        "observation.correct",
+        original.child_ref,
+        detail={"supersedes": original.observation_id, "by": correction.observation_id},
+    )
+    return correction
+
+
+def withdraw_observation(command: WithdrawObservation, *, ctx: Outcomes) -> Observation:
+    original = _own_observation(command.actor, command.observation_id, ctx)
+    _guard_state(original)
+    withdrawn_at = _now()
+    event = events.observation_withdrawn(original, reason=command.reason, withdrawn_at=withdrawn_at)
+    if not ctx.observations.withdraw(original, command.reason, event):
+        raise Conflict(f"observation {original.observation_id} was changed meanwhile")
+    ctx.audit.record(
+        command.actor,
+        "observation.withdraw",
+        original.child_ref,
+        detail={"observation_id": original.observation_id},
+    )
+    return replace(original, status="withdrawn", withdrawal_reason=command.reason)
+
+
+def get_observation(actor: Caller, observation_id: str, *, ctx: Outcomes) -> Observation:
+    observation = ctx.observations.get(observation_id)
+    if observation is None or (
+        actor.is_provider_only and observation.provider_id != actor.provider_id
+    ):
+        raise NotFound(f"no observation {observation_id}")  # the same for someone else's
+    return observation
+
+
+def child_observations(
+    actor: Caller,
+    child_ref: str,
+    *,
+    ctx: Outcomes,
+    indicator_code: str | None = None,
+    include_history: bool = False,
+) -> list[Observation]:
+    """A child's observations, oldest first; a provider sees its own, if it ever held the child."""
+    if actor.is_provider_only:
+        provider_id = _provider_of(actor)
+        if not ctx.enrolments.periods(provider_id, child_ref):
+            ctx.audit.record(actor, "observation.read", child_ref, outcome="refused")
+            raise Forbidden(NOT_HELD)
+    found = [
+        observation
+        for observation in ctx.observations.for_child(child_ref)
+        if (not actor.is_provider_only or observation.provider_id == actor.provider_id)
+        and (indicator_code is None or observation.indicator_code == indicator_code)
+        and (include_history or observation.status == "current")
+    ]
+    return sorted(found, key=lambda o: (o.observed_on, o.recorded_at))
+
+
+def _now() -> datetime:
+    """Now, to the millisecond the database keeps, so stored and published times agree."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _holds(periods: list[EnrolmentPeriod], draft: ObservationDraft, ctx: Outcomes) -> bool:
+    return holds_child_on(
+        periods,
+        draft.observed_on,
+        grace_days=ctx.grace_days,
+        intervention_id=draft.intervention_id,
+    )
+
+
+def _new_observation(
+    draft: ObservationDraft, indicator: Indicator, provider_id: str, recorded_at: datetime
+) -> Observation:
+    return Observation(
+        observation_id=str(uuid.uuid4()),
+        child_ref=draft.child_ref,
+        indicator_code=indicator.code,
+        indicator_version=indicator.version,
+        value=float(draft.value),
+        observed_on=draft.observed_on,
+        provider_id=provider_id,
+        recorded_at=recorded_at,
+        intervention_id=draft.intervention_id,
+        evidence_ref=draft.evidence_ref,
+    )
+
+
+def _own_observation(actor: Caller, observation_id: str, ctx: Outcomes) -> Observation:
+    observation = ctx.observations.get(observation_id)
+    if observation is None or observation.provider_id != _provider_of(actor):
+        raise NotFound(f"no observation {observation_id} of yours")
+    return observation
+
+
+def _guard_state(observation: Observation) -> None:
+    try:
+        ensure_current(observation)
+    except ObservationStateError as error:
+        raise Conflict(str(error)) from error
+
+
+def _provider_of(actor: Caller) -> str:
+    if not actor.provider_id:
+        raise Forbidden("only a provider posts and corrects observations")
+    return actor.provider_id
