@@ -153,7 +153,7 @@ def stack(
     db = mongo_client[env["ACORN_OUTCOMES_DB"]]
     producer = make_producer(kafka_bootstrap)
     runner = build_runner(outcomes_settings(env, with_jwt=False))
-    relay = OutboxRelay(db, producer, service_topic("outcomes", prefix), sweep_interval=2.0)
+    relay = OutboxRelay(db, producer, service_topic("outcomes", prefix))
     with ExitStack() as workers:
         workers.enter_context(running(runner.run))
         workers.enter_context(running(relay.run))

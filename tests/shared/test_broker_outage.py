@@ -17,7 +17,7 @@ from shared.consumer import ConsumerRunner
 from shared.events.catalogue.commissioning import PROVIDER_REGISTERED
 from shared.events.topics import all_topics, service_topic
 from shared.kafka import ensure_topics, make_consumer, make_producer
-from shared.outbox import OUTBOX_FIELD, Outbox, OutboxRelay
+from shared.outbox import PENDING_COLLECTION, Outbox, OutboxRelay
 from tests.shared.test_bus_integration import provider_event
 from tests.support.bus import running, wait_until
 from tests.support.effects import ProviderDirectory
@@ -58,18 +58,14 @@ def test_writes_queue_while_the_broker_is_down_and_deliver_once_it_is_back(
         for index in range(5):  # the API keeps accepting writes: they wait in the outbox
             outbox.insert("providers", {"_id": f"p{index}"}, [provider_event(f"p{index}")])
         wait_until(
-            lambda: (
-                source_db.providers.count_documents({f"{OUTBOX_FIELD}.0": {"$exists": True}}) == 5
-            ),
+            lambda: source_db[PENDING_COLLECTION].count_documents({}) == 5,
             what="five pending writes",
         )
 
         processes.start(own_broker)
         processes.wait_ready(own_broker)
         wait_until(
-            lambda: (
-                source_db.providers.count_documents({f"{OUTBOX_FIELD}.0": {"$exists": True}}) == 0
-            ),
+            lambda: source_db[PENDING_COLLECTION].count_documents({}) == 0,
             timeout=90,
             what="the outbox to drain once the broker is back",
         )

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from kafka import KafkaProducer
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from shared.consumer import ConsumerRunner
 from shared.events.catalogue.commissioning import PROVIDER_REGISTERED, PROVIDER_UPDATED
 from shared.events.envelope import Envelope
 from shared.events.topics import dlq_topic, service_topic
 from shared.kafka import make_consumer, make_producer
-from shared.outbox import HINTS_COLLECTION, OUTBOX_FIELD, Outbox, OutboxRelay
+from shared.outbox import OUTBOX_FIELD, PENDING_COLLECTION, Outbox, OutboxRelay
 from tests.support.bus import read_dead_letters, read_topic, running, wait_until
 from tests.support.effects import ProviderDirectory
 
@@ -87,8 +89,9 @@ def test_event_reaches_a_consumer_in_another_service_with_one_effect(
     with running(relay.run), running(runner.run):
         wait_until(lambda: directory.effects() == 1, what="the consumer's effect")
     assert sink_db.applied.find_one({"_id": event.id})["provider_id"] == "prov-a"
-    assert source_db.providers.find_one({"_id": "prov-a"})[OUTBOX_FIELD] == []
-    assert source_db[HINTS_COLLECTION].count_documents({}) == 0
+    assert source_db[PENDING_COLLECTION].count_documents({}) == 0
+    # the relay never writes to the document: it stays the record of what was announced
+    assert source_db.providers.find_one({"_id": "prov-a"})[OUTBOX_FIELD] == [event.to_dict()]
     [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
     assert key == b"prov-a"
     assert Envelope.from_bytes(value) == event
@@ -100,11 +103,11 @@ def test_relay_killed_between_publishing_and_marking_delivers_twice_with_one_eff
     source_db, sink_db = make_db("commissioning"), make_db("value")
     register_provider(Outbox(source_db), "prov-b")
     crashed = OutboxRelay(source_db, producer, topic)
-    pending = list(source_db.providers.find({"_id": "prov-b"}))
+    pending = list(source_db[PENDING_COLLECTION].find())
     crashed.publish(pending)  # the broker has it; the relay dies before marking it published
 
     restarted = OutboxRelay(source_db, producer, topic)
-    assert restarted.sweep() == 1  # at start it republishes what is still pending
+    assert restarted.relay_pending() == 1  # at start it republishes what is still pending
     assert len(read_topic(kafka_bootstrap, topic, expect=2)) == 2
 
     directory = ProviderDirectory(sink_db)
@@ -114,28 +117,49 @@ def test_relay_killed_between_publishing_and_marking_delivers_twice_with_one_eff
     assert directory.effects() == 1
 
 
-def test_events_queued_on_one_document_keep_their_order_and_later_ones_stay_pending(
+def test_changes_are_published_in_the_order_they_were_written(
     db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
 ) -> None:
     outbox = Outbox(db)
-    register_provider(outbox, "prov-c")
-    relay = OutboxRelay(db, producer, topic)
-    snapshot = list(db.providers.find({"_id": "prov-c"}))
-    relay.publish(snapshot)
-    # a change lands between the relay's read and its marking: it must stay pending
-    outbox.update(
-        "providers",
-        {"_id": "prov-c"},
-        {"$set": {"version": 2}},
-        [provider_event("prov-c", 2, PROVIDER_UPDATED)],
+    for version in (1, 2, 3):  # revisions of one provider, each an insert of its own
+        event = provider_event("prov-c", version, PROVIDER_UPDATED)
+        outbox.insert("provider_revisions", {"_id": f"prov-c@{version}"}, [event])
+    assert OutboxRelay(db, producer, topic).relay_pending() == 3
+    events = [Envelope.from_bytes(v) for _, v in read_topic(kafka_bootstrap, topic, expect=3)]
+    assert [e.data["version"] for e in events] == [1, 2, 3]
+
+
+def test_a_write_that_loses_its_race_announces_nothing(
+    db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    outbox = Outbox(db)
+    register_provider(outbox, "prov-k")
+    with pytest.raises(DuplicateKeyError):
+        register_provider(outbox, "prov-k")
+    assert db[PENDING_COLLECTION].count_documents({}) == 1
+    assert OutboxRelay(db, producer, topic).relay_pending() == 1
+    assert len(read_topic(kafka_bootstrap, topic, expect=1)) == 1
+
+
+def test_a_crash_before_the_document_is_written_leaves_an_orphan_the_relay_drops(
+    db: Database, producer: KafkaProducer, topic: str
+) -> None:
+    event = provider_event("prov-l")
+    db[PENDING_COLLECTION].insert_one(  # step 1 of a write whose step 2 never happened
+        {
+            "_id": f"0-{event.id}",
+            "collection": "providers",
+            "document_id": "prov-l",
+            "event_ids": [event.id],
+            "written_at": datetime.now(UTC) - timedelta(seconds=60),
+        }
     )
-    relay.mark_published("providers", snapshot)
-    assert [e["type"] for e in db.providers.find_one({"_id": "prov-c"})[OUTBOX_FIELD]] == [
-        PROVIDER_UPDATED
-    ]
-    assert relay.relay_hinted() == 1  # only the pending event; the first was already published
-    events = [Envelope.from_bytes(v) for _, v in read_topic(kafka_bootstrap, topic, expect=2)]
-    assert [e.data["version"] for e in events] == [1, 2]
+    patient = OutboxRelay(db, producer, topic, orphan_grace=300)
+    assert patient.relay_pending() == 0
+    assert db[PENDING_COLLECTION].count_documents({}) == 1  # the write may still be in flight
+    impatient = OutboxRelay(db, producer, topic, orphan_grace=30)
+    assert impatient.relay_pending() == 0
+    assert db[PENDING_COLLECTION].count_documents({}) == 0
 
 
 def test_outbox_refuses_invalid_payloads_and_writes_nothing(db: Database) -> None:
@@ -208,7 +232,7 @@ def test_a_group_started_after_the_events_still_sees_them_all(
     for index in range(20):
         register_provider(outbox, f"prov-late-{index}")
     relay = OutboxRelay(source_db, producer, topic)
-    while relay.relay_hinted():
+    while relay.relay_pending():
         pass
     read_topic(kafka_bootstrap, topic, expect=20)  # all published before the group exists
 

@@ -1,5 +1,10 @@
 """The indicator store: one document per indicator code, its earlier versions in `history`.
 
+A new version is decided by inserting `indicator_revisions` `<code>@<version>` with its event
+(FerretDB's conditional updates are not isolated, a unique `_id` is), then copied onto the
+indicator's document; a reader finding a newer revision than the document rolls it forward, so a
+crash between the two writes heals on the next read.
+
 Indicators are few (a framework is meant to stay short), so listing them scans a small collection.
 Seeding the default framework is idempotent: each default indicator is inserted under its code
 as `_id` together with its `indicator_added` event, and an existing code is left alone (so a
@@ -24,6 +29,7 @@ from shared.events.envelope import Envelope
 from shared.outbox import Outbox
 
 COLLECTION = "indicators"
+REVISIONS = "indicator_revisions"
 EVENT_FIELDS = (
     "code",
     "name",
@@ -87,6 +93,7 @@ class MongoIndicators:
         added_event: Callable[[Indicator], Envelope],
     ) -> None:
         self.collection = db[COLLECTION]
+        self.revisions = db[REVISIONS]
         self.outbox = outbox
         self._defaults = defaults
         self._added_event = added_event
@@ -110,7 +117,21 @@ class MongoIndicators:
     def get(self, code: str) -> Indicator | None:
         self.ensure_seeded()
         document = self.collection.find_one({"_id": code})
-        return from_document(document) if document else None
+        return from_document(self._roll_forward(document)) if document else None
+
+    def _roll_forward(self, document: dict[str, Any]) -> dict[str, Any]:
+        while revision := self.revisions.find_one(
+            {"_id": f"{document['_id']}@{document['version'] + 1}"}, {"_outbox": 0}
+        ):
+            self._apply(from_document(document), from_document(revision))
+            document = self.collection.find_one({"_id": document["_id"]}) or document
+        return document
+
+    def _apply(self, current: Indicator, updated: Indicator) -> None:
+        self.collection.update_one(
+            {"_id": current.code},
+            {"$set": to_document(updated), "$push": {"history": to_document(current)}},
+        )
 
     def history(self, code: str) -> list[Indicator]:
         """Every earlier version of `code`, oldest first."""
@@ -136,12 +157,16 @@ class MongoIndicators:
 
     def replace(self, current: Indicator, updated: Indicator, event: Envelope) -> bool:
         """Store `updated` if `current` is still the stored version; False if it is not."""
-        return self.outbox.update(
-            COLLECTION,
-            {"_id": current.code, "version": current.version},
-            {"$set": to_document(updated), "$push": {"history": to_document(current)}},
-            [event],
-        )
+        try:
+            self.outbox.insert(
+                REVISIONS,
+                {"_id": f"{current.code}@{updated.version}", **to_document(updated)},
+                [event],
+            )
+        except DuplicateKeyError:
+            return False
+        self._apply(current, updated)
+        return True
 
     @staticmethod
     def _new_document(indicator: Indicator) -> dict[str, Any]:

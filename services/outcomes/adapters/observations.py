@@ -7,9 +7,11 @@ the list of that child's observation ids) and then one `_id` lookup per observat
 No transactions: the child index is written *before* the observations, so a crash in between
 leaves an index entry pointing at nothing (skipped on read), never an observation the index misses.
 
-A correction claims the original (`status` current -> superseded, with the `observation_corrected`
-event riding on that same write, so exactly one correction of an observation can win), then the
-correcting observation is inserted. A withdrawal is one conditional write with its event.
+FerretDB's updates are not isolated (two concurrent conditional updates can both "win"), so a
+correction or withdrawal is decided by an *insert*: the original's fate document in
+`observation_fates` (`_id` = the original's id) carries the `observation_corrected` or
+`observation_withdrawn` event, and the unique `_id` lets exactly one of them win. The correcting
+observation is inserted after its fate is settled. An observation's status is read from its fate.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from datetime import date
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
-from services.outcomes.domain.observations import CURRENT, Observation
+from services.outcomes.domain.observations import SUPERSEDED, WITHDRAWN, Observation
 from shared.events.envelope import Envelope
 from shared.outbox import Outbox, strip_outbox
 
 COLLECTION = "observations"
+FATES = "observation_fates"
 CHILD_INDEX = "child_observations"
 
 
@@ -56,7 +60,12 @@ class MongoObservations:
 
     def get(self, observation_id: str) -> Observation | None:
         document = strip_outbox(self.collection.find_one({"_id": observation_id}))
-        return from_document(document) if document else None
+        if document is None:
+            return None
+        fate = self.db[FATES].find_one({"_id": observation_id}, {"_outbox": 0})
+        if fate:
+            document.update({key: value for key, value in fate.items() if key != "_id"})
+        return from_document(document)
 
     def for_child(self, child_ref: str) -> list[Observation]:
         index = self.db[CHILD_INDEX].find_one({"_id": child_ref})
@@ -65,24 +74,23 @@ class MongoObservations:
 
     def supersede(self, original: Observation, correction: Observation, event: Envelope) -> bool:
         """Replace a current `original` by `correction`; False if it is no longer current."""
-        claimed = self.outbox.update(
-            COLLECTION,
-            {"_id": original.observation_id, "status": CURRENT},
-            {"$set": {"status": "superseded", "superseded_by": correction.observation_id}},
-            [event],
-        )
-        if claimed:
-            self._index([correction])
-            self.collection.insert_one(to_document(correction))
-        return claimed
+        fate = {"status": SUPERSEDED, "superseded_by": correction.observation_id}
+        if not self._settle(original, fate, event):
+            return False
+        self._index([correction])
+        self.collection.insert_one(to_document(correction))
+        return True
 
     def withdraw(self, original: Observation, reason: str, event: Envelope) -> bool:
-        return self.outbox.update(
-            COLLECTION,
-            {"_id": original.observation_id, "status": CURRENT},
-            {"$set": {"status": "withdrawn", "withdrawal_reason": reason}},
-            [event],
-        )
+        return self._settle(original, {"status": WITHDRAWN, "withdrawal_reason": reason}, event)
+
+    def _settle(self, original: Observation, fate: dict[str, Any], event: Envelope) -> bool:
+        """Record the original's one and only fate; False if another change settled it first."""
+        try:
+            self.outbox.insert(FATES, {"_id": original.observation_id, **fate}, [event])
+        except DuplicateKeyError:
+            return False
+        return True
 
     def _index(self, observations: list[Observation]) -> None:
         by_child: dict[str, list[str]] = defaultdict(list)
