@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 
-from deploy import processes, stack
+from deploy import demo, processes, stack
+from deploy.demo import DemoError
 from deploy.paths import LOG_DIR, REPO_ROOT, RUN_DIR, STATE_DIR
 from shared.auth import ROLES, JwtSettings, mint_token
 
@@ -56,9 +57,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"  {service.name:<14} {base}   docs: {base}/docs   ready: {base}/readyz")
     print("\n  a token for curl:  ./dev token --role finance")
     if not args.no_demo:
-        from deploy import demo
-
-        demo.load_and_report()
+        print("\nAcorn: the worked example, through the APIs and Kafka (--no-demo skips it)")
+        urls = {s.name: f"http://{stack.LOCAL_HOST}:{s.port}" for s in stack.SERVICES}
+        demo.print_report(demo.run_worked_example(demo.Acorn(urls=urls, token_for=_dev_token)))
+        print("\n  the same in the terminal:  ./dev report --from 2025-01-06 --to 2025-03-30")
     return 0
 
 
@@ -130,16 +132,24 @@ def cmd_create_topics(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_token(args: argparse.Namespace) -> int:
-    settings = JwtSettings(
+def _dev_jwt() -> JwtSettings:
+    return JwtSettings(
         algorithm="HS256",
         issuer=os.environ.get("ACORN_JWT_ISSUER", "acorn-dev"),
         audience=os.environ.get("ACORN_JWT_AUDIENCE", "acorn"),
         secret=stack.jwt_secret(),
     )
-    print(
-        mint_token(settings, roles=[args.role], provider_id=args.provider_id, subject=args.subject)
+
+
+def _dev_token(role: str, *, provider_id: str | None = None) -> str:
+    return mint_token(_dev_jwt(), roles=[role], provider_id=provider_id, subject=f"dev-{role}")
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    token = mint_token(
+        _dev_jwt(), roles=[args.role], provider_id=args.provider_id, subject=args.subject
     )
+    print(token)
     return 0
 
 
@@ -203,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         args.pytest_args = unknown + args.pytest_args
     try:
         return int(args.run(args))
-    except (processes.StartError, stack.provision.ProvisionError) as error:
+    except (processes.StartError, stack.provision.ProvisionError, DemoError) as error:
         print(f"\nAcorn: {error}", file=sys.stderr)
         return 1
 

@@ -30,6 +30,7 @@ def build(runtime: ServiceRuntime) -> Outcomes:
         needs=MongoNeedsAssessments(db, runtime.outbox),
         audit=runtime.audit,
         grace_days=extras["enrolment_grace_days"],
+        baseline_days=extras["baseline_days"],
         guardrail=extras["indicator_guardrail"],
         batch_limit=extras["batch_limit"],
         today=lambda: datetime.now(UTC).date(),

@@ -2,6 +2,8 @@
 
 - `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default 30): for how many days after an enrolment ends
   its provider may still post observations dated in that window;
+- `ACORN_OUTCOMES_BASELINE_DAYS` (default 30): how many days before an enrolment starts its
+  provider may post observations (the intake baseline change is measured from);
 - `ACORN_OUTCOMES_INDICATOR_GUARDRAIL` (default 20): above this many active indicators the API
   warns, because too many indicators hide the ones that matter;
 - `ACORN_OUTCOMES_BATCH_LIMIT` (default 1000): the most observations one batch request carries.
@@ -18,6 +20,9 @@ SERVICE = "outcomes"
 EXTRAS = {
     "enrolment_grace_days": Setting(
         "ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS", parse=parse_non_negative_int, default="30"
+    ),
+    "baseline_days": Setting(
+        "ACORN_OUTCOMES_BASELINE_DAYS", parse=parse_non_negative_int, default="30"
     ),
     "indicator_guardrail": Setting(
         "ACORN_OUTCOMES_INDICATOR_GUARDRAIL", parse=parse_positive_int, default="20"

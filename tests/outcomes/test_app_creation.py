@@ -22,7 +22,12 @@ def test_create_app_neither_connects_nor_seeds() -> None:
     try:
         assert app.test_client().get("/healthz").status_code == 200
         ctx = app.extensions["acorn"]
-        assert (ctx.grace_days, ctx.guardrail, ctx.batch_limit) == (30, 20, 1000)
+        assert (ctx.grace_days, ctx.baseline_days, ctx.guardrail, ctx.batch_limit) == (
+            30,
+            30,
+            20,
+            1000,
+        )
     finally:
         app.extensions["acorn_runtime"].client.close()
 

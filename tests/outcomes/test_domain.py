@@ -154,6 +154,16 @@ def test_holding_a_child_follows_enrolment_dates_and_grace(
     assert holds_child_on([PERIOD], on, grace_days=grace, intervention_id=intervention) is held
 
 
+@pytest.mark.parametrize(
+    ("on", "baseline_days", "held"),
+    [(date(2024, 12, 2), 30, True), (date(2024, 12, 1), 30, False), (date(2024, 12, 31), 0, False)],
+)
+def test_a_baseline_may_be_posted_shortly_before_the_enrolment_starts(
+    on: date, baseline_days: int, held: bool
+) -> None:
+    assert holds_child_on([PERIOD], on, grace_days=0, baseline_days=baseline_days) is held
+
+
 def test_an_open_enrolment_holds_from_its_start_and_none_holds_nothing() -> None:
     open_period = replace(PERIOD, end_date=None)
     assert holds_child_on([open_period], date(2030, 1, 1), grace_days=0)

@@ -21,7 +21,8 @@ def test_valid_token_gives_roles_and_provider_from_the_token() -> None:
     assert caller.is_provider_only
 
 
-def claims(**overrides: object) -> dict:
+def claims(expires_in: int = 60, **overrides: object) -> dict:
+    """Claims made when the test runs, not when it is collected (a long run outlives 60 s)."""
     now = int(time.time())
     base = {
         "sub": "u",
@@ -29,7 +30,7 @@ def claims(**overrides: object) -> dict:
         "iss": "acorn-test",
         "aud": "acorn",
         "iat": now,
-        "exp": now + 60,
+        "exp": now + expires_in,
     }
     base.update(overrides)
     return base
@@ -38,17 +39,17 @@ def claims(**overrides: object) -> dict:
 @pytest.mark.parametrize(
     ("token_claims", "key", "algorithm", "reason"),
     [
-        (claims(exp=int(time.time()) - 10), "k" * 64, "HS256", "expired"),
-        (claims(iss="someone-else"), "k" * 64, "HS256", "issuer"),
-        (claims(aud="other"), "k" * 64, "HS256", "audience"),
-        (claims(), "wrong" * 10, "HS256", "Signature"),
-        (claims(), "k" * 64, "HS512", "alg value is not allowed"),
-        (claims(roles=["pirate"]), "k" * 64, "HS256", "roles"),
-        (claims(roles=["provider"]), "k" * 64, "HS256", "provider_id"),
+        ({"expires_in": -10}, "k" * 64, "HS256", "expired"),
+        ({"iss": "someone-else"}, "k" * 64, "HS256", "issuer"),
+        ({"aud": "other"}, "k" * 64, "HS256", "audience"),
+        ({}, "wrong" * 10, "HS256", "Signature"),
+        ({}, "k" * 64, "HS512", "alg value is not allowed"),
+        ({"roles": ["pirate"]}, "k" * 64, "HS256", "roles"),
+        ({"roles": ["provider"]}, "k" * 64, "HS256", "provider_id"),
     ],
 )
 def test_refuses_bad_tokens(token_claims: dict, key: str, algorithm: str, reason: str) -> None:
-    token = jwt.encode(token_claims, key, algorithm=algorithm)
+    token = jwt.encode(claims(**token_claims), key, algorithm=algorithm)
     with pytest.raises(AuthError, match=f"(?i){reason}"):
         verify_bearer(bearer(token), SETTINGS)
 

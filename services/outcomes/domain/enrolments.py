@@ -8,8 +8,10 @@ The rule: a provider *holds* a child on a date when one of its enrolments for th
 on or before the date and ended no earlier than `grace_days` before it (an enrolment with no end
 date is open). So a provider may post readings dated up to `grace_days` after the child left
 (an exit assessment), and may post late for any date it held the child, but nothing dated after
-the grace period. A provider may read a child's observations (its own ones) if it ever held the
-child.
+the grace period. Symmetrically, a provider may post readings dated up to `baseline_days` before
+an enrolment starts: the intake baseline that the value method measures change from (a child's
+attendance the week before a placement begins). A provider may read a child's observations (its
+own ones) if it ever held the child.
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ def holds_child_on(
     on: date,
     *,
     grace_days: int,
+    baseline_days: int = 0,
     intervention_id: str | None = None,
 ) -> bool:
-    """True if one of `periods` (on `intervention_id`, when given) covers `on` with grace."""
+    """True if one of `periods` (on `intervention_id`, when given) covers `on`, widened by the
+    baseline window before its start and the grace period after its end."""
     grace = timedelta(days=grace_days)
+    lead = timedelta(days=baseline_days)
     return any(
-        period.start_date <= on
+        period.start_date - lead <= on
         and (period.end_date is None or on <= period.end_date + grace)
         and (intervention_id is None or period.intervention_id == intervention_id)
         for period in periods

@@ -21,6 +21,7 @@ class Outcomes:
     needs: MongoNeedsAssessments
     audit: AuditLog
     grace_days: int
+    baseline_days: int
     guardrail: int
     batch_limit: int
     today: Callable[[], date]

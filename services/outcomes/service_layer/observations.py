@@ -217,6 +217,7 @@ def _holds(periods: list[EnrolmentPeriod], draft: ObservationDraft, ctx: Outcome
         periods,
         draft.observed_on,
         grace_days=ctx.grace_days,
+        baseline_days=ctx.baseline_days,
         intervention_id=draft.intervention_id,
     )
 
