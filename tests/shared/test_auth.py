@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import jwt
 import pytest
@@ -64,3 +65,34 @@ def test_unsigned_token_is_refused() -> None:
 def test_missing_or_malformed_header(header: str | None) -> None:
     with pytest.raises(AuthError):
         verify_bearer(header, SETTINGS)
+
+
+def test_rs256_tokens_verify_with_the_public_key_only(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from shared.auth import jwt_settings_spec, load_jwt_settings
+    from shared.settings import load_settings
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key_file = tmp_path / "idp.pem"
+    key_file.write_bytes(pem)
+    settings = load_jwt_settings(
+        load_settings(
+            jwt_settings_spec(),
+            {"ACORN_JWT_ALGORITHM": "RS256", "ACORN_JWT_PUBLIC_KEY_FILE": str(key_file)},
+        )
+    )
+    signing_key = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    token = mint_token(settings, roles=["auditor"], signing_key=signing_key)
+    assert verify_bearer(bearer(token), settings).roles == {"auditor"}
+    forged = jwt.encode(claims(iss="acorn-dev"), "k" * 64, algorithm="HS256")
+    with pytest.raises(AuthError):  # an HS256 token signed with a guessed secret is refused
+        verify_bearer(bearer(forged), settings)
