@@ -46,6 +46,9 @@ class AuditLog:
             }
         )
 
+    def count(self) -> int:
+        return self.collection.count_documents({})
+
     def list(self, *, limit: int = 100, skip: int = 0) -> list[dict[str, Any]]:
         cursor = self.collection.find().sort("at", -1).skip(skip).limit(limit)
         return [{k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]} for doc in cursor]

@@ -22,7 +22,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
+from shared.audit import AuditLog
 from shared.config import ServiceSettings
+from shared.http import audit
 from shared.http.idempotency import IdempotencyStore
 from shared.http.problems import ProblemError, ProblemSchema, from_http_exception, problem_response
 from shared.http.security import authenticate_request
@@ -92,8 +94,9 @@ def create_service_app(
     )
     app.extensions["acorn"] = extension
     app.extensions["acorn_idempotency"] = IdempotencyStore(db)
+    app.extensions["acorn_audit"] = AuditLog(db)
     api = AcornApi(app)
-    for blueprint in blueprints:
+    for blueprint in [*blueprints, audit.blp]:
         api.register_blueprint(blueprint)
     _install_request_hooks(app)
     _install_probes(app, readiness_checks)

@@ -17,7 +17,7 @@ from services.commissioning.domain.errors import (
     Refused,
     StaleVersion,
 )
-from services.commissioning.entrypoints.views import audit, enrolments, interventions, providers
+from services.commissioning.entrypoints.views import enrolments, interventions, providers
 from services.commissioning.settings import load_api
 from shared.config import ServiceSettings
 from shared.http.app import create_service_app
@@ -47,7 +47,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         settings=settings,
         title="Acorn commissioning",
         description="Providers, interventions, prices and the children enrolled on them.",
-        blueprints=[providers.blp, interventions.blp, enrolments.blp, audit.blp],
+        blueprints=[providers.blp, interventions.blp, enrolments.blp],
         db=runtime.db,
         readiness_checks=runtime.readiness_checks(),
         extension=bootstrap(runtime),

@@ -136,19 +136,3 @@ class EnrolmentQuery(PageArgs):
     intervention_id = EntityId()
     child_ref = ChildRef()
     status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))
-
-
-class AuditRecord(Schema):
-    id = fields.String()
-    actor = fields.String()
-    roles = fields.List(fields.String())
-    provider_id = fields.String(allow_none=True)
-    action = fields.String()
-    subject = fields.String()
-    outcome = fields.String()
-    correlation_id = fields.String()
-    at = fields.DateTime()
-    detail = fields.Dict()
-
-
-AuditPage = page_schema(AuditRecord)
