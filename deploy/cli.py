@@ -5,6 +5,8 @@
 ./dev status                what runs, with PIDs and readiness
 ./dev logs COMPONENT [-f]   a component's log (e.g. kafka, ferretdb, ledger-api)
 ./dev test [PYTEST ARGS]    provision what the tests need, lint, run the whole suite
+./dev load --preset P [--seed N]   load a synthetic council (tiny, demo, default, largest)
+./dev judge --preset P [--seed N]  each attribution rule's error against the council's truth
 ./dev token --role ROLE [--provider-id ID]   a development JWT for curl
 ./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
 """
@@ -19,6 +21,7 @@ import sys
 import time
 
 from deploy import demo, processes, stack
+from deploy.council.generate import DEFAULT_SEED, PRESETS
 from deploy.demo import DemoError
 from deploy.paths import LOG_DIR, REPO_ROOT, RUN_DIR, STATE_DIR
 from shared.auth import ROLES, JwtSettings, mint_token
@@ -57,11 +60,36 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"  {service.name:<14} {base}   docs: {base}/docs   ready: {base}/readyz")
     print("\n  a token for curl:  ./dev token --role finance")
     if not args.no_demo:
+        from deploy.council import load
+
+        acorn = _dev_acorn()
+        empty = load.system_is_empty(acorn)
         print("\nAcorn: the worked example, through the APIs and Kafka (--no-demo skips it)")
-        urls = {s.name: f"http://{stack.LOCAL_HOST}:{s.port}" for s in stack.SERVICES}
-        demo.print_report(demo.run_worked_example(demo.Acorn(urls=urls, token_for=_dev_token)))
+        demo.print_report(demo.run_worked_example(acorn))
         print("\n  the same in the terminal:  ./dev report --from 2025-01-06 --to 2025-03-30")
+        if empty:
+            print("\nAcorn: a demo council (150 children, 2 years) through the APIs", flush=True)
+            load.main("demo", DEFAULT_SEED, acorn=acorn, state_dir=STATE_DIR)
+            print("  see it:  ./dev report --fy 2024   judge it:  ./dev judge --preset demo")
     return 0
+
+
+def _dev_acorn() -> demo.Acorn:
+    urls = {s.name: f"http://{stack.LOCAL_HOST}:{s.port}" for s in stack.SERVICES}
+    return demo.Acorn(urls=urls, token_for=_dev_token, timeout=120)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from deploy.council import load
+
+    load.main(args.preset, args.seed, acorn=_dev_acorn(), state_dir=STATE_DIR)
+    return 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from deploy.council import judge
+
+    return judge.main(args.preset, args.seed, acorn=_dev_acorn(), state_dir=STATE_DIR)
 
 
 def _all_pid_files() -> list[str]:
@@ -194,6 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--provider-id")
     token.add_argument("--subject")
     token.set_defaults(run=cmd_token)
+
+    for name, run, what in (
+        ("load", cmd_load, "load a synthetic council through the APIs (resumable)"),
+        ("judge", cmd_judge, "compare each attribution rule with a loaded council's truth"),
+    ):
+        council = commands.add_parser(name, help=what)
+        council.add_argument("--preset", default="demo", choices=PRESETS)
+        council.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        council.set_defaults(run=run)
 
     report = commands.add_parser("report", help="cost per outcome for a period, in the terminal")
     report.add_argument("report_args", nargs=argparse.REMAINDER)

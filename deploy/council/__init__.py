@@ -1,0 +1,1 @@
+"""A synthetic council: generated (generate), loaded through the APIs (load), judged (judge)."""
