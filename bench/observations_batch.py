@@ -2,7 +2,7 @@
 
 Run against the running infrastructure (`./dev up`, or `MONGODB_URI` / `KAFKA_BOOTSTRAP_SERVERS`):
 
-    .venv/bin/python bench/observations_batch.py [--batches 10] [--batch-size 1000]
+    .venv/bin/python -m bench.observations_batch [--batches 10] [--batch-size 1000]
 
 It creates a database and a topic namespace of its own, serves the outcomes API over real HTTP
 (werkzeug, one thread) and posts batches of valid observations for children the provider holds,
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import secrets
 import threading
 import time
@@ -28,6 +27,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from bench.common import machine
 from services.outcomes.entrypoints.api import create_app
 from services.outcomes.service_layer.enrolments import apply_enrolment_snapshot
 from services.outcomes.settings import EXTRAS
@@ -96,7 +96,7 @@ def main() -> None:
         f"outcomes batch endpoint: {figure:,.0f} observations/s "
         f"({args.batches} batches of {args.batch_size}, HTTP to database)"
     )
-    print(f"machine: {platform.platform()}, cpu count {os.cpu_count()}")
+    print(machine())
 
 
 def measure(app: Flask, port: int, jwt: JwtSettings, batches: int, size: int) -> float:

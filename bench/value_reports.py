@@ -28,6 +28,7 @@ import uuid
 import requests
 from werkzeug.serving import make_server
 
+from bench.common import machine, summary
 from services.value.entrypoints.api import create_app
 from services.value.entrypoints.consumer import build_runner
 from services.value.settings import EXTRAS
@@ -37,18 +38,6 @@ from shared.events.topics import all_topics, service_topic
 from shared.kafka import admin, ensure_topics, make_producer
 from tests.value import events as ev
 from tests.value.generator import generate
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def summary(samples: list[float]) -> str:
-    return (
-        f"p50 {percentile(samples, 0.5) * 1000:7.1f} ms   "
-        f"p95 {percentile(samples, 0.95) * 1000:7.1f} ms   (n={len(samples)})"
-    )
 
 
 def main() -> None:
@@ -148,6 +137,7 @@ def main() -> None:
                 latencies.append(time.perf_counter() - started)
             label = f"{path} {','.join(f'{k}={v}' for k, v in query.items())}"
             print(f"latency {label[:40]:<40} {summary(latencies)}")
+        print(machine())
     finally:
         stop.set()
         server.shutdown()
