@@ -33,7 +33,12 @@ def _start_all(components: list[processes.Component]) -> list[processes.Componen
         if processes.start(component):
             started.append(component)
             print(f"  starting {component.name} (log: {component.log_file})", flush=True)
-        processes.wait_ready(component)
+        try:
+            processes.wait_ready(component)
+        except processes.StartError:
+            for launched in reversed(started):  # leave nothing half-started behind
+                processes.stop(launched.pid_file)
+            raise
         print(f"  {component.name}: ready", flush=True)
     return started
 

@@ -156,7 +156,7 @@ def kafka_component(
             str(config),
         ],
         ready=lambda: broker_ready(bootstrap),
-        ready_timeout=90,
+        ready_timeout=180,  # a broker with many partitions takes a while to load them
     )
 
 

@@ -56,6 +56,17 @@ def ensure_topics(
         client.close()
 
 
+def delete_topics(bootstrap_servers: str, topics: list[str]) -> None:
+    """Delete the topics that exist (tests remove their own, so a broker's state stays small)."""
+    client = admin(bootstrap_servers)
+    try:
+        existing = sorted(set(topics) & set(client.list_topics()))
+        if existing:
+            client.delete_topics(existing)
+    finally:
+        client.close()
+
+
 def broker_ready(bootstrap_servers: str) -> None:
     """Raises unless the broker answers an admin request."""
     client = admin(bootstrap_servers)

@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 from shared.auth import mint_token
 from shared.events.topics import all_topics
-from shared.kafka import ensure_topics
+from shared.kafka import delete_topics, ensure_topics
 from shared.mongo import connect
 from tests.support.identity import TEST_JWT, unique_name
 from tests.support.infrastructure import kafka_bootstrap_servers, mongodb_uri
@@ -60,11 +60,12 @@ def db(make_db: Callable[[str], Database]) -> Database[dict[str, Any]]:
 
 
 @pytest.fixture
-def topic_prefix(kafka_bootstrap: str) -> str:
+def topic_prefix(kafka_bootstrap: str) -> Iterator[str]:
     """A topic namespace of this test's own, with every Acorn topic created in it."""
     prefix = f"{unique_name('t')}."
     ensure_topics(kafka_bootstrap, all_topics(prefix))
-    return prefix
+    yield prefix
+    delete_topics(kafka_bootstrap, all_topics(prefix))
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from shared.settings import Setting
 
 SERVICE = "ledger"
 EXTRAS = {
-    "consumer_group": Setting("ACORN_LEDGER_CONSUMER_GROUP", default="acorn-ledger"),
+    # empty: "<topic prefix>acorn-ledger", so environments sharing a broker never share a group
+    "consumer_group": Setting("ACORN_LEDGER_CONSUMER_GROUP", parse=str, default=""),
 }
 
 

@@ -1,7 +1,8 @@
 """The whole system as processes: four gunicorn APIs, their relays and consumers.
 
 Started with the project's own stack definition (deploy/stack.py), on ports 18001-18004 so a
-developer's `./dev up` can keep running, with databases and topics of this test session's own.
+developer's `./dev up` can keep running, with databases and topics of its own for each test
+module, so one module's data never shows in another's reports.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pymongo import MongoClient
 
 from deploy import processes, stack
 from shared.events.topics import all_topics
-from shared.kafka import ensure_topics
+from shared.kafka import delete_topics, ensure_topics
 from tests.support.identity import TEST_JWT, unique_name
 
 PORT_OFFSET = 10_000
@@ -26,7 +27,7 @@ class RunningSystem:
     urls: dict[str, str]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def system(
     mongo_uri: str, kafka_bootstrap: str, mongo_client: MongoClient[dict[str, Any]]
 ) -> Iterator[RunningSystem]:
@@ -58,3 +59,4 @@ def system(
             processes.stop(component.pid_file)
         for database in databases.values():
             mongo_client.drop_database(database)
+        delete_topics(kafka_bootstrap, all_topics(prefix))

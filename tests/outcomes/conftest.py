@@ -35,6 +35,7 @@ from tests.support.identity import unique_name
 from tests.support.services import service_environment
 
 GRACE_DAYS = 30
+BASELINE_DAYS = 30
 BATCH_LIMIT = 50
 
 
@@ -148,6 +149,7 @@ def stack(
         kafka_bootstrap=kafka_bootstrap,
         topic_prefix=prefix,
         ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS=str(GRACE_DAYS),
+        ACORN_OUTCOMES_BASELINE_DAYS=str(BASELINE_DAYS),
         ACORN_OUTCOMES_BATCH_LIMIT=str(BATCH_LIMIT),
     )
     db = mongo_client[env["ACORN_OUTCOMES_DB"]]

@@ -14,7 +14,7 @@ from shared.events.catalogue.outcomes import (
     OBSERVATION_RECORDED,
     OBSERVATION_WITHDRAWN,
 )
-from tests.outcomes.conftest import BATCH_LIMIT, GRACE_DAYS, Stack
+from tests.outcomes.conftest import BASELINE_DAYS, BATCH_LIMIT, GRACE_DAYS, Stack
 from tests.support.bus import wait_until
 
 pytestmark = pytest.mark.integration
@@ -145,8 +145,14 @@ def test_authorisation_follows_enrolments_learnt_from_commissioning_events(
         stack, as_holder(), reading(child, observed_on=days_ago(100 - GRACE_DAYS - 5))
     )
     assert past_grace.status_code == 403
-    before_start = post(stack, as_holder(), reading(child, observed_on=days_ago(201)))
-    assert before_start.status_code == 403
+    intake_baseline = post(
+        stack, as_holder(), reading(child, observed_on=days_ago(200 + BASELINE_DAYS))
+    )
+    assert intake_baseline.status_code == 201
+    before_baseline = post(
+        stack, as_holder(), reading(child, observed_on=days_ago(200 + BASELINE_DAYS + 1))
+    )
+    assert before_baseline.status_code == 403
     other_intervention = post(
         stack, auth("provider", provider_id=holder),
         reading(child, observed_on=days_ago(150), intervention_id="int-other"),
@@ -162,7 +168,7 @@ def test_authorisation_follows_enrolments_learnt_from_commissioning_events(
 
     assert len(refusals(stack, holder)) == 3
     assert sorted(r["subject"] for r in refusals(stack, stranger)) == sorted([child, unknown_ref])
-    assert len(stack.events_for(child, expect=2)) == 2
+    assert len(stack.events_for(child, expect=3)) == 3  # inside, in grace, intake baseline
 
 
 def test_the_projection_keeps_the_newest_snapshot_whatever_the_order(
@@ -307,7 +313,7 @@ def test_corrections_supersede_and_withdrawals_keep_the_original_in_history(
     assert stack.client.post(fix, json={"value": 73}, headers=mine()).status_code == 409
     bad = f"/observations/{correction['observation_id']}/correction"
     assert stack.client.post(bad, json={"value": 250}, headers=mine()).status_code == 422
-    before_enrolment = {"value": 80, "observed_on": days_ago(101)}
+    before_enrolment = {"value": 80, "observed_on": days_ago(100 + BASELINE_DAYS + 1)}
     assert stack.client.post(bad, json=before_enrolment, headers=mine()).status_code == 403
     not_theirs = f"/observations/{theirs['observation_id']}/correction"
     assert stack.client.post(not_theirs, json={"value": 1}, headers=mine()).status_code == 404

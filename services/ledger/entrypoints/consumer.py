@@ -63,10 +63,9 @@ def build_runner(
     """The consumer of the commissioning topic; `runtime` to share one database client."""
     runtime = runtime or ServiceRuntime.connect(settings)
     topic = runtime.topic("commissioning")
+    group = settings.extras["consumer_group"] or f"{settings.topic_prefix}acorn-ledger"
     return ConsumerRunner(
-        consumer=make_consumer(
-            settings.kafka_bootstrap_servers, settings.extras["consumer_group"], [topic]
-        ),
+        consumer=make_consumer(settings.kafka_bootstrap_servers, group, [topic]),
         producer=make_producer(settings.kafka_bootstrap_servers),
         handlers=CommissioningHandlers(mongo_ledger(runtime)).table(),
         name="ledger",
