@@ -174,11 +174,13 @@ class ReadModel:
         transactions = sorted(self.db.transactions.find({"basis": basis}), key=lambda t: t["_id"])
         records = [_observation(doc) for doc in self.db.observations.find({})]
         withdrawn = [doc["_id"] for doc in self.db.withdrawals.find({})]
+        intervention_docs = {doc["_id"]: doc for doc in self.db.interventions.find({})}
         facts = Facts(
-            interventions={
-                doc["_id"]: _intervention(doc) for doc in self.db.interventions.find({})
-            },
-            enrolments=[_enrolment(doc) for doc in self.db.enrolments.find({})],
+            interventions={key: _intervention(doc) for key, doc in intervention_docs.items()},
+            enrolments=[
+                _enrolment(doc, intervention_docs.get(doc["intervention_id"]))
+                for doc in self.db.enrolments.find({})
+            ],
             indicators={doc["_id"]: _indicator(doc) for doc in self.db.indicators.find({})},
             observations=current_observations(records, withdrawn),
             lines=[line for t in transactions for line in _lines(t)],
@@ -207,13 +209,15 @@ def _intervention(doc: dict[str, Any]) -> Intervention:
     )
 
 
-def _enrolment(doc: dict[str, Any]) -> Enrolment:
+def _enrolment(doc: dict[str, Any], intervention: dict[str, Any] | None) -> Enrolment:
+    """An enrolment not yet ended runs to its intervention's end date, as commissioning rules."""
+    end = doc.get("end_date") or (intervention or {}).get("end_date")
     return Enrolment(
         enrolment_id=doc["enrolment_id"],
         intervention_id=doc["intervention_id"],
         child_ref=doc["child_ref"],
         start=_day(doc["start_date"]),
-        end=_day(doc["end_date"]) if doc.get("end_date") else None,
+        end=_day(end) if end else None,
     )
 
 
