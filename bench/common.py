@@ -229,16 +229,13 @@ def running_system(
     jwt = JwtSettings("HS256", "acorn-bench", "acorn", secret=secrets.token_urlsafe(48))
     databases = {f"ACORN_{s.name.upper()}_DB": f"bench_{s.name}_{run}" for s in stack.SERVICES}
     env = {
-        "MONGODB_URI": uri,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "ACORN_TOPIC_PREFIX": prefix,
-        "ACORN_JWT_SECRET": jwt.secret or "",
-        "ACORN_JWT_ISSUER": jwt.issuer,
-        "ACORN_JWT_AUDIENCE": jwt.audience,
+        **stack.isolated_environment(
+            mongodb_uri=uri, kafka_bootstrap=kafka, topic_prefix=prefix,
+            databases=databases, jwt=jwt,
+        ),
         "ACORN_LOG_LEVEL": "WARNING",
-        **databases,
         **(extra_env or {}),
-    }
+    }  # fmt: skip
     ensure_topics(kafka, all_topics(prefix))
     components = stack.service_components(
         port_offset=port_offset, name_suffix=f"-bench{run}", env=env

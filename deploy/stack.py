@@ -19,6 +19,7 @@ import requests
 from deploy import provision
 from deploy.paths import DATA_DIR, REPO_ROOT, STATE_DIR
 from deploy.processes import Component
+from shared.auth import JwtSettings
 from shared.events.topics import all_topics
 from shared.kafka import broker_ready, ensure_topics
 from shared.mongo import connect, ping
@@ -81,6 +82,27 @@ def stack_environment() -> dict[str, str]:
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
         "ACORN_JWT_SECRET": jwt_secret(),
         "PYTHONUNBUFFERED": "1",
+    }
+
+
+def isolated_environment(
+    *,
+    mongodb_uri: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    databases: dict[str, str],
+    jwt: JwtSettings,
+) -> dict[str, str]:
+    """The environment of an Acorn that shares servers with others (tests, benchmarks) but no
+    databases (`ACORN_<SERVICE>_DB` -> name), topics or consumer groups (`topic_prefix`)."""
+    return {
+        "MONGODB_URI": mongodb_uri,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "ACORN_TOPIC_PREFIX": topic_prefix,
+        "ACORN_JWT_SECRET": jwt.secret or "",
+        "ACORN_JWT_ISSUER": jwt.issuer,
+        "ACORN_JWT_AUDIENCE": jwt.audience,
+        **databases,
     }
 
 

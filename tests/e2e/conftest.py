@@ -34,15 +34,10 @@ def system(
     prefix = f"{unique_name('e2e')}."
     ensure_topics(kafka_bootstrap, all_topics(prefix))
     databases = {f"ACORN_{s.name.upper()}_DB": unique_name(f"e2e_{s.name}") for s in stack.SERVICES}
-    env = {
-        "MONGODB_URI": mongo_uri,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ACORN_TOPIC_PREFIX": prefix,
-        "ACORN_JWT_SECRET": TEST_JWT.secret or "",
-        "ACORN_JWT_ISSUER": TEST_JWT.issuer,
-        "ACORN_JWT_AUDIENCE": TEST_JWT.audience,
-        **databases,
-    }
+    env = stack.isolated_environment(
+        mongodb_uri=mongo_uri, kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix,
+        databases=databases, jwt=TEST_JWT,
+    )  # fmt: skip
     components = stack.service_components(port_offset=PORT_OFFSET, name_suffix="-e2e", env=env)
     try:
         for component in components:
