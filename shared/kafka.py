@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 DEFAULT_PARTITIONS = 3
 
@@ -28,14 +29,34 @@ def make_producer(bootstrap_servers: str) -> KafkaProducer:
 def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str]) -> KafkaConsumer:
     """Offsets are committed by the consumer runner only after effects are durable; a new
     group starts from the earliest offset so it misses nothing that was published before it."""
-    return KafkaConsumer(
-        *topics,
+    consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
     )
+    _await_metadata(consumer, topics)
+    consumer.subscribe(topics)
+    return consumer
+
+
+def _await_metadata(consumer: KafkaConsumer, topics: list[str], timeout: float = 30.0) -> None:
+    """Know every topic's partitions before joining the group.
+
+    A consumer that joins while its metadata still lacks a topic (one created moments ago) is
+    assigned none of that topic's partitions, and kafka-python does not always rebalance when
+    the metadata arrives: the consumer would then wait forever on an empty assignment.
+    """
+    deadline = time.monotonic() + timeout
+    missing = list(topics)
+    while missing and time.monotonic() < deadline:
+        missing = [topic for topic in missing if not consumer.partitions_for_topic(topic)]
+        if missing:
+            time.sleep(0.2)
+    if missing:
+        consumer.close()
+        raise KafkaError(f"topics not found on the broker: {', '.join(missing)}")
 
 
 def admin(bootstrap_servers: str) -> KafkaAdminClient:
