@@ -62,3 +62,11 @@ def test_open_enrolments_run_to_their_interventions_end(
     ).json()  # fmt: skip
     weeks = {row["group"]: row["child_weeks"] for row in year["rows"]}
     assert [weeks[report["interventions"][name]] for name in ("A", "B")] == ["12.00", "12.00"]
+
+
+def test_running_the_example_again_changes_nothing(
+    system: RunningSystem, report: dict[str, Any]
+) -> None:
+    again = run_worked_example(Acorn(urls=system.urls, token_for=token_for, timeout=90))
+    assert again["interventions"] == report["interventions"]
+    assert again["total"]["spend_pence"] == 480_000
