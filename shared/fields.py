@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
@@ -65,7 +64,3 @@ class Pence(fields.Field):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:
         return None if value is None else int(value)
-
-
-def is_child_ref(value: str) -> bool:
-    return re.fullmatch(CHILD_REF_PATTERN, value) is not None

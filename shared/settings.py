@@ -23,15 +23,6 @@ def non_empty(raw: str) -> str:
     return raw
 
 
-def parse_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("expected true or false")
-
-
 def parse_positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -43,13 +34,6 @@ def parse_non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("expected zero or a positive whole number")
-    return value
-
-
-def parse_positive_float(raw: str) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError("expected a positive number")
     return value
 
 

@@ -30,10 +30,3 @@ def all_topics(prefix: str = "") -> list[str]:
 def event_type(service: str, name: str) -> str:
     """`acorn.<service>.<name>`: the type of an event, named in the past tense."""
     return f"acorn.{service}.{name}"
-
-
-def service_of_event_type(type_: str) -> str:
-    parts = type_.split(".")
-    if len(parts) != 3 or parts[0] != "acorn":
-        raise ValueError(f"{type_!r} is not an Acorn event type")
-    return parts[1]
