@@ -2,7 +2,7 @@
 
 Kafka: its jars from Maven Central (deploy/kafka/pom.xml, `mvn dependency:copy-dependencies`).
 FerretDB: our small runner (deploy/ferretdb/main.go) embedding FerretDB 1.24 from the Go module
-proxy, with one patch (see `_patch_ferretdb_id_lookup`).
+proxy, with two patches that make its SQLite backend use the `_id` index (see `_patch_ferretdb`).
 Each step writes a marker file last, so an interrupted download is redone rather than trusted.
 """
 
@@ -21,8 +21,9 @@ KAFKA_POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
 FERRETDB_SOURCE = REPO_ROOT / "deploy" / "ferretdb"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 FERRETDB_VERSION = "v1.24.2"
-# Bump when the build or `_patch_ferretdb_id_lookup` changes, so cached binaries are rebuilt.
-FERRETDB_BUILD_REVISION = "1"
+FERRETDB_PUSHDOWN = FERRETDB_SOURCE / "patches" / "acorn_pushdown.go"
+# Bump when the build or `_patch_ferretdb` changes, so cached binaries are rebuilt.
+FERRETDB_BUILD_REVISION = "3"
 
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2"
@@ -79,20 +80,59 @@ def kafka_libs() -> Path:
     return target / "libs"
 
 
-def _patch_ferretdb_id_lookup(vendor: Path) -> None:
-    """Make FerretDB's SQLite backend use its `_id` index.
+def _patch_ferretdb(vendor: Path) -> None:
+    """Make FerretDB's SQLite backend use its `_id` index, and for more than equality.
 
-    FerretDB 1.24 creates the unique `_id` index on `_ferretdb_sjson->"_id"` but filters with
-    `_ferretdb_sjson->'$._id'`. SQLite only uses an expression index for the identical expression,
-    so every lookup by `_id` scanned the whole table (0.7 s at 200,000 documents). Both forms
-    select the same JSON key; with the query written like the index, lookups are index searches.
+    1. FerretDB 1.24 creates the unique `_id` index on `_ferretdb_sjson->"_id"` but filters with
+       `_ferretdb_sjson->'$._id'`. SQLite only uses an expression index for the identical
+       expression, so every lookup by `_id` scanned the whole table (0.7 s at 200,000 documents).
+       Both forms select the same JSON key; written like the index, lookups are index searches.
+    2. Only `{_id: value}` was pushed down to SQLite. deploy/ferretdb/patches/acorn_pushdown.go
+       adds `{_id: {$in: [...]}}` and `{_id: {$regex: "^literal"}}` (many documents by id in one
+       query; the documents under an id prefix), so bulk reads and deletes do not scan.
     """
-    metadata = vendor / FERRETDB_MODULE / "internal/backends/sqlite/metadata/metadata.go"
-    text = metadata.read_text()
-    before = """IDColumn = DefaultColumn + "->'$._id'\""""
-    if before not in text:
-        raise ProvisionError(f"FerretDB patch no longer applies: {before!r} not in {metadata}")
-    metadata.write_text(text.replace(before, """IDColumn = DefaultColumn + "->'_id'\""""))
+    backend = vendor / FERRETDB_MODULE / "internal/backends/sqlite"
+    _replace_once(
+        backend / "metadata/metadata.go",
+        """IDColumn = DefaultColumn + "->'$._id'\"""",
+        """IDColumn = DefaultColumn + "->'_id'\"""",
+    )
+    _replace_once(
+        backend / "collection.go",
+        """		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+""",
+        """		v, _ := params.Filter.Get("_id")
+		whereClause, args = acornIDPushdown(v)
+""",
+    )
+    _replace_once(  # explain reports the same pushdown, and SQLite's plan for it
+        backend / "collection.go",
+        """		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			filterPushdown = true
+			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+""",
+        """		v, _ := params.Filter.Get("_id")
+		whereClause, args = acornIDPushdown(v)
+		filterPushdown = whereClause != ""
+""",
+    )
+    shutil.copy(FERRETDB_PUSHDOWN, backend / FERRETDB_PUSHDOWN.name)
+
+
+def _replace_once(path: Path, before: str, after: str) -> None:
+    text = path.read_text()
+    if text.count(before) != 1:
+        raise ProvisionError(f"FerretDB patch no longer applies: {before!r} not once in {path}")
+    path.write_text(text.replace(before, after))
 
 
 def ferretdb_binary() -> Path:
@@ -102,7 +142,7 @@ def ferretdb_binary() -> Path:
         FERRETDB_SOURCE / "go.mod",
         FERRETDB_SOURCE / "go.sum",
     ]
-    fingerprint = _fingerprint(*sources) + f"-r{FERRETDB_BUILD_REVISION}"
+    fingerprint = _fingerprint(*sources, FERRETDB_PUSHDOWN) + f"-r{FERRETDB_BUILD_REVISION}"
     build_dir = CACHE_DIR / f"ferretdb-{fingerprint}"
     binary = build_dir / "acorn-ferretdb"
     if binary.exists():
@@ -124,7 +164,7 @@ def ferretdb_binary() -> Path:
     )
     log = CACHE_DIR / "logs" / "ferretdb-build.log"
     _run("vendoring FerretDB", ["go", "mod", "vendor"], cwd=work, env=env, log=log)
-    _patch_ferretdb_id_lookup(work / "vendor")
+    _patch_ferretdb(work / "vendor")
     env["GOFLAGS"] = "-mod=vendor"
     _run("building FerretDB", ["go", "build", "-o", str(binary), "."], cwd=work, env=env, log=log)
     shutil.rmtree(work)
