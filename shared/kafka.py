@@ -32,15 +32,18 @@ def make_producer(bootstrap_servers: str) -> KafkaProducer:
     )
 
 
-def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str]) -> KafkaConsumer:
+def make_consumer(
+    bootstrap_servers: str, group_id: str, topics: list[str], *, max_poll_records: int = 500
+) -> KafkaConsumer:
     """Offsets are committed by the consumer runner only after effects are durable; a new
-    group starts from the earliest offset so it misses nothing that was published before it."""
+    group starts from the earliest offset so it misses nothing that was published before it.
+    A consumer that applies a poll's events in bulk asks for more records a poll."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=500,
+        max_poll_records=max_poll_records,
     )
     _await_metadata(consumer, topics)
     consumer.subscribe(topics)
