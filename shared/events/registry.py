@@ -8,6 +8,7 @@ after it was written, but a version it does not know is refused and goes to the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
@@ -52,9 +53,17 @@ def schema_for(type_: str, version: int) -> type[Schema]:
         raise PayloadError(f"no schema for event type {type_} version {version}") from None
 
 
+@cache
+def _validator(type_: str, version: int, strict: bool) -> Schema:
+    # One instance per type, version and side, reused: building a Schema copies its declared
+    # fields and cost more than the validation itself (measured ~60 of ~110 µs an event).
+    # Loading does not change the instance, so threads may share it.
+    return schema_for(type_, version)(unknown=RAISE if strict else EXCLUDE)
+
+
 def validate_payload(type_: str, version: int, data: dict[str, Any], *, strict: bool) -> None:
     """Raise PayloadError naming each bad field; strict refuses fields the schema doesn't know."""
-    schema = schema_for(type_, version)(unknown=RAISE if strict else EXCLUDE)
+    schema = _validator(type_, version, strict)
     try:
         schema.load(data)
     except ValidationError as error:
