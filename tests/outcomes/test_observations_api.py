@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -43,6 +45,12 @@ def reading(child_ref: str, **changes: Any) -> dict[str, Any]:
 
 def post(stack: Stack, headers: dict[str, str], row: dict[str, Any]) -> Any:
     return stack.client.post("/observations", json=row, headers=headers)
+
+
+def indexed(stack: Stack, child_ref: str) -> list[str]:
+    """The observation ids the child index holds for `child_ref` (its `child_ref/` entries)."""
+    entries = stack.db.child_observations.find({"_id": {"$regex": f"^{child_ref}/"}})
+    return [entry["_id"].partition("/")[2] for entry in entries]
 
 
 def refusals(stack: Stack, provider_id: str) -> list[dict[str, Any]]:
@@ -110,7 +118,7 @@ def test_invalid_readings_are_refused_naming_the_field(
     assert response.status_code == 422, response.json
     assert field in [error["field"] for error in response.json["errors"]]
     assert "Jane" not in response.get_data(as_text=True)  # errors never echo what was sent
-    assert stack.db.child_observations.find_one({"_id": child}) is None
+    assert indexed(stack, child) == []
 
 
 def test_writes_without_a_key_a_token_or_the_provider_role_are_refused(
@@ -248,6 +256,44 @@ def test_a_batch_records_the_good_rows_and_names_the_bad_fields(
     assert len(stack.events_for(sibling, expect=2)) == 2
 
 
+def test_concurrent_batches_for_one_child_lose_no_observation(
+    stack: Stack, auth: Auth, ids: Ids
+) -> None:
+    """Several writers indexing one child at once: every observation stays readable by child.
+
+    The child is indexed before the race, so what is exercised is adding to an existing index.
+    """
+    provider, child = ids("prov"), ids("child")
+    stack.enrol(provider, child, today() - timedelta(days=100))
+    headers = auth("provider", provider_id=provider)
+    first = post(stack, headers, reading(child)).json["observation_id"]
+    writers, batches, rows = 8, 3, 20
+    start = threading.Barrier(writers)
+
+    def write(writer: int) -> list[str]:
+        client = stack.client.application.test_client()
+        start.wait()
+        recorded = []
+        for batch in range(batches):
+            body = {"observations": [reading(child, value=writer + batch) for _ in range(rows)]}
+            response = client.post(
+                "/observations/batch", json=body, headers=auth("provider", provider_id=provider)
+            )
+            assert response.status_code == 200, response.json
+            recorded += [r["observation_id"] for r in response.json["results"]]
+        return recorded
+
+    with ThreadPoolExecutor(writers) as pool:
+        written = [oid for recorded in pool.map(write, range(writers)) for oid in recorded]
+    assert len(set(written)) == writers * batches * rows
+
+    listing = stack.client.get(
+        f"/children/{child}/observations?page_size=500", headers=headers
+    ).json
+    assert listing["total"] == 1 + writers * batches * rows
+    assert {o["observation_id"] for o in listing["items"]} == {first, *written}
+
+
 @pytest.mark.parametrize("count", [0, BATCH_LIMIT + 1])
 def test_a_batch_outside_its_limits_is_refused_whole(
     stack: Stack, auth: Auth, ids: Ids, count: int
@@ -261,7 +307,7 @@ def test_a_batch_outside_its_limits_is_refused_whole(
     )
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == ["observations"]
-    assert stack.db.child_observations.find_one({"_id": child}) is None
+    assert indexed(stack, child) == []
 
 
 def test_replaying_a_write_with_its_idempotency_key_returns_the_first_answer(
@@ -284,7 +330,9 @@ def test_replaying_a_write_with_its_idempotency_key_returns_the_first_answer(
     assert batch_replay.json == batch.json
     assert batch_replay.headers["Idempotent-Replayed"] == "true"
 
-    assert len(stack.db.child_observations.find_one({"_id": child})["ids"]) == 2
+    assert sorted(indexed(stack, child)) == sorted(
+        [first.json["observation_id"], batch.json["results"][0]["observation_id"]]
+    )
     assert len(stack.events_for(child, expect=2)) == 2
 
 

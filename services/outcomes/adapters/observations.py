@@ -1,8 +1,12 @@
 """The observation store: insert-only, `_id = observation_id`, plus a per-child index.
 
 Observations will number millions and FerretDB indexes only `_id`, so nothing filters on other
-fields. Reading one child's observations goes through `child_observations` (`_id = child_ref`,
-the list of that child's observation ids) and then one `_id` lookup per observation.
+fields. Reading one child's observations goes through `child_observations`, which holds one small
+document per observation, `_id = f"{child_ref}/{observation_id}"`: the child's entries are an
+`_id` prefix range (`^child_ref/`, which the `_id` index answers), and then the observations and
+their fates are two `$in` lookups on `_id`. The index is insert-only because FerretDB's updates
+are not isolated: two writers appending to one per-child document lose entries, whereas inserts
+under distinct `_id`s never collide.
 
 No transactions: the child index is written *before* the observations, so a crash in between
 leaves an index entry pointing at nothing (skipped on read), never an observation the index misses.
@@ -16,8 +20,8 @@ observation is inserted after its fate is settled. An observation's status is re
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import asdict
+import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -26,15 +30,23 @@ from pymongo.errors import DuplicateKeyError
 
 from services.outcomes.domain.observations import SUPERSEDED, WITHDRAWN, Observation
 from shared.events.envelope import Envelope
-from shared.outbox import Outbox, strip_outbox
+from shared.fields import CHILD_REF_PATTERN
+from shared.outbox import OUTBOX_FIELD, Outbox, strip_outbox
 
 COLLECTION = "observations"
 FATES = "observation_fates"
 CHILD_INDEX = "child_observations"
+IN_LIMIT = 10_000  # the most `_id` values one `$in` filter may name and still use the index
+
+
+def index_id(child_ref: str, observation_id: str) -> str:
+    # '/' occurs in neither a child ref nor a uuid, so the prefix `child_ref/` is this child's alone
+    return f"{child_ref}/{observation_id}"
 
 
 def to_document(observation: Observation) -> dict[str, Any]:
-    document = asdict(observation)
+    # a flat dataclass of immutable values: a shallow copy, not asdict's deep one (hot in batches)
+    document = dict(vars(observation))
     document["observed_on"] = observation.observed_on.isoformat()
     return {"_id": observation.observation_id, **document}
 
@@ -68,9 +80,18 @@ class MongoObservations:
         return from_document(document)
 
     def for_child(self, child_ref: str) -> list[Observation]:
-        index = self.db[CHILD_INDEX].find_one({"_id": child_ref})
-        found = (self.get(observation_id) for observation_id in (index or {}).get("ids", []))
-        return [observation for observation in found if observation is not None]
+        """The child's observations with their fates, in no particular order: three queries."""
+        if not re.match(CHILD_REF_PATTERN, child_ref):
+            return []  # only valid refs are recorded; and the prefix must be a plain literal
+        # a plain-string $regex (not re.compile, whose flags FerretDB refuses) of a literal prefix
+        entries = self.db[CHILD_INDEX].find({"_id": {"$regex": f"^{child_ref}/"}}, {"_id": 1})
+        ids = [entry["_id"].partition("/")[2] for entry in entries]
+        fates = {fate["_id"]: fate for fate in self._by_ids(FATES, ids)}
+        found = []
+        for document in self._by_ids(COLLECTION, ids):
+            document.update(fates.get(document["_id"], {}))
+            found.append(from_document(document))
+        return found
 
     def supersede(self, original: Observation, correction: Observation, event: Envelope) -> bool:
         """Replace a current `original` by `correction`; False if it is no longer current."""
@@ -93,10 +114,13 @@ class MongoObservations:
         return True
 
     def _index(self, observations: list[Observation]) -> None:
-        by_child: dict[str, list[str]] = defaultdict(list)
-        for observation in observations:
-            by_child[observation.child_ref].append(observation.observation_id)
-        for child_ref, ids in by_child.items():
-            self.db[CHILD_INDEX].update_one(
-                {"_id": child_ref}, {"$push": {"ids": {"$each": ids}}}, upsert=True
-            )
+        """One insert for the whole batch; raises, before any observation is written, on failure."""
+        self.db[CHILD_INDEX].insert_many(
+            [{"_id": index_id(o.child_ref, o.observation_id)} for o in observations]
+        )
+
+    def _by_ids(self, collection: str, ids: list[str]) -> Iterator[dict[str, Any]]:
+        """The documents with these `_id`s (missing ones skipped), without their events."""
+        for start in range(0, len(ids), IN_LIMIT):
+            chunk = ids[start : start + IN_LIMIT]
+            yield from self.db[collection].find({"_id": {"$in": chunk}}, {OUTBOX_FIELD: 0})
