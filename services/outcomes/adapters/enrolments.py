@@ -2,7 +2,8 @@
 
 One document per provider and child, `_id = f"{provider_id}:{child_ref}"`, holding that
 provider's enrolment periods for the child keyed by enrolment id, so an authorisation check is one
-`_id` lookup whatever the number of enrolments in the council.
+`_id` lookup whatever the number of enrolments in the council, and a batch's checks are one `$in`
+on `_id` for all the children it names.
 
 Applying a snapshot is one conditional upsert: set the enrolment's entry only if the document has
 no entry for it or an older version. When the stored version is newer (or equal) the filter does
@@ -12,6 +13,7 @@ ignored. So applying is idempotent and order-independent without a check-then-wr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -21,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from services.outcomes.domain.enrolments import EnrolmentPeriod
 
 COLLECTION = "provider_children"
+IN_LIMIT = 10_000  # the most `_id` values one `$in` filter may name and still use the index
 
 
 def holding_id(provider_id: str, child_ref: str) -> str:
@@ -64,15 +67,29 @@ class MongoEnrolments:
 
     def periods(self, provider_id: str, child_ref: str) -> list[EnrolmentPeriod]:
         document = self.collection.find_one({"_id": holding_id(provider_id, child_ref)})
-        if document is None:
-            return []
-        return [
-            EnrolmentPeriod(
-                enrolment_id=entry["enrolment_id"],
-                intervention_id=entry["intervention_id"],
-                start_date=date.fromisoformat(entry["start_date"]),
-                end_date=date.fromisoformat(entry["end_date"]) if entry["end_date"] else None,
-                version=entry["version"],
-            )
-            for entry in document.get("enrolments", {}).values()
-        ]
+        return _periods(document) if document else []
+
+    def periods_by_child(
+        self, provider_id: str, child_refs: Collection[str]
+    ) -> dict[str, list[EnrolmentPeriod]]:
+        """Each of `child_refs` -> the provider's periods for it (empty if it never held it)."""
+        found: dict[str, list[EnrolmentPeriod]] = {child_ref: [] for child_ref in child_refs}
+        by_id = {holding_id(provider_id, child_ref): child_ref for child_ref in found}
+        ids = list(by_id)
+        for start in range(0, len(ids), IN_LIMIT):
+            for document in self.collection.find({"_id": {"$in": ids[start : start + IN_LIMIT]}}):
+                found[by_id[document["_id"]]] = _periods(document)
+        return found
+
+
+def _periods(document: dict[str, Any]) -> list[EnrolmentPeriod]:
+    return [
+        EnrolmentPeriod(
+            enrolment_id=entry["enrolment_id"],
+            intervention_id=entry["intervention_id"],
+            start_date=date.fromisoformat(entry["start_date"]),
+            end_date=date.fromisoformat(entry["end_date"]) if entry["end_date"] else None,
+            version=entry["version"],
+        )
+        for entry in document.get("enrolments", {}).values()
+    ]

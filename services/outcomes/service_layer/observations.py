@@ -4,11 +4,14 @@ A batch is all-or-nothing per row: each row is checked on its own (fields, indic
 dates, the provider's enrolment) and every valid row is recorded, in one bulk write; the answer
 lists every row's result so a provider can resend only the failed ones. A refused row (no
 enrolment) is audited, and its reason is the same whether the child is unknown or someone else's.
+The checks make no database call per row: the provider's holdings of every child the batch names
+are read in one query, indicators once per code, and a child's refused rows share one audit record.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -46,22 +49,16 @@ class RowResult:
 
 
 @dataclass
-class _Lookups:
-    """Per-request caches: a batch names few indicators and repeats children."""
+class _Indicators:
+    """A per-request cache: a batch names few indicators."""
 
     ctx: Outcomes
-    indicators: dict[str, Indicator | None] = field(default_factory=dict)
-    holdings: dict[str, list[EnrolmentPeriod]] = field(default_factory=dict)
+    found: dict[str, Indicator | None] = field(default_factory=dict)
 
-    def indicator(self, code: str) -> Indicator | None:
-        if code not in self.indicators:
-            self.indicators[code] = self.ctx.indicators.get(code)
-        return self.indicators[code]
-
-    def periods(self, provider_id: str, child_ref: str) -> list[EnrolmentPeriod]:
-        if child_ref not in self.holdings:
-            self.holdings[child_ref] = self.ctx.enrolments.periods(provider_id, child_ref)
-        return self.holdings[child_ref]
+    def get(self, code: str) -> Indicator | None:
+        if code not in self.found:
+            self.found[code] = self.ctx.indicators.get(code)
+        return self.found[code]
 
 
 def check_batch_size(count: int, *, ctx: Outcomes) -> None:
@@ -73,16 +70,20 @@ def check_batch_size(count: int, *, ctx: Outcomes) -> None:
 def record_observations(command: RecordObservations, *, ctx: Outcomes) -> list[RowResult]:
     check_batch_size(len(command.rows), ctx=ctx)
     provider_id = _provider_of(command.actor)
-    lookups = _Lookups(ctx)
+    indicators = _Indicators(ctx)
+    holdings = ctx.enrolments.periods_by_child(
+        provider_id, {row.child_ref for row in command.rows if not isinstance(row, dict)}
+    )
     today = ctx.today()
     recorded_at = _now()
     results: list[RowResult] = []
+    refused: dict[str, list[int]] = defaultdict(list)  # child_ref -> its rows refused
     to_record: list[tuple[Observation, Envelope]] = []
     for index, row in enumerate(command.rows):
         if isinstance(row, dict):
             results.append(RowResult(index, INVALID, errors=row))
             continue
-        indicator = lookups.indicator(row.indicator_code)
+        indicator = indicators.get(row.indicator_code)
         problems = reading_problems(
             indicator, value=row.value, observed_on=row.observed_on, today=today
         )
@@ -90,20 +91,21 @@ def record_observations(command: RecordObservations, *, ctx: Outcomes) -> list[R
             results.append(RowResult(index, INVALID, errors=problems))
             continue
         assert indicator is not None  # reading_problems refuses unknown indicators
-        periods = lookups.periods(provider_id, row.child_ref)
-        if not _holds(periods, row, ctx):
-            ctx.audit.record(
-                command.actor,
-                "observation.record",
-                row.child_ref,
-                outcome="refused",
-                detail={"reason": "no enrolment on the observed date", "row": index},
-            )
+        if not _holds(holdings[row.child_ref], row, ctx):
+            refused[row.child_ref].append(index)
             results.append(RowResult(index, FORBIDDEN, errors={"child_ref": NOT_HELD}))
             continue
         observation = _new_observation(row, indicator, provider_id, recorded_at)
         to_record.append((observation, events.observation_recorded(observation)))
         results.append(RowResult(index, RECORDED, observation_id=observation.observation_id))
+    for child_ref, rows in refused.items():
+        ctx.audit.record(
+            command.actor,
+            "observation.record",
+            child_ref,
+            outcome="refused",
+            detail={"reason": "no enrolment on the observed date", "rows": rows},
+        )
     if to_record:
         ctx.observations.add_many(to_record)
     ctx.audit.record(
