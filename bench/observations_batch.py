@@ -9,7 +9,8 @@ It creates a database and a topic namespace of its own, serves the outcomes API 
 then drops what it created. The enrolment projection is filled through the consumer's use case
 directly (no Kafka round trip): what is measured is the batch endpoint, from request to the
 observations, their outbox events and hints being in the database. The relay is not running, so
-publishing to Kafka is not part of the figure.
+publishing to Kafka is not part of the figure. It also prints the database commands one batch
+sends, by command and collection: a count that grows with the rows is a per-row round trip.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import secrets
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import requests
 from flask import Flask
+from pymongo import monitoring
 from werkzeug.serving import make_server
 
 from bench.common import machine
@@ -52,6 +55,25 @@ def row(index: int, today: datetime) -> dict[str, object]:
     }
 
 
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands sent while `counting` is set, by (command, collection)."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.commands: Counter[tuple[str, str]] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.counting:
+            target = event.command.get(event.command_name)
+            self.commands[(event.command_name, target if isinstance(target, str) else "")] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=10)
@@ -76,13 +98,15 @@ def main() -> None:
     }
     topics = all_topics(prefix)
     ensure_topics(kafka, topics)
+    counter = CommandCounter()
+    monitoring.register(counter)  # before the app's client exists: it applies to new clients
     app = create_app(ServiceSettings.from_env("outcomes", extras=EXTRAS, environ=env))
     runtime = app.extensions["acorn_runtime"]
     server = make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        figure = measure(app, server.server_port, jwt, args.batches, args.batch_size)
+        figure = measure(app, server.server_port, jwt, args.batches, args.batch_size, counter)
     finally:
         server.shutdown()
         runtime.client.drop_database(env["ACORN_OUTCOMES_DB"])
@@ -96,10 +120,16 @@ def main() -> None:
         f"outcomes batch endpoint: {figure:,.0f} observations/s "
         f"({args.batches} batches of {args.batch_size}, HTTP to database)"
     )
+    calls = ", ".join(
+        f"{n} {name} {target}".rstrip() for (name, target), n in counter.commands.most_common()
+    )
+    print(f"database calls per batch: {counter.commands.total()} ({calls})")
     print(machine())
 
 
-def measure(app: Flask, port: int, jwt: JwtSettings, batches: int, size: int) -> float:
+def measure(
+    app: Flask, port: int, jwt: JwtSettings, batches: int, size: int, counter: CommandCounter
+) -> float:
     ctx = app.extensions["acorn"]
     provider = "bench-provider"
     today = datetime.now(UTC)
@@ -130,8 +160,11 @@ def measure(app: Flask, port: int, jwt: JwtSettings, batches: int, size: int) ->
             raise SystemExit(f"only {recorded} of {size} observations were recorded")
 
     post(0)  # warm-up: seeds the framework, opens connections
+    counter.counting = True  # one more batch, untimed, whose commands are counted
+    post(size)
+    counter.counting = False
     started = time.perf_counter()
-    for batch in range(1, batches + 1):
+    for batch in range(2, batches + 2):
         post(batch * size)
     elapsed = time.perf_counter() - started
     return batches * size / elapsed
