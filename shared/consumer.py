@@ -6,6 +6,11 @@ a unique index (`shared.mongo.insert_once`, or an upsert keyed on the event), so
 event changes nothing. Offsets are committed only after every message of a poll has been handled
 or dead-lettered, so a crash redelivers rather than skips.
 
+A runner given a `batch_handler` hands it every accepted envelope of a poll at once, so a store
+that charges per round trip pays once per poll rather than once per event. `handlers` still name
+the types the runner wants, and are what it falls back to, one event at a time, when the batch
+fails with anything but a transient error: the poison event is isolated and the rest applied.
+
 Transient failures (database or broker unreachable) are retried with capped exponential backoff
 until they succeed or the runner is stopped. Anything else is a poison message: it goes to
 `<topic>.dlq` with its topic, partition, offset, event id and the reason, and the runner carries on.
@@ -18,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -34,6 +40,7 @@ from shared.logs import correlation, log_fields
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], None]
+BatchHandler = Callable[[list[Envelope]], None]
 
 
 class TransientError(Exception):
@@ -45,6 +52,15 @@ TRANSIENT = (TransientError, ConnectionFailure, KafkaError)
 
 class PoisonMessage(Exception):
     """A message that can never be handled as it is."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why a message cannot be handled, for its dead letter."""
+
+    event_id: str | None
+    reason: str
+    error: Exception
 
 
 @dataclass
@@ -64,13 +80,17 @@ class ConsumerRunner:
         producer: KafkaProducer,
         handlers: Mapping[str, Handler],
         name: str,
+        batch_handler: BatchHandler | None = None,
+        max_poll_records: int | None = None,
         initial_backoff: float = 0.2,
         max_backoff: float = 10.0,
     ) -> None:
         self.consumer = consumer
         self.producer = producer
         self.handlers = dict(handlers)
+        self.batch_handler = batch_handler
         self.name = name
+        self.max_poll_records = max_poll_records  # None: the consumer's own max_poll_records
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.stats = ConsumerStats()
@@ -86,22 +106,30 @@ class ConsumerRunner:
 
     def poll_once(self, stop: threading.Event, timeout_ms: int = 200) -> int:
         """Handle one poll's worth of messages and commit; returns how many were seen."""
-        batch = self.consumer.poll(timeout_ms=timeout_ms)
-        seen = 0
-        for records in batch.values():
+        batch = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.max_poll_records)
+        records = [record for records in batch.values() for record in records]
+        if self.batch_handler is not None:
+            if not self._process_batch(records, stop):
+                return 0  # stopped mid-retry: do not commit; the batch comes again
+            seen = len(records)
+        else:
+            seen = 0
             for record in records:
-                if not self._process_with_retries(record, stop):
+                if not self._retrying(partial(self._process, record), stop, record):
                     return seen  # stopped mid-retry: do not commit; the message comes again
                 seen += 1
         if seen:
             self.consumer.commit()
         return seen
 
-    def _process_with_retries(self, record: ConsumerRecord, stop: threading.Event) -> bool:
+    def _retrying(
+        self, attempt: Callable[[], None], stop: threading.Event, record: ConsumerRecord
+    ) -> bool:
+        """Run `attempt` until it gets past transient failures; False if stopped first."""
         delay = self.initial_backoff
         while True:
             try:
-                self._process(record)
+                attempt()
                 return True
             except TRANSIENT as error:
                 logger.warning(
@@ -119,28 +147,76 @@ class ConsumerRunner:
                 delay = min(self.max_backoff, delay * 2)
 
     def _process(self, record: ConsumerRecord) -> None:
+        envelope = self._accept(record)
+        if isinstance(envelope, Rejected):
+            self._dead_letter(record, envelope)
+        elif envelope is None:
+            self.stats.skipped += 1
+        else:
+            self._handle(record, envelope)
+
+    def _process_batch(self, records: list[ConsumerRecord], stop: threading.Event) -> bool:
+        """Dead-letter the poison, skip the unwanted, apply the rest in one call; False if
+        stopped before every effect was durable."""
+        accepted: list[tuple[ConsumerRecord, Envelope]] = []
+        for record in records:
+            envelope = self._accept(record)
+            if isinstance(envelope, Rejected):
+                letter = partial(self._dead_letter, record, envelope)
+                if not self._retrying(letter, stop, record):
+                    return False
+            elif envelope is None:
+                self.stats.skipped += 1
+            else:
+                accepted.append((record, envelope))
+        if not accepted:
+            return True
+        failures: list[Exception] = []
+        if not self._retrying(partial(self._apply_batch, accepted, failures), stop, accepted[0][0]):
+            return False
+        if not failures:
+            self.stats.handled += len(accepted)
+            return True
+        logger.warning(
+            "batch failed; applying its events one at a time to isolate the poison",
+            extra=log_fields(consumer=self.name, events=len(accepted), error=repr(failures[0])),
+        )
+        for record, envelope in accepted:
+            if not self._retrying(partial(self._handle, record, envelope), stop, record):
+                return False
+        return True
+
+    def _apply_batch(
+        self, accepted: list[tuple[ConsumerRecord, Envelope]], failures: list[Exception]
+    ) -> None:
+        assert self.batch_handler is not None
+        try:
+            self.batch_handler([envelope for _, envelope in accepted])
+        except TRANSIENT:
+            raise
+        except Exception as error:  # which event is poison is found one at a time
+            failures.append(error)
+
+    def _accept(self, record: ConsumerRecord) -> Envelope | Rejected | None:
+        """The envelope to handle, why it can never be handled, or None if no handler wants it."""
         try:
             envelope = Envelope.from_bytes(record.value)
         except EnvelopeError as error:
-            reason = f"not an Acorn event envelope: {error}"
-            self._dead_letter(record, event_id=None, reason=reason, error=error)
-            return
+            return Rejected(None, f"not an Acorn event envelope: {error}", error)
         try:
             self._check_payload(envelope)
         except PoisonMessage as error:
-            self._dead_letter(record, event_id=envelope.id, reason=str(error), error=error)
-            return
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            self.stats.skipped += 1
-            return
+            return Rejected(envelope.id, str(error), error)
+        return envelope if envelope.type in self.handlers else None
+
+    def _handle(self, record: ConsumerRecord, envelope: Envelope) -> None:
         with correlation(envelope.correlationid):
             try:
-                handler(envelope)
+                self.handlers[envelope.type](envelope)
             except TRANSIENT:
                 raise
             except Exception as error:
-                self._dead_letter(record, event_id=envelope.id, reason=str(error), error=error)
+                self._dead_letter(record, Rejected(envelope.id, str(error), error))
                 return
         self.stats.handled += 1
 
@@ -152,17 +228,15 @@ class ConsumerRunner:
         except PayloadError as error:
             raise PoisonMessage(str(error)) from error
 
-    def _dead_letter(
-        self, record: ConsumerRecord, *, event_id: str | None, reason: str, error: Exception
-    ) -> None:
+    def _dead_letter(self, record: ConsumerRecord, rejected: Rejected) -> None:
         letter: dict[str, Any] = {
             "consumer": self.name,
             "original_topic": record.topic,
             "partition": record.partition,
             "offset": record.offset,
-            "event_id": event_id,
-            "reason": reason,
-            "exception": type(error).__name__,
+            "event_id": rejected.event_id,
+            "reason": rejected.reason,
+            "exception": type(rejected.error).__name__,
             "payload": (record.value or b"").decode("utf-8", errors="replace"),
         }
         self.producer.send(

@@ -298,3 +298,94 @@ def test_offsets_are_committed_only_after_the_effect(
     runner = make_runner(kafka_bootstrap, producer, topic, directory, group=group)
     with running(runner.run):
         wait_until(lambda: directory.effects() == 1, what="the redelivered event")
+
+
+def test_a_batch_handler_gets_a_poll_at_once_and_a_failing_batch_isolates_the_poison(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    sink_db = make_db("value")
+    directory = ProviderDirectory(sink_db)
+    poison = provider_event("prov-bad")
+    wrong_version = Envelope(**{**provider_event("prov-v9").to_dict(), "dataschemaversion": 9})
+    for payload in (
+        provider_event("prov-k").to_bytes(),
+        b"{not json",
+        poison.to_bytes(),
+        wrong_version.to_bytes(),
+        provider_event("prov-l").to_bytes(),
+        provider_event("prov-m").to_bytes(),
+    ):
+        producer.send(topic, key=b"k", value=payload)
+    producer.flush()
+    batches: list[list[str]] = []
+
+    def apply_batch(events: list[Envelope]) -> None:
+        batches.append([event.subject for event in events])
+        for event in events:  # effects before the failure stay: they are idempotent
+            if event.subject == "prov-bad":
+                raise ValueError("a provider this projection cannot take")
+            directory.handle(event)
+
+    runner = ConsumerRunner(
+        consumer=make_consumer(kafka_bootstrap, f"g-{uuid.uuid4().hex}", [topic]),
+        producer=producer,
+        name="batching",
+        handlers={PROVIDER_REGISTERED: lambda event: apply_batch([event])},
+        batch_handler=apply_batch,
+    )
+    with running(runner.run):
+        wait_until(lambda: runner.stats.dead_lettered == 3, what="three dead letters")
+        wait_until(lambda: directory.effects() == 3, what="the three good events applied")
+    assert ["prov-k", "prov-bad", "prov-l", "prov-m"] in batches  # one poll, one call
+    assert runner.stats.handled == 3
+    letters = read_dead_letters(kafka_bootstrap, dlq_topic(topic), expect=3)
+    by_offset = {letter["offset"]: letter for letter in letters}
+    assert sorted(by_offset) == [1, 2, 3]
+    assert by_offset[1]["event_id"] is None
+    assert (by_offset[2]["event_id"], by_offset[2]["exception"]) == (poison.id, "ValueError")
+    assert "cannot take" in by_offset[2]["reason"]
+    assert by_offset[3]["event_id"] == wrong_version.id
+
+
+def test_a_batch_is_retried_on_transient_failures_and_committed_after_its_effects(
+    make_db: Any, kafka_bootstrap: str, producer: KafkaProducer, topic: str
+) -> None:
+    from shared.consumer import TransientError
+
+    sink_db = make_db("value")
+    directory = ProviderDirectory(sink_db)
+    for index in range(3):
+        producer.send(topic, key=b"p", value=provider_event(f"prov-t{index}").to_bytes())
+    producer.flush()
+    group = f"g-{uuid.uuid4().hex}"
+
+    def batching(apply_batch: Any) -> ConsumerRunner:
+        return ConsumerRunner(
+            consumer=make_consumer(kafka_bootstrap, group, [topic]),
+            producer=producer,
+            name="batching",
+            handlers={PROVIDER_REGISTERED: directory.handle},
+            batch_handler=apply_batch,
+            initial_backoff=0.05,
+        )
+
+    def always_down(_: list[Envelope]) -> None:
+        raise TransientError("database unreachable")
+
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()
+    batching(always_down).run(stop)  # stopped while retrying: nothing committed
+
+    failures = iter([TransientError("db away"), TransientError("still away")])
+
+    def flaky(events: list[Envelope]) -> None:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        for event in events:
+            directory.handle(event)
+
+    runner = batching(flaky)
+    with running(runner.run):
+        wait_until(lambda: directory.effects() == 3, what="the redelivered batch after retries")
+    assert runner.stats.dead_lettered == 0

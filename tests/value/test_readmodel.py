@@ -72,3 +72,31 @@ def test_a_report_process_sees_what_the_consumer_process_wrote(db: Database[Any]
     before = consumer.generation()
     consumer.reset()
     assert consumer.generation() > before and api.facts("invoiced").lines == []
+
+
+def test_a_batch_keeps_the_highest_version_and_one_copy_of_each_fact(db: Database[Any]) -> None:
+    model = ReadModel(db)
+    [tx_a, tx_b] = ev.worked_example()["ledger"]
+    model.apply_batch([enrolment(1, None), tx_a, enrolment(2, "2025-03-30"), tx_a, tx_b])
+    facts = model.facts("invoiced")
+    [stored] = facts.enrolments
+    assert stored.end is not None and stored.end.isoformat() == "2025-03-30"
+    assert sorted(line.cost_pence for line in facts.lines) == [120_000, 360_000]
+    # an older snapshot in a later batch changes nothing; a newer one replaces what is stored
+    generation = model.generation()
+    model.apply_batch([enrolment(1, None)])
+    assert model.generation() == generation
+    model.apply_batch([enrolment(3, "2025-02-28")])
+    [stored] = model.facts("invoiced").enrolments
+    assert stored.end is not None and stored.end.isoformat() == "2025-02-28"
+
+
+def test_a_redelivered_batch_has_no_further_effect(db: Database[Any]) -> None:
+    model = ReadModel(db)
+    example = ev.worked_example()
+    batch = [event for topic in ("ledger", "outcomes", "commissioning") for event in example[topic]]
+    model.apply_batch(batch)
+    generation, before = model.generation(), model.facts("invoiced")
+    model.apply_batch(list(reversed(batch)))
+    assert model.generation() == generation  # nothing changed, so nothing to reload
+    assert model.facts("invoiced") == before

@@ -14,6 +14,8 @@ from shared.kafka import make_consumer, make_producer
 from shared.runtime import ServiceRuntime, run_until_signalled
 
 NAME = "value-read-model"
+# a poll is applied as one batch: larger polls mean fewer FerretDB round trips per event
+MAX_POLL_RECORDS = 5_000
 
 
 def topics(runtime: ServiceRuntime) -> list[str]:
@@ -30,10 +32,13 @@ def build_runner(
     runtime = runtime or ServiceRuntime.connect(settings)
     servers = settings.kafka_bootstrap_servers
     group = group_id or f"{settings.topic_prefix}acorn.value.read-model"
+    read_model = ReadModel(runtime.db)
     return ConsumerRunner(
         consumer=make_consumer(servers, group, topics(runtime)),
         producer=make_producer(servers),
-        handlers=ReadModel(runtime.db).handlers(),
+        handlers=read_model.handlers(),
+        batch_handler=read_model.apply_batch,
+        max_poll_records=MAX_POLL_RECORDS,
         name=NAME,
     )
 

@@ -1,0 +1,53 @@
+"""The read-model consumer applies a poll as one batch and still isolates a poison event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.events.envelope import Envelope
+from shared.events.topics import dlq_topic, service_topic
+from tests.support.bus import read_dead_letters, running, wait_until
+from tests.value import events as ev
+from tests.value.conftest import ValueService
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_batch_mixing_poison_events_applies_the_rest(
+    value_service: ValueService, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    [tx_a, tx_b] = ev.worked_example()["ledger"]
+    stray = [
+        ev.transaction(
+            f"tx-{name}",
+            intervention_id="int-a",
+            provider_id="prov-oak",
+            lines=[("child-c1", "2025-01-06", "2025-03-30", 1)],
+        ).to_dict()
+        for name in ("unstorable", "v9")
+    ]
+    # valid by its schema (unknown fields are tolerated) but no document can hold a "$" key
+    unstorable = Envelope(**{**stray[0], "data": {**stray[0]["data"], "$note": "x"}})
+    wrong_version = Envelope(**{**stray[1], "dataschemaversion": 9})
+    # published before the consumer starts, so they arrive in one poll
+    value_service.publish("ledger", [tx_a, unstorable, wrong_version, tx_b, tx_a])
+
+    runner = value_service.runner()
+    with running(runner.run):
+        wait_until(lambda: runner.stats.dead_lettered == 2, what="both poison events")
+        wait_until(
+            lambda: len(value_service.read_model.facts("invoiced").lines) == 2,
+            what="both good transactions",
+        )
+    runner.producer.close(timeout=5)
+    assert sorted(line.cost_pence for line in value_service.read_model.facts("invoiced").lines) == [
+        120_000,
+        360_000,
+    ]
+    topic = service_topic("ledger", topic_prefix)
+    letters: list[dict[str, Any]] = read_dead_letters(kafka_bootstrap, dlq_topic(topic), expect=2)
+    assert {letter["event_id"] for letter in letters} == {unstorable.id, wrong_version.id}
+    [storage] = [letter for letter in letters if letter["event_id"] == unstorable.id]
+    assert storage["exception"] == "BulkWriteError"
