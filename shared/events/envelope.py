@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,7 +55,10 @@ class Envelope:
             object.__setattr__(self, "partitionkey", self.subject)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: its deep copy of `data` cost more than the rest of writing an
+        # event (~65 ms in a batch of 1,000 observations). Payloads are never mutated after they
+        # are built, so sharing them is safe.
+        return {name: getattr(self, name) for name in ENVELOPE_FIELDS}
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True).encode()
