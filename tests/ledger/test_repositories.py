@@ -65,6 +65,24 @@ def test_snapshots_keep_the_highest_version(stores: Stores) -> None:
     assert view.intervention("iv-9") is None
 
 
+def test_an_interventions_provider_is_known_once_its_snapshot_is(stores: Stores) -> None:
+    _, view = stores
+    assert view.provider_of("iv-1") is None
+    view.save_intervention(intervention(provider_id="prov-7"))
+    assert view.provider_of("iv-1") == "prov-7"
+
+
+@pytest.mark.integration
+def test_a_known_interventions_provider_is_not_read_again(make_db: Any) -> None:
+    """Postings ask for it every time, and it never changes: it is remembered."""
+    db = make_db("ledger_repo")
+    view = MongoCommissioningView(db)
+    view.save_intervention(intervention(provider_id="prov-7"))
+    assert view.provider_of("iv-1") == "prov-7"
+    db.interventions.delete_one({"_id": "iv-1"})  # now any read of it would find nothing
+    assert view.provider_of("iv-1") == "prov-7"
+
+
 def test_enrolments_are_listed_under_their_intervention(stores: Stores) -> None:
     _, view = stores
     view.save_enrolment(enrolment("en-1", end=date(2025, 3, 1), version=2))

@@ -73,6 +73,16 @@ def _save_versioned(collection: Any, record: Record) -> None:
 class MongoCommissioningView(CommissioningView):
     def __init__(self, db: Database[dict[str, Any]]) -> None:
         self.db = db
+        # an intervention's provider never changes, so a posting need not read it again
+        self._providers: dict[str, str] = {}
+
+    def provider_of(self, intervention_id: str) -> str | None:
+        if intervention_id not in self._providers:
+            provider_id = super().provider_of(intervention_id)
+            if provider_id is None:
+                return None
+            self._providers[intervention_id] = provider_id
+        return self._providers[intervention_id]
 
     def save_intervention(self, terms: InterventionTerms) -> None:
         _save_versioned(self.db[INTERVENTIONS], intervention_record(terms))

@@ -75,6 +75,11 @@ class CommissioningView(abc.ABC):
     @abc.abstractmethod
     def intervention(self, intervention_id: str) -> InterventionTerms | None: ...
 
+    def provider_of(self, intervention_id: str) -> str | None:
+        """The provider of a known intervention (None if unknown): it never changes."""
+        terms = self.intervention(intervention_id)
+        return None if terms is None else terms.provider_id
+
     @abc.abstractmethod
     def interventions(self) -> list[InterventionTerms]: ...
 

@@ -71,11 +71,11 @@ def invoice_transaction_id(provider_id: str, invoice_number: str) -> str:
     return f"invoice-{digest[:32]}"
 
 
-def known_intervention(intervention_id: str, *, ledger: Ledger) -> InterventionTerms:
-    terms = ledger.commissioning.intervention(intervention_id)
-    if terms is None:
+def provider_of(intervention_id: str, *, ledger: Ledger) -> str:
+    provider_id = ledger.commissioning.provider_of(intervention_id)
+    if provider_id is None:
         raise RuleBroken("intervention_id", f"intervention {intervention_id!r} is not known")
-    return terms
+    return provider_id
 
 
 def post_transaction(cmd: PostTransaction, *, ledger: Ledger) -> tuple[Transaction, bool]:
@@ -85,16 +85,16 @@ def post_transaction(cmd: PostTransaction, *, ledger: Ledger) -> tuple[Transacti
     posted twice, whatever Idempotency-Keys are used: an identical repeat has no effect, a
     different invoice under a number already posted is refused.
     """
-    terms = known_intervention(cmd.intervention_id, ledger=ledger)
+    provider_id = provider_of(cmd.intervention_id, ledger=ledger)
     invoice_id = (
-        invoice_transaction_id(terms.provider_id, cmd.invoice_number)
+        invoice_transaction_id(provider_id, cmd.invoice_number)
         if cmd.kind == "invoice" and cmd.invoice_number
         else None
     )
     tags = entries.Tags(
         transaction_id=invoice_id or cmd.transaction_id,
-        intervention_id=terms.intervention_id,
-        provider_id=terms.provider_id,
+        intervention_id=cmd.intervention_id,
+        provider_id=provider_id,
         accounting_date=cmd.accounting_date or ledger.today(),
         source=cmd.source,
         description=cmd.description,
@@ -110,7 +110,7 @@ def post_transaction(cmd: PostTransaction, *, ledger: Ledger) -> tuple[Transacti
     if invoice_id and not created and _content(posted) != _content(txn):
         raise Conflict(
             "invoice_number",
-            f"invoice {cmd.invoice_number!r} of {terms.provider_id} is already posted "
+            f"invoice {cmd.invoice_number!r} of {provider_id} is already posted "
             f"as {posted.transaction_id}",
         )
     return posted, created
