@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from services.value.domain.model import Facts
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -20,3 +23,6 @@ class FakeReadModel:
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         ids = sorted({line.transaction_id for line in self.facts(basis).lines})
         return [{"_id": t, "kind": self.kinds.get(t, "invoice"), "basis": basis} for t in ids]
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        return compute()  # the facts may be changed in place between calls: never reuse

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
+from services.value.adapters import readmodel
 from services.value.adapters.readmodel import ReadModel
 from tests.value import events as ev
 
@@ -100,3 +101,62 @@ def test_a_redelivered_batch_has_no_further_effect(db: Database[Any]) -> None:
     model.apply_batch(list(reversed(batch)))
     assert model.generation() == generation  # nothing changed, so nothing to reload
     assert model.facts("invoiced") == before
+
+
+def invoice(transaction_id: str, pence: int) -> Any:
+    return ev.transaction(
+        transaction_id,
+        intervention_id="int-a",
+        provider_id="prov-oak",
+        lines=[("child-1", "2025-01-06", "2025-03-30", pence)],
+    )
+
+
+def test_a_report_process_fetches_only_what_the_journal_names(db: Database[Any]) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply(invoice("tx-1", 100))
+    assert [line.cost_pence for line in api.facts("invoiced").lines] == [100]
+    # written behind the read model's back: only a full load would see it
+    db.transactions.insert_one({**invoice("tx-stray", 7).data, "_id": "tx-stray"})
+    consumer.apply(invoice("tx-2", 200))
+    assert sorted(line.cost_pence for line in api.facts("invoiced").lines) == [100, 200]
+
+
+def test_a_batch_redelivered_after_a_crash_before_its_journal_entry_is_still_seen(
+    db: Database[Any],
+) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply(invoice("tx-1", 100))
+    assert len(api.facts("invoiced").lines) == 1
+    crashed = invoice("tx-2", 200)  # its effect written, then the process died
+    db.transactions.insert_one({**crashed.data, "_id": "tx-2"})
+    consumer.apply_batch([crashed])  # redelivered: nothing changes, but its ids are journaled
+    consumer.apply(invoice("tx-3", 300))
+    assert sorted(line.cost_pence for line in api.facts("invoiced").lines) == [100, 200, 300]
+
+
+def test_a_reader_behind_the_pruned_journal_loads_everything_again(
+    db: Database[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readmodel, "KEEP_JOURNAL", 1)
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply(invoice("tx-1", 100))
+    assert len(api.facts("invoiced").lines) == 1
+    for index in range(2, 5):
+        consumer.apply(invoice(f"tx-{index}", 100 * index))
+    assert sorted(line.cost_pence for line in api.facts("invoiced").lines) == [100, 200, 300, 400]
+
+
+def test_reports_are_computed_once_per_generation(db: Database[Any]) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply(invoice("tx-1", 100))
+    computed: list[int] = []
+
+    def spend() -> int:
+        computed.append(1)
+        return sum(line.cost_pence for line in api.facts("invoiced").lines)
+
+    assert (api.cached("spend", spend), api.cached("spend", spend)) == (100, 100)
+    consumer.apply(invoice("tx-2", 200))
+    assert api.cached("spend", spend) == 300
+    assert len(computed) == 2

@@ -11,36 +11,29 @@ gets one unordered `insert_many` (a duplicate `_id` is a redelivery, nothing to 
 are first reduced within the batch to the highest version per key, and the generation is bumped
 once per batch that changed anything.
 
-Reading the whole model is the slow part of a report on FerretDB, so the facts are cached in the
-process, keyed by a generation counter that every effective write bumps after writing (and that a
-reset bumps too, never lowers): a report reads one document by `_id` and reloads only when
-something changed since it last loaded.
+Reading the whole model is the slow part of a report on FerretDB, so a report process loads it
+once and then follows a journal: after its effects are durable, each batch inserts a journal
+entry naming the `_id`s it wrote, under the next free sequence number (an insert under a unique
+`_id`, so two writers cannot take the same one), and advances the generation counter to it if
+anything changed. A report reads the counter by `_id` and, when it moved, fetches the entries since
+its last load and then only the documents they name (`$in` on `_id`, which FerretDB answers from its
+index). A missing entry (a reset drops the journal and bumps the counter; old entries are pruned)
+means a full reload. Computed reports are cached per query and generation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date
-from fractions import Fraction
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.value.domain.model import (
-    CostLine,
-    Enrolment,
-    Facts,
-    Indicator,
-    Intervention,
-    NeedsAssessment,
-    Observation,
-    Period,
-    PricePeriod,
-)
-from services.value.domain.observations import ObservationRecord, current_observations
+from services.value.adapters.loaded import LoadedModel
+from services.value.domain.model import Facts
 from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
@@ -56,11 +49,17 @@ COLLECTIONS = (
     "needs",
     "transactions",
 )
+JOURNAL = "journal"  # dropped by a reset with the collections it names
 
 
 META = "meta"  # not reset with the model: the generation only ever goes up
 GENERATION = "generation"
 DUPLICATE_KEY = 11000
+KEEP_JOURNAL = 1_000  # entries kept; a reader further behind than this loads everything again
+IN_LIMIT = 10_000  # the most `_id`s FerretDB answers from its index in one `$in`
+CACHED_REPORTS = 64
+
+T = TypeVar("T")
 
 # event type -> (collection, the snapshot in the event, its key field)
 SNAPSHOTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = {
@@ -102,6 +101,10 @@ FACTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     o.NEEDS_ASSESSED: ("needs", lambda d: {**d, "_id": d["assessment_id"]}),
     ledger_events.TRANSACTION_POSTED: ("transactions", lambda d: {**d, "_id": d["transaction_id"]}),
 }
+
+
+def _journal_key(sequence: int) -> str:
+    return f"{sequence:012d}"
 
 
 def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]]) -> int:
@@ -157,19 +160,19 @@ def _latest_per_key(
 class ReadModel:
     def __init__(self, db: Database[dict[str, Any]]) -> None:
         self.db = db
-        self._cache: dict[str, tuple[int, Facts, list[dict[str, Any]]]] = {}
+        self._loaded: LoadedModel | None = None
+        self._claimed = 0  # the last journal entry this instance wrote
+        self._reports: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
 
     def reset(self) -> None:
-        for name in COLLECTIONS:
+        for name in (*COLLECTIONS, JOURNAL):
             self.db.drop_collection(name)
-        self._bump_generation()
+        # no journal entry for this generation: a reader finds one missing and loads everything
+        self.db[META].update_one({"_id": GENERATION}, {"$inc": {"n": 1}}, upsert=True)
 
     def generation(self) -> int:
         counter = self.db[META].find_one({"_id": GENERATION})
         return int(counter["n"]) if counter else 0
-
-    def _bump_generation(self) -> None:
-        self.db[META].update_one({"_id": GENERATION}, {"$inc": {"n": 1}}, upsert=True)
 
     def handlers(self) -> dict[str, Callable[[Envelope], None]]:
         """One event at a time, for the consumer runner to isolate a poison event in a batch."""
@@ -180,7 +183,7 @@ class ReadModel:
 
     def apply_batch(self, events: list[Envelope]) -> None:
         """Apply `events` (any order, duplicates and redeliveries included): one write per
-        collection, then one generation bump if anything changed."""
+        collection, then one journal entry, and the generation advanced if anything changed."""
         facts: dict[str, list[dict[str, Any]]] = {}
         snapshots: list[tuple[str, dict[str, Any]]] = []
         for event in events:
@@ -191,114 +194,84 @@ class ReadModel:
                 name, snapshot_of, key = SNAPSHOTS[event.type]
                 snapshot = snapshot_of(event.data)
                 snapshots.append((name, {**snapshot, "_id": snapshot[key]}))
+        written: dict[str, list[str]] = {}
         changed = 0
         for name, documents in facts.items():
             changed += _insert_new(self.db[name], documents)
+            written[name] = [document["_id"] for document in documents]
         for name, latest in _latest_per_key(snapshots).items():
             changed += _keep_latest(self.db[name], latest)
-        if changed:
-            self._bump_generation()
+            written[name] = [snapshot["_id"] for snapshot in latest]
+        if written:
+            self._journal(written, advance=bool(changed))
+
+    def _journal(self, written: dict[str, list[str]], *, advance: bool) -> None:
+        """Record every `_id` the batch wrote, changed or not: a batch redelivered after a crash
+        between its effects and its entry must still name them. Taken at the lowest free number
+        above the generation, so the entries up to the generation have no gaps."""
+        sequence = max(self.generation(), self._claimed) + 1
+        while True:
+            try:
+                self.db[JOURNAL].insert_one({"_id": _journal_key(sequence), "ids": written})
+                break
+            except DuplicateKeyError:
+                sequence += 1
+        self._claimed = sequence
+        if advance:
+            self.db[META].update_one({"_id": GENERATION}, {"$max": {"n": sequence}}, upsert=True)
+        self.db[JOURNAL].delete_one({"_id": _journal_key(sequence - KEEP_JOURNAL)})
 
     # --- what reports read ---------------------------------------------------------------------
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
-        return self._load(basis)[2]
+        return self._current().transactions(basis)
 
     def facts(self, basis: str) -> Facts:
-        return self._load(basis)[1]
+        return self._current().facts(basis)
 
-    def _load(self, basis: str) -> tuple[int, Facts, list[dict[str, Any]]]:
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or what it returned for `key` while the read model was as it is now."""
+        generation = self._current().generation
+        hit = self._reports.get(key)
+        if hit is not None and hit[0] == generation:
+            self._reports.move_to_end(key)
+            result: T = hit[1]
+            return result
+        result = compute()
+        self._reports[key] = (generation, result)
+        self._reports.move_to_end(key)
+        while len(self._reports) > CACHED_REPORTS:
+            self._reports.popitem(last=False)
+        return result
+
+    def _current(self) -> LoadedModel:
         generation = self.generation()  # read before loading: the load is at least this fresh
-        cached = self._cache.get(basis)
-        if cached and cached[0] == generation:
-            return cached
-        transactions = sorted(self.db.transactions.find({"basis": basis}), key=lambda t: t["_id"])
-        records = [_observation(doc) for doc in self.db.observations.find({})]
-        withdrawn = [doc["_id"] for doc in self.db.withdrawals.find({})]
-        intervention_docs = {doc["_id"]: doc for doc in self.db.interventions.find({})}
-        facts = Facts(
-            interventions={key: _intervention(doc) for key, doc in intervention_docs.items()},
-            enrolments=[
-                _enrolment(doc, intervention_docs.get(doc["intervention_id"]))
-                for doc in self.db.enrolments.find({})
-            ],
-            indicators={doc["_id"]: _indicator(doc) for doc in self.db.indicators.find({})},
-            observations=current_observations(records, withdrawn),
-            lines=[line for t in transactions for line in _lines(t)],
-            needs=[_needs(doc) for doc in self.db.needs.find({})],
-            provider_names={doc["_id"]: doc["name"] for doc in self.db.providers.find({})},
-        )
-        self._cache[basis] = (generation, facts, transactions)
-        return self._cache[basis]
+        loaded = self._loaded
+        if loaded is None or not self._catch_up(loaded, generation):
+            loaded = LoadedModel(generation)
+            for name in COLLECTIONS:
+                loaded.merge(name, self.db[name].find({}))
+            self._loaded = loaded
+        return loaded
 
-
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _intervention(doc: dict[str, Any]) -> Intervention:
-    return Intervention(
-        intervention_id=doc["intervention_id"],
-        provider_id=doc["provider_id"],
-        title=doc["title"],
-        category=doc["category"],
-        pricing_model=doc["pricing_model"],
-        prices=tuple(
-            PricePeriod(_day(p["effective_from"]), p["unit_price_pence"]) for p in doc["prices"]
-        ),
-        target_indicators=tuple(doc["target_indicators"]),
-    )
-
-
-def _enrolment(doc: dict[str, Any], intervention: dict[str, Any] | None) -> Enrolment:
-    """An enrolment not yet ended runs to its intervention's end date, as commissioning rules."""
-    end = doc.get("end_date") or (intervention or {}).get("end_date")
-    return Enrolment(
-        enrolment_id=doc["enrolment_id"],
-        intervention_id=doc["intervention_id"],
-        child_ref=doc["child_ref"],
-        start=_day(doc["start_date"]),
-        end=_day(end) if end else None,
-    )
-
-
-def _indicator(doc: dict[str, Any]) -> Indicator:
-    return Indicator(
-        code=doc["code"],
-        name=doc["name"],
-        outcome_area=doc["outcome_area"],
-        unit=doc["unit"],
-        direction=doc["direction"],
-        threshold=Fraction(repr(doc["improvement_threshold"])),
-    )
-
-
-def _observation(doc: dict[str, Any]) -> ObservationRecord:
-    observation = Observation(
-        observed_on=_day(doc["observed_on"]),
-        recorded_at=doc["recorded_at"],
-        observation_id=doc["_id"],
-        child_ref=doc["child_ref"],
-        indicator_code=doc["indicator_code"],
-        value=Fraction(doc["value"]),
-    )
-    return ObservationRecord(observation, doc.get("supersedes"))
-
-
-def _needs(doc: dict[str, Any]) -> NeedsAssessment:
-    return NeedsAssessment(
-        doc["child_ref"], _day(doc["assessed_on"]), doc["_id"], doc["need_level"]
-    )
-
-
-def _lines(transaction: dict[str, Any]) -> list[CostLine]:
-    return [
-        CostLine(
-            transaction_id=transaction["_id"],
-            intervention_id=transaction.get("intervention_id"),
-            child_ref=line.get("child_ref"),
-            period=Period(_day(line["service_period_start"]), _day(line["service_period_end"])),
-            cost_pence=line["cost_pence"],
-        )
-        for line in transaction["lines"]
-    ]
+    def _catch_up(self, loaded: LoadedModel, generation: int) -> bool:
+        """Merge what the journal says was written since `loaded`; False if it cannot say."""
+        if generation == loaded.generation:
+            return True
+        if not 0 < generation - loaded.generation <= KEEP_JOURNAL:
+            return False
+        keys = [_journal_key(n) for n in range(loaded.generation + 1, generation + 1)]
+        entries = list(self.db[JOURNAL].find({"_id": {"$in": keys}}))
+        if len(entries) != len(keys):
+            return False
+        written: dict[str, set[str]] = {}
+        for entry in entries:
+            for name, ids in entry["ids"].items():
+                written.setdefault(name, set()).update(ids)
+        for name, id_set in written.items():
+            ids = sorted(id_set)
+            for first in range(0, len(ids), IN_LIMIT):
+                chunk = ids[first : first + IN_LIMIT]
+                loaded.merge(name, self.db[name].find({"_id": {"$in": chunk}}))
+        loaded.generation = generation
+        return True

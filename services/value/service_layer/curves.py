@@ -29,6 +29,20 @@ def build_turn_the_curve(
     since: date,
     cohort: str | None,
 ) -> dict[str, Any]:
+    return read_model.cached(
+        ("turn_the_curve", query, indicator, since, cohort),
+        lambda: _turn_the_curve(read_model, query, indicator=indicator, since=since, cohort=cohort),
+    )
+
+
+def _turn_the_curve(
+    read_model: ReadModelView,
+    query: ReportQuery,
+    *,
+    indicator: str,
+    since: date,
+    cohort: str | None,
+) -> dict[str, Any]:
     facts = read_model.facts(query.basis)
     if indicator not in facts.indicators:
         raise UnknownIndicator(indicator)
@@ -66,6 +80,15 @@ def build_turn_the_curve(
 
 
 def build_narrow_the_gap(
+    read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
+) -> dict[str, Any]:
+    return read_model.cached(
+        ("narrow_the_gap", query, indicator, first, second),
+        lambda: _narrow_the_gap(read_model, query, indicator=indicator, first=first, second=second),
+    )
+
+
+def _narrow_the_gap(
     read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
 ) -> dict[str, Any]:
     facts = read_model.facts(query.basis)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from services.value.domain.cost_per_outcome import cost_per_outcome
 from services.value.domain.model import Facts, Period
@@ -12,11 +13,17 @@ from services.value.domain.presentation import count, decimal_places, figures_ro
 from services.value.domain.reconciliation import reconcile
 from services.value.domain.report_card import Card, report_cards
 
+T = TypeVar("T")
+
 
 class ReadModelView(Protocol):
     def facts(self, basis: str) -> Facts: ...
 
     def transactions(self, basis: str) -> list[dict[str, Any]]: ...
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or its result for `key` if nothing changed since it was computed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,12 @@ def label_of(facts: Facts, group_by: str, key: str) -> str:
 
 
 def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    return read_model.cached(
+        ("cost_per_outcome", query), lambda: _cost_per_outcome(read_model, query)
+    )
+
+
+def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     facts = read_model.facts(query.basis)
     result = cost_per_outcome(
         facts,
@@ -75,6 +88,10 @@ def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dic
 
 
 def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    return read_model.cached(("reconciliation", query), lambda: _reconciliation(read_model, query))
+
+
+def _reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     facts = read_model.facts(query.basis)
     kinds = {t["_id"]: t["kind"] for t in read_model.transactions(query.basis)}
     result = reconcile(facts, query.period)
@@ -102,6 +119,10 @@ def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[
 
 
 def build_report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
+    return read_model.cached(("report_card", query), lambda: _report_card(read_model, query))
+
+
+def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     facts = read_model.facts(query.basis)
     method = cost_per_outcome(
         facts,

@@ -1,0 +1,176 @@
+"""The read model as a report process holds it: converted records by `_id`, merged as they change.
+
+A report process loads the whole read model once, then merges only the documents the journal
+says later batches wrote (`services.value.adapters.readmodel`). Records are kept by `_id`, so a
+document merged twice (a redelivery, or one a full load already saw) is one record, and a
+snapshot merged again is replaced by its stored, highest, version. The method's `Facts` are built
+from the records on demand, once per cost basis and change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from services.value.domain.model import (
+    CostLine,
+    Enrolment,
+    Facts,
+    Indicator,
+    Intervention,
+    NeedsAssessment,
+    Observation,
+    Period,
+    PricePeriod,
+)
+from services.value.domain.observations import ObservationRecord, current_observations
+
+
+class Transaction(NamedTuple):
+    basis: str
+    kind: str
+    lines: tuple[CostLine, ...]
+
+
+class LoadedModel:
+    """Every record of the read model up to `generation`."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.provider_names: dict[str, str] = {}
+        self.interventions: dict[str, Intervention] = {}
+        self.intervention_ends: dict[str, str | None] = {}
+        self.enrolments: dict[str, Enrolment] = {}  # as stored: end None while open
+        self.indicators: dict[str, Indicator] = {}
+        self.observations: dict[str, ObservationRecord] = {}
+        self.withdrawn: set[str] = set()
+        self.needs: dict[str, NeedsAssessment] = {}
+        self.ledger: dict[str, Transaction] = {}
+        self._facts: dict[str, Facts] = {}
+        self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
+            "providers": self._provider,
+            "interventions": self._intervention,
+            "enrolments": self._enrolment,
+            "indicators": self._indicator,
+            "observations": self._observation,
+            "withdrawals": self._withdrawal,
+            "needs": self._needs,
+            "transactions": self._transaction,
+        }
+
+    def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
+        self._facts.clear()
+        merge = self._merge[collection]
+        for document in documents:
+            merge(document)
+
+    def facts(self, basis: str) -> Facts:
+        """What the method reads on `basis`; the same object until the next merge."""
+        if basis not in self._facts:
+            self._facts[basis] = self._build(basis)
+        return self._facts[basis]
+
+    def transactions(self, basis: str) -> list[dict[str, Any]]:
+        return [
+            {"_id": key, "kind": t.kind, "basis": t.basis}
+            for key, t in sorted(self.ledger.items())
+            if t.basis == basis
+        ]
+
+    def _build(self, basis: str) -> Facts:
+        return Facts(
+            interventions=dict(self.interventions),
+            enrolments=[self._with_end(e) for e in self.enrolments.values()],
+            indicators=dict(self.indicators),
+            observations=current_observations(self.observations.values(), self.withdrawn),
+            lines=[
+                line for _, t in sorted(self.ledger.items()) if t.basis == basis for line in t.lines
+            ],
+            needs=list(self.needs.values()),
+            provider_names=dict(self.provider_names),
+        )
+
+    def _with_end(self, enrolment: Enrolment) -> Enrolment:
+        """An enrolment not yet ended runs to its intervention's end date (commissioning's rule)."""
+        if enrolment.end is not None:
+            return enrolment
+        end = self.intervention_ends.get(enrolment.intervention_id)
+        return replace(enrolment, end=_day(end)) if end else enrolment
+
+    # --- one document into its record ---------------------------------------------------------
+
+    def _provider(self, doc: dict[str, Any]) -> None:
+        self.provider_names[doc["_id"]] = doc["name"]
+
+    def _intervention(self, doc: dict[str, Any]) -> None:
+        self.intervention_ends[doc["_id"]] = doc.get("end_date")
+        self.interventions[doc["_id"]] = Intervention(
+            intervention_id=doc["intervention_id"],
+            provider_id=doc["provider_id"],
+            title=doc["title"],
+            category=doc["category"],
+            pricing_model=doc["pricing_model"],
+            prices=tuple(
+                PricePeriod(_day(p["effective_from"]), p["unit_price_pence"]) for p in doc["prices"]
+            ),
+            target_indicators=tuple(doc["target_indicators"]),
+        )
+
+    def _enrolment(self, doc: dict[str, Any]) -> None:
+        end = doc.get("end_date")
+        self.enrolments[doc["_id"]] = Enrolment(
+            enrolment_id=doc["enrolment_id"],
+            intervention_id=doc["intervention_id"],
+            child_ref=doc["child_ref"],
+            start=_day(doc["start_date"]),
+            end=_day(end) if end else None,
+        )
+
+    def _indicator(self, doc: dict[str, Any]) -> None:
+        self.indicators[doc["_id"]] = Indicator(
+            code=doc["code"],
+            name=doc["name"],
+            outcome_area=doc["outcome_area"],
+            unit=doc["unit"],
+            direction=doc["direction"],
+            threshold=Fraction(repr(doc["improvement_threshold"])),
+        )
+
+    def _observation(self, doc: dict[str, Any]) -> None:
+        observation = Observation(
+            observed_on=_day(doc["observed_on"]),
+            recorded_at=doc["recorded_at"],
+            observation_id=doc["_id"],
+            child_ref=doc["child_ref"],
+            indicator_code=doc["indicator_code"],
+            value=Fraction(doc["value"]),
+        )
+        self.observations[doc["_id"]] = ObservationRecord(observation, doc.get("supersedes"))
+
+    def _withdrawal(self, doc: dict[str, Any]) -> None:
+        self.withdrawn.add(doc["_id"])
+
+    def _needs(self, doc: dict[str, Any]) -> None:
+        self.needs[doc["_id"]] = NeedsAssessment(
+            doc["child_ref"], _day(doc["assessed_on"]), doc["_id"], doc["need_level"]
+        )
+
+    def _transaction(self, doc: dict[str, Any]) -> None:
+        lines = tuple(
+            CostLine(
+                transaction_id=doc["_id"],
+                intervention_id=doc.get("intervention_id"),
+                child_ref=line.get("child_ref"),
+                period=Period(_day(line["service_period_start"]), _day(line["service_period_end"])),
+                cost_pence=line["cost_pence"],
+            )
+            for line in doc["lines"]
+        )
+        self.ledger[doc["_id"]] = Transaction(doc["basis"], doc["kind"], lines)
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
