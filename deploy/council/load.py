@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from deploy.council.generate import CATEGORIES, ChildPlan, Council, InterventionPlan
 from deploy.demo import Acorn, DemoError
@@ -37,27 +37,44 @@ UNITS_A_YEAR = {
 
 
 class Progress:
-    """`label  done/total  pct  elapsed` rewritten in place on stderr."""
+    """`label  done/total  pct  elapsed` rewritten in place on stderr.
 
-    def __init__(self, label: str, total: int) -> None:
-        self.label, self.total, self.done, self.began = label, total, 0, time.monotonic()
+    Redrawn at most `REDRAWS_A_SECOND` times a second, and always at the start and the end:
+    where stderr is a file (`./dev up` into a log), every redraw is another line of it.
+    """
+
+    REDRAWS_A_SECOND = 4
+
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        out: TextIO | None = None,
+    ) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.clock, self.out = clock, out or sys.stderr
+        self.began = self.drawn_at = clock()
         self.lock = threading.Lock()
         self._draw()
 
     def step(self, n: int = 1) -> None:
         with self.lock:
             self.done += n
-            self._draw()
+            if self.done >= self.total or self.clock() - self.drawn_at >= 1 / self.REDRAWS_A_SECOND:
+                self._draw()
 
     def _draw(self) -> None:
         pct = 100 * self.done // self.total if self.total else 100
-        elapsed = time.monotonic() - self.began
-        sys.stderr.write(
+        self.drawn_at = self.clock()
+        elapsed = self.drawn_at - self.began
+        self.out.write(
             f"\r  {self.label:<22}{self.done:>9}/{self.total:<9}{pct:>4}%  {elapsed:6.1f}s"
         )
         if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            self.out.write("\n")
+        self.out.flush()
 
 
 class Loader:
