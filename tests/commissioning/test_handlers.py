@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -235,3 +236,56 @@ def test_ending_an_enrolment_checks_its_own_version(
             commands.EndEnrolment(f"{intervention.intervention_id}:e9", 1, date(2025, 4, 1), "x"),
             interventions=interventions,
         )
+
+
+class RememberingRepository(FakeInterventionRepository):
+    """A process that remembers a state some revisions old, and counts its reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.old: Intervention | None = None
+        self.reads = 0
+
+    def get(self, intervention_id: str) -> Intervention | None:
+        self.reads += 1
+        return super().get(intervention_id)
+
+    def remembered(self, intervention_id: str) -> Intervention | None:
+        return copy.deepcopy(self.old) if self.old else super().get(intervention_id)
+
+
+def enrol(
+    interventions: Any, intervention: Intervention, child: str, start: date = date(2025, 2, 1)
+) -> Any:
+    return handlers.enrol_child(
+        commands.EnrolChild(intervention.intervention_id, child, start),
+        interventions=interventions,
+    )
+
+
+def test_a_change_to_the_state_the_process_remembers_reads_nothing(
+    providers: FakeProviderRepository,
+) -> None:
+    interventions = RememberingRepository()
+    intervention = activate(interventions, commission(providers, interventions))
+    interventions.reads = 0
+    assert enrol(interventions, intervention, "child-a").enrolment_id.endswith(":e1")
+    assert interventions.reads == 0
+
+
+def test_a_change_to_a_remembered_state_that_is_behind_is_judged_again_on_the_latest(
+    providers: FakeProviderRepository,
+) -> None:
+    interventions = RememberingRepository()
+    intervention = activate(interventions, commission(providers, interventions, capacity=1))
+    interventions.old = interventions.get(intervention.intervention_id)
+    enrol(interventions, intervention, "child-a")  # stored; the process still remembers before
+    with pytest.raises(Conflict, match="capacity"):
+        enrol(interventions, intervention, "child-b")
+    interventions.old = interventions.get(intervention.intervention_id)  # remembers it full
+    handlers.end_enrolment(
+        commands.EndEnrolment(f"{intervention.intervention_id}:e1", 1, date(2025, 2, 1), "x"),
+        interventions=interventions,
+    )
+    later = enrol(interventions, intervention, "child-b", date(2025, 3, 1))
+    assert later.enrolment_id.endswith(":e2")

@@ -214,6 +214,11 @@ class AbstractInterventionRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, intervention_id: str) -> Intervention | None: ...
 
+    def remembered(self, intervention_id: str) -> Intervention | None:
+        """The latest state this process knows of, read only if it knows none: possibly
+        behind, so only for a change whose `save` finds out (and refuses) if it is."""
+        return self.get(intervention_id)
+
     @abc.abstractmethod
     def add(self, intervention: Intervention, events: list[Envelope]) -> None: ...
 
@@ -255,6 +260,10 @@ class MongoInterventionRepository(AbstractInterventionRepository):
     def get(self, intervention_id: str) -> Intervention | None:
         state = self.revisions.latest(intervention_id)
         return None if state is None else intervention_from(state)
+
+    def remembered(self, intervention_id: str) -> Intervention | None:
+        state = self.revisions.cached(intervention_id)
+        return self.get(intervention_id) if state is None else intervention_from(state)
 
     def add(self, intervention: Intervention, events: list[Envelope]) -> None:
         state = stored_intervention(intervention)

@@ -4,7 +4,9 @@ Changes go through a compare-and-set loop (`_change_intervention`): read the lat
 check the caller's If-Match against the *current* version, apply the change, store it as the
 next revision. If another writer stored that revision first, read again and re-check, so
 capacity and overlap rules always judge the latest state; a caller whose If-Match is no longer
-current gets StaleVersion (412).
+current gets StaleVersion (412). The first try starts from the state this process remembers,
+without reading: storing the next revision succeeds only if that state was the latest, and a
+refusal is only given once judged on a state read from the store.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from services.commissioning.adapters.repository import (
     AbstractProviderRepository,
 )
 from services.commissioning.domain import commands
-from services.commissioning.domain.errors import Conflict, Invalid, NotFound, StaleVersion
+from services.commissioning.domain.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    Refused,
+    StaleVersion,
+)
 from services.commissioning.domain.model import (
     Enrolment,
     Intervention,
@@ -104,13 +112,22 @@ def _change_intervention(
     intervention_id: str,
     change: Callable[[Intervention], tuple[T, list[Envelope]]],
 ) -> T:
+    fresh = False
     for _ in range(MAX_ATTEMPTS):
-        intervention = interventions.get(intervention_id)
+        read = interventions.get if fresh else interventions.remembered
+        intervention = read(intervention_id)
         if intervention is None:
             raise NotFound(f"no intervention {intervention_id}")
-        result, events = change(intervention)
+        try:
+            result, events = change(intervention)
+        except Refused:
+            if fresh:
+                raise
+            fresh = True
+            continue
         if interventions.save(intervention, events):
             return result
+        fresh = True
     raise Conflict("the intervention is being changed by others right now; try again")
 
 
