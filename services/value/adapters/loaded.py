@@ -5,14 +5,20 @@ says later batches wrote (`services.value.adapters.readmodel`). Records are kept
 document merged twice (a redelivery, or one a full load already saw) is one record, and a
 snapshot merged again is replaced by its stored, highest, version. The method's `Facts` are built
 from the records on demand, once per cost basis and change.
+
+Every observation is held, so what repeats across them is shared rather than copied per record:
+child references, indicator codes and timestamps are interned, and equal days and values are one
+`date` and one `Fraction` each.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from services.value.domain.model import (
@@ -142,11 +148,11 @@ class LoadedModel:
     def _observation(self, doc: dict[str, Any]) -> None:
         observation = Observation(
             observed_on=_day(doc["observed_on"]),
-            recorded_at=doc["recorded_at"],
+            recorded_at=sys.intern(doc["recorded_at"]),
             observation_id=doc["_id"],
-            child_ref=doc["child_ref"],
-            indicator_code=doc["indicator_code"],
-            value=Fraction(doc["value"]),
+            child_ref=sys.intern(doc["child_ref"]),
+            indicator_code=sys.intern(doc["indicator_code"]),
+            value=_value(doc["value"]),
         )
         self.observations[doc["_id"]] = ObservationRecord(observation, doc.get("supersedes"))
 
@@ -172,5 +178,12 @@ class LoadedModel:
         self.ledger[doc["_id"]] = Transaction(doc["basis"], doc["kind"], lines)
 
 
+@lru_cache(maxsize=65_536)
 def _day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+@lru_cache(maxsize=65_536)
+def _value(text: str) -> Fraction:
+    """An observation's value from the decimal text it was sent as (`Fraction`s are immutable)."""
+    return Fraction(text)

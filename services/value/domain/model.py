@@ -9,7 +9,7 @@ from fractions import Fraction
 FAR_FUTURE = date(9999, 12, 31)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Period:
     """A run of days including both ends."""
 
@@ -70,7 +70,7 @@ class Intervention:
         return max(in_force, key=lambda p: p.effective_from).unit_price_pence if in_force else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Enrolment:
     enrolment_id: str
     intervention_id: str
@@ -100,7 +100,7 @@ class Indicator:
         return 1 if self.direction == HIGHER_IS_BETTER else -1
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Observation:
     """A current observation (superseded and withdrawn ones are removed before the method)."""
 
@@ -112,7 +112,7 @@ class Observation:
     value: Fraction = field(compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CostLine:
     transaction_id: str
     intervention_id: str | None
@@ -121,7 +121,7 @@ class CostLine:
     cost_pence: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NeedsAssessment:
     child_ref: str
     assessed_on: date

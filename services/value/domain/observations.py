@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from services.value.domain.model import Observation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObservationRecord:
     observation: Observation
     supersedes: str | None = None
