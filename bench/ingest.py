@@ -21,7 +21,10 @@ Everything created is removed at the end.
 from __future__ import annotations
 
 import argparse
+import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -39,6 +42,9 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=200)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="batches in flight (providers posting at once)"
+    )
     parser.add_argument("--timeout", type=float, default=240, help="seconds to wait for the model")
     parser.add_argument("--no-replay", action="store_true")
     parser.add_argument("--no-floors", action="store_true")
@@ -59,26 +65,40 @@ def main() -> None:
         total = args.batches * args.batch_size
         expected = total + 1  # + the probe set_up_council posted
         url = f"{system.urls['outcomes']}/observations/batch"
-        session = requests.Session()
-        stages: dict[str, float] = {}
-        with RssSampler(system.pids()) as rss:
-            began = time.perf_counter()
-            for batch in range(args.batches):
-                first = batch * args.batch_size
-                body = {
+        # Bodies are built before the clock starts: making test data is not the system's work.
+        bodies = [
+            json.dumps(
+                {
                     "observations": [
-                        observation_row(council, n) for n in range(first, first + args.batch_size)
+                        observation_row(council, n)
+                        for n in range(batch * args.batch_size, (batch + 1) * args.batch_size)
                     ]
                 }
-                response = session.post(
-                    url,
-                    json=body,
-                    headers=system.headers("provider", council.provider_id),
-                    timeout=300,
-                )
-                response.raise_for_status()
-                if response.json()["recorded"] != args.batch_size:
-                    raise SystemExit(f"batch {batch} not all recorded: {response.text[:500]}")
+            )
+            for batch in range(args.batches)
+        ]
+        local = threading.local()
+
+        def post(batch: int) -> None:
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+            response = local.session.post(
+                url,
+                data=bodies[batch],
+                headers={
+                    **system.headers("provider", council.provider_id),  # a fresh Idempotency-Key
+                    "Content-Type": "application/json",
+                },
+                timeout=300,
+            )
+            response.raise_for_status()
+            if response.json()["recorded"] != args.batch_size:
+                raise SystemExit(f"batch {batch} not all recorded: {response.text[:500]}")
+
+        stages: dict[str, float] = {}
+        with RssSampler(system.pids()) as rss, ThreadPoolExecutor(args.concurrency) as pool:
+            began = time.perf_counter()
+            list(pool.map(post, range(args.batches)))  # raises the first failure
             stages["HTTP answered (in outcomes db)"] = time.perf_counter() - began
             deadline = time.monotonic() + args.timeout
             seen = 0
@@ -93,9 +113,10 @@ def main() -> None:
                 time.sleep(0.2)
             elapsed = time.perf_counter() - began
             stages["in the value read model"] = elapsed
-        session.close()
-
-        print(f"ingest: {total:,} observations in {args.batches} batches of {args.batch_size:,}")
+        print(
+            f"ingest: {total:,} observations in {args.batches} batches of {args.batch_size:,}, "
+            f"{args.concurrency} requests in flight"
+        )
         for stage, at in stages.items():
             print(f"  {stage:<32} after {at:7.1f} s  ({total / at:8,.0f} obs/s)")
         if seen < expected:

@@ -10,14 +10,21 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.consumer import ConsumerRunner
 from shared.events.catalogue.commissioning import PROVIDER_REGISTERED, PROVIDER_UPDATED
 from shared.events.envelope import Envelope
 from shared.events.topics import dlq_topic, service_topic
 from shared.kafka import make_consumer, make_producer
-from shared.outbox import OUTBOX_FIELD, PENDING_COLLECTION, Outbox, OutboxRelay
+from shared.outbox import (
+    OUTBOX_FIELD,
+    PENDING_COLLECTION,
+    READY_COLLECTION,
+    Outbox,
+    OutboxRelay,
+    pending_record,
+)
 from tests.support.bus import read_dead_letters, read_topic, running, wait_until
 from tests.support.effects import ProviderDirectory
 
@@ -90,8 +97,9 @@ def test_event_reaches_a_consumer_in_another_service_with_one_effect(
         wait_until(lambda: directory.effects() == 1, what="the consumer's effect")
     assert sink_db.applied.find_one({"_id": event.id})["provider_id"] == "prov-a"
     assert source_db[PENDING_COLLECTION].count_documents({}) == 0
-    # the relay never writes to the document: it stays the record of what was announced
-    assert source_db.providers.find_one({"_id": "prov-a"})[OUTBOX_FIELD] == [event.to_dict()]
+    # the relay never writes to the document: it keeps the ids of the events its change raised
+    assert source_db.providers.find_one({"_id": "prov-a"})[OUTBOX_FIELD] == [event.id]
+    assert source_db[READY_COLLECTION].count_documents({}) == 0
     [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
     assert key == b"prov-a"
     assert Envelope.from_bytes(value) == event
@@ -103,8 +111,7 @@ def test_relay_killed_between_publishing_and_marking_delivers_twice_with_one_eff
     source_db, sink_db = make_db("commissioning"), make_db("value")
     register_provider(Outbox(source_db), "prov-b")
     crashed = OutboxRelay(source_db, producer, topic)
-    pending = list(source_db[PENDING_COLLECTION].find())
-    crashed.publish(pending)  # the broker has it; the relay dies before marking it published
+    crashed.send(crashed.ready_batch().events)  # the broker has it; the relay dies before finishing
 
     restarted = OutboxRelay(source_db, producer, topic)
     assert restarted.relay_pending() == 1  # at start it republishes what is still pending
@@ -146,13 +153,7 @@ def test_a_crash_before_the_document_is_written_leaves_an_orphan_the_relay_drops
 ) -> None:
     event = provider_event("prov-l")
     db[PENDING_COLLECTION].insert_one(  # step 1 of a write whose step 2 never happened
-        {
-            "_id": f"0-{event.id}",
-            "collection": "providers",
-            "document_id": "prov-l",
-            "event_ids": [event.id],
-            "written_at": datetime.now(UTC) - timedelta(seconds=60),
-        }
+        pending_record("providers", [({"_id": "prov-l"}, [event])], a_minute_ago())
     )
     patient = OutboxRelay(db, producer, topic, orphan_grace=300)
     assert patient.relay_pending() == 0
@@ -160,6 +161,42 @@ def test_a_crash_before_the_document_is_written_leaves_an_orphan_the_relay_drops
     impatient = OutboxRelay(db, producer, topic, orphan_grace=30)
     assert impatient.relay_pending() == 0
     assert db[PENDING_COLLECTION].count_documents({}) == 0
+
+
+def test_a_crash_after_the_document_is_written_publishes_once_the_grace_period_is_over(
+    db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    event = provider_event("prov-m")
+    # steps 1 and 2 of a write that died before marking itself ready
+    db[PENDING_COLLECTION].insert_one(
+        pending_record("providers", [({"_id": "prov-m"}, [event])], a_minute_ago())
+    )
+    db.providers.insert_one({"_id": "prov-m", OUTBOX_FIELD: [event.id]})
+    assert OutboxRelay(db, producer, topic, orphan_grace=300).relay_pending() == 0
+    assert OutboxRelay(db, producer, topic, orphan_grace=30).relay_pending() == 1
+    [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
+    assert (key, Envelope.from_bytes(value)) == (b"prov-m", event)
+    assert db[PENDING_COLLECTION].count_documents({}) == 0
+
+
+def test_a_bulk_write_with_some_ids_taken_announces_only_the_documents_it_wrote(
+    db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    outbox = Outbox(db)
+    register_provider(outbox, "prov-n")
+    fresh, taken = provider_event("prov-o"), provider_event("prov-n")
+    with pytest.raises(BulkWriteError):
+        outbox.insert_many(
+            "providers", [({"_id": "prov-o"}, [fresh]), ({"_id": "prov-n"}, [taken])]
+        )
+    assert OutboxRelay(db, producer, topic).relay_pending() == 2  # prov-n's first write, prov-o
+    published = [Envelope.from_bytes(v).id for _, v in read_topic(kafka_bootstrap, topic, expect=2)]
+    assert fresh.id in published
+    assert taken.id not in published
+
+
+def a_minute_ago() -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=60)
 
 
 def test_outbox_refuses_invalid_payloads_and_writes_nothing(db: Database) -> None:
