@@ -23,7 +23,7 @@ FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 FERRETDB_VERSION = "v1.24.2"
 FERRETDB_PUSHDOWN = FERRETDB_SOURCE / "patches" / "acorn_pushdown.go"
 # Bump when the build or `_patch_ferretdb` changes, so cached binaries are rebuilt.
-FERRETDB_BUILD_REVISION = "3"
+FERRETDB_BUILD_REVISION = "4"
 
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2"
@@ -87,9 +87,11 @@ def _patch_ferretdb(vendor: Path) -> None:
        `_ferretdb_sjson->'$._id'`. SQLite only uses an expression index for the identical
        expression, so every lookup by `_id` scanned the whole table (0.7 s at 200,000 documents).
        Both forms select the same JSON key; written like the index, lookups are index searches.
-    2. Only `{_id: value}` was pushed down to SQLite. deploy/ferretdb/patches/acorn_pushdown.go
-       adds `{_id: {$in: [...]}}` and `{_id: {$regex: "^literal"}}` (many documents by id in one
-       query; the documents under an id prefix), so bulk reads and deletes do not scan.
+    2. Only a filter of exactly `{_id: value}` was pushed down to SQLite.
+       deploy/ferretdb/patches/acorn_pushdown.go adds `{_id: {$in: [...]}}` and
+       `{_id: {$regex: "^literal"}}` (many documents by id in one query; the documents under an
+       id prefix), and pushes the `_id` condition of a filter with others beside it (a
+       conditional update `{_id: x, version: {$lt: 3}}` read the whole collection).
     """
     backend = vendor / FERRETDB_MODULE / "internal/backends/sqlite"
     _replace_once(
@@ -99,30 +101,32 @@ def _patch_ferretdb(vendor: Path) -> None:
     )
     _replace_once(
         backend / "collection.go",
-        """		v, _ := params.Filter.Get("_id")
+        """	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
 		switch v.(type) {
 		case string, types.ObjectID:
 			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
 			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
+	}
 """,
-        """		v, _ := params.Filter.Get("_id")
-		whereClause, args = acornIDPushdown(v)
+        """	whereClause, args = acornFilterPushdown(params.Filter)
 """,
     )
     _replace_once(  # explain reports the same pushdown, and SQLite's plan for it
         backend / "collection.go",
-        """		v, _ := params.Filter.Get("_id")
+        """	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
 		switch v.(type) {
 		case string, types.ObjectID:
 			filterPushdown = true
 			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
 			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
+	}
 """,
-        """		v, _ := params.Filter.Get("_id")
-		whereClause, args = acornIDPushdown(v)
-		filterPushdown = whereClause != ""
+        """	whereClause, args = acornFilterPushdown(params.Filter)
+	filterPushdown = whereClause != ""
 """,
     )
     shutil.copy(FERRETDB_PUSHDOWN, backend / FERRETDB_PUSHDOWN.name)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 # Ids chosen to sit next to the range of the prefix "C1/" in both raw and JSON text order: the
 # handler must still decide, for any row the index range returns, whether it really matches.
@@ -51,15 +52,33 @@ def _is_ferretdb(db: Database[dict[str, Any]]) -> bool:
     return "ferretdbVersion" in db.command("buildInfo")
 
 
+def test_an_id_condition_beside_others_still_answers_correctly(collection: Any) -> None:
+    assert _ids(collection.find({"_id": "C1/a", "n": 0})) == ["C1/a"]
+    assert _ids(collection.find({"_id": "C1/a", "n": {"$gt": 0}})) == []
+    assert _ids(collection.find({"n": {"$lt": 3}, "_id": {"$in": ["C1/a", "C1/", "D1/a"]}})) == [
+        "C1/",
+        "C1/a",
+    ]
+    # a conditional upsert that does not match inserts, and collides on the taken `_id`
+    with pytest.raises(DuplicateKeyError):
+        collection.update_one({"_id": "C1/a", "n": {"$gt": 0}}, {"$set": {"n": 9}}, upsert=True)
+    assert collection.find_one({"_id": "C1/a"})["n"] == 0
+
+
 @pytest.mark.parametrize(
     "id_filter",
-    [{"$in": ["C1/a", "D1/a"]}, {"$regex": "^C1/"}, "C1/a"],
-    ids=["in", "prefix", "equality"],
+    [
+        {"_id": {"$in": ["C1/a", "D1/a"]}},
+        {"_id": {"$regex": "^C1/"}},
+        {"_id": "C1/a"},
+        {"_id": "C1/a", "n": {"$lt": 3}},
+    ],
+    ids=["in", "prefix", "equality", "beside-others"],
 )
 def test_id_filters_use_the_id_index(
     collection: Any, db: Database[dict[str, Any]], id_filter: Any
 ) -> None:
-    plan = collection.find({"_id": id_filter}).explain()
+    plan = collection.find(id_filter).explain()
     if _is_ferretdb(db):
         assert plan["filterPushdown"] is True
         assert any("USING INDEX" in step for step in plan["queryPlanner"]["Plan"])

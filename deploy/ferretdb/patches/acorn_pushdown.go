@@ -1,10 +1,12 @@
 // Copied by deploy/provision.py into FerretDB's vendored SQLite backend (package sqlite), where
-// collection.Query calls acornIDPushdown for a filter on `_id` alone.
+// collection.Query and collection.Explain call acornFilterPushdown.
 //
-// FerretDB 1.24 pushes only `{_id: <string or ObjectID>}` down to SQLite; every other filter reads
-// the whole table and filters in Go. Acorn also needs, through the `_id` index:
+// FerretDB 1.24 pushes only a filter of exactly `{_id: <string or ObjectID>}` down to SQLite; every
+// other filter reads the whole table and filters in Go. Acorn also needs, through the `_id` index:
 //   - `{_id: {$in: [...]}}`: many documents by id in one query;
-//   - `{_id: {$regex: "^prefix"}}`: the documents whose string id starts with a literal prefix.
+//   - `{_id: {$regex: "^prefix"}}`: the documents whose string id starts with a literal prefix;
+//   - any of these beside other conditions (`{_id: x, version: {$lt: 3}}`, a conditional upsert):
+//     the `_id` part narrows the rows and the handler checks the rest.
 //
 // The handler filters every row the backend returns again, so a clause here may select more rows
 // than the filter but never fewer. `_id` is compared as FerretDB's JSON text of it (a string is
@@ -25,6 +27,21 @@ import (
 
 // acornMaxIn stays well under SQLite's limit of bound parameters per statement (32,766).
 const acornMaxIn = 10_000
+
+// acornFilterPushdown returns the WHERE clause and its arguments for the `_id` condition of a
+// top-level filter (its conditions are ANDed), or no clause.
+func acornFilterPushdown(filter *types.Document) (string, []any) {
+	count := 0
+	for _, key := range filter.Keys() {
+		if key == "_id" {
+			count++
+		}
+	}
+	if count != 1 { // none, or a repeated key the handler will refuse
+		return "", nil
+	}
+	return acornIDPushdown(must.NotFail(filter.Get("_id")))
+}
 
 // acornIDPushdown returns the WHERE clause and its arguments for a filter value on `_id`, or no
 // clause when the filter cannot be narrowed by the index.
