@@ -10,9 +10,10 @@ Every write carries a deterministic Idempotency-Key, so running it again changes
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -41,6 +42,15 @@ class Acorn:
     urls: dict[str, str]
     token_for: TokenFor
     timeout: float = 60.0
+    # one keep-alive session per thread (the loader calls from several): a new connection for
+    # every request cost more than many of the requests themselves
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def _session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def call(
         self,
@@ -59,7 +69,7 @@ class Acorn:
             headers["Idempotency-Key"] = f"demo-{key}"
         if etag:
             headers["If-Match"] = etag
-        return requests.request(
+        return self._session.request(
             method, self.urls[service] + path, headers=headers, timeout=30, **kwargs
         )
 

@@ -104,11 +104,13 @@ class MongoCommissioningView(CommissioningView):
 
     def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]:
         roster = self.db[ROSTERS].find_one({"_id": intervention_id}) or {}
-        records = (
-            self.db[ENROLMENTS].find_one({"_id": enrolment_id})
-            for enrolment_id in roster.get("enrolment_ids", [])
-        )
-        return [enrolment_from_record(record) for record in records if record]
+        ids = roster.get("enrolment_ids", [])
+        if not ids:
+            return []
+        found = {
+            record["_id"]: record for record in self.db[ENROLMENTS].find({"_id": {"$in": ids}})
+        }
+        return [enrolment_from_record(found[id_]) for id_ in ids if id_ in found]
 
     def mark_accrued(self, months: list[date]) -> None:
         for first in months:
