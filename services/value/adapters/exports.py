@@ -8,8 +8,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-
 from shared.money import pence_to_decimal
 
 POUNDS_FORMAT = '"£"#,##0.00'
@@ -45,6 +43,8 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def to_xlsx(rows: list[dict[str, Any]], *, title: str) -> bytes:
+    from openpyxl import Workbook  # imported on first use: most report processes never export
+
     headers, cells = table(rows)
     workbook = Workbook()
     sheet = workbook.active
