@@ -39,20 +39,22 @@ def child_outcomes(
     for intervention in facts.interventions.values():
         for code in intervention.target_indicators:
             targeting[code].append(intervention.intervention_id)
-    children_by_intervention: dict[str, list[str]] = defaultdict(list)
-    for intervention_id, child_ref in enrolled:
-        children_by_intervention[intervention_id].append(child_ref)
+    # each child's own enrolments, so a child costs its few interventions, not every one
+    # targeting the indicator (hundreds in a county)
+    enrolled_by_child: dict[str, dict[str, list[Period]]] = defaultdict(dict)
+    for (intervention_id, child_ref), periods in enrolled.items():
+        enrolled_by_child[child_ref][intervention_id] = periods
 
     found: list[ChildOutcome] = []
     for code, indicator in sorted(facts.indicators.items()):
-        children = sorted({c for k in targeting[code] for c in children_by_intervention[k]})
+        order = {k: i for i, k in enumerate(targeting[code])}
+        children = sorted(
+            c for c, own in enrolled_by_child.items() if not order.keys().isdisjoint(own)
+        )
         for child_ref in children:
-            in_scope = [
-                p
-                for k in targeting[code]
-                for p in enrolled.get((k, child_ref), [])
-                if p.overlap(period)
-            ]
+            own = enrolled_by_child[child_ref]
+            theirs = {k: own[k] for k in sorted(order.keys() & own.keys(), key=order.__getitem__)}
+            in_scope = [p for periods in theirs.values() for p in periods if p.overlap(period)]
             if not in_scope:
                 continue
             change = change_of(
@@ -65,11 +67,7 @@ def child_outcomes(
             if change is None:
                 continue
             window = Period(change.baseline.observed_on, change.latest.observed_on)
-            days = {
-                k: d
-                for k in targeting[code]
-                if (d := enrolled_days(enrolled.get((k, child_ref), []), window))
-            }
+            days = {k: d for k, periods in theirs.items() if (d := enrolled_days(periods, window))}
             cost = {k: spend.spend(k, child_ref, window) for k in days}
             found.append(
                 ChildOutcome(child_ref, code, change, shares(rule=rule, spend=cost, days=days))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):  # a tuple: tens of thousands are made for each report
     transaction_id: str
     intervention_id: str | None
     child_ref: str | None  # None: unallocated spend
@@ -43,16 +42,17 @@ def enrolled_days(periods: list[Period], window: Period) -> int:
 def allocate(
     lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]
 ) -> list[Segment]:
-    by_intervention: dict[str, dict[str, list[Period]]] = defaultdict(dict)
-    for (intervention_id, child_ref), periods in enrolled.items():
-        by_intervention[intervention_id][child_ref] = periods
+    # each intervention's children, in order, once (not sorted again for each of its lines)
+    by_intervention: dict[str, list[tuple[str, Period]]] = defaultdict(list)
+    for (intervention_id, child_ref), periods in sorted(enrolled.items()):
+        by_intervention[intervention_id].extend((child_ref, period) for period in periods)
     segments: list[Segment] = []
     for line in lines:
-        segments.extend(_allocate_line(line, by_intervention.get(line.intervention_id or "", {})))
+        segments.extend(_allocate_line(line, by_intervention.get(line.intervention_id or "", [])))
     return segments
 
 
-def _allocate_line(line: CostLine, children: dict[str, list[Period]]) -> list[Segment]:
+def _allocate_line(line: CostLine, enrolled: list[tuple[str, Period]]) -> list[Segment]:
     def segment(child_ref: str | None, period: Period, per_day: Fraction) -> Segment:
         return Segment(line.transaction_id, line.intervention_id, child_ref, period, per_day)
 
@@ -60,8 +60,7 @@ def _allocate_line(line: CostLine, children: dict[str, list[Period]]) -> list[Se
         return [segment(line.child_ref, line.period, Fraction(line.cost_pence, line.period.days))]
     pieces = [
         (child_ref, overlap)
-        for child_ref, periods in sorted(children.items())
-        for period in periods
+        for child_ref, period in enrolled
         if (overlap := period.overlap(line.period)) is not None
     ]
     child_days = sum(overlap.days for _, overlap in pieces)
