@@ -112,25 +112,38 @@ def invoice(transaction_id: str, pence: int) -> Any:
     )
 
 
-def test_a_report_process_fetches_only_what_the_journal_names(db: Database[Any]) -> None:
+def test_a_report_process_fetches_only_what_the_journal_names(
+    db: Database[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     api, consumer = ReadModel(db), ReadModel(db)
     consumer.apply(invoice("tx-1", 100))
     assert [line.cost_pence for line in api.facts("invoiced").lines] == [100]
-    # written behind the read model's back: only a full load would see it
-    db.transactions.insert_one({**invoice("tx-stray", 7).data, "_id": "tx-stray"})
+    # written behind the read model's back (no journal entry): only a full load would see it
+    stray = ReadModel(db)
+    monkeypatch.setattr(stray, "_journal", lambda written, *, advance: None)
+    stray.apply(invoice("tx-stray", 7))
     consumer.apply(invoice("tx-2", 200))
     assert sorted(line.cost_pence for line in api.facts("invoiced").lines) == [100, 200]
 
 
 def test_a_batch_redelivered_after_a_crash_before_its_journal_entry_is_still_seen(
-    db: Database[Any],
+    db: Database[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api, consumer = ReadModel(db), ReadModel(db)
     consumer.apply(invoice("tx-1", 100))
     assert len(api.facts("invoiced").lines) == 1
     crashed = invoice("tx-2", 200)  # its effect written, then the process died
-    db.transactions.insert_one({**crashed.data, "_id": "tx-2"})
+
+    def die(written: Any, *, advance: bool) -> None:
+        raise SystemExit("died before the journal entry")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(consumer, "_journal", die)
+        with pytest.raises(SystemExit):
+            consumer.apply(crashed)
+    generation = consumer.generation()
     consumer.apply_batch([crashed])  # redelivered: nothing changes, but its ids are journaled
+    assert consumer.generation() == generation
     consumer.apply(invoice("tx-3", 300))
     assert sorted(line.cost_pence for line in api.facts("invoiced").lines) == [100, 200, 300]
 
@@ -160,3 +173,49 @@ def test_reports_are_computed_once_per_generation(db: Database[Any]) -> None:
     consumer.apply(invoice("tx-2", 200))
     assert api.cached("spend", spend) == 300
     assert len(computed) == 2
+
+
+def observation(observation_id: str, value: float, **fields: Any) -> Any:
+    return ev.observation(
+        observation_id,
+        value=value,
+        **{
+            "child_ref": "child-1",
+            "code": "attendance",
+            "on": "2025-03-28",
+            "provider_id": "prov-oak",
+            **fields,
+        },
+    )
+
+
+def test_a_batch_stores_its_facts_as_a_few_chunk_documents(
+    db: Database[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readmodel, "CHUNK_ROWS", 2)
+    model = ReadModel(db)
+    batch = [observation(f"obs-{n}", 80 + n, on=f"2025-03-0{n}") for n in range(1, 6)]
+    model.apply_batch(batch)
+    assert db.observations.count_documents({}) == 3  # 2 + 2 + 1 rows
+    monkeypatch.setattr(readmodel, "CHUNK_BYTES", 1)  # a row always fits, if on its own
+    model.apply_batch([invoice("tx-1", 100), invoice("tx-2", 200)])
+    assert db.transactions.count_documents({}) == 2
+    facts = ReadModel(db).facts("invoiced")
+    assert sorted(o.observation_id for o in facts.observations) == [f"obs-{n}" for n in range(1, 6)]
+    assert sorted(line.cost_pence for line in facts.lines) == [100, 200]
+
+
+def test_a_fact_stored_again_in_another_chunk_is_one_record(db: Database[Any]) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply_batch([observation("obs-1", 92), observation("obs-2", 70, on="2025-02-01")])
+    assert api.observation_count() == 2
+    # a redelivery cut differently: obs-1 again, beside a correction of it and a withdrawal
+    correction = observation("obs-3", 83, supersedes="obs-1")
+    withdrawal = ev.withdrawal("obs-2", child_ref="child-1", code="attendance", provider_id="p")
+    consumer.apply_batch([observation("obs-1", 92), correction, withdrawal])
+    consumer.apply_batch([withdrawal, correction])
+    assert db.observations.count_documents({}) == 3  # obs-1 is stored twice, obs-3 twice
+    for model in (api, ReadModel(db)):  # followed through the journal, and loaded afresh
+        assert model.observation_count() == 3
+        [current] = model.facts("invoiced").observations
+        assert (current.observation_id, current.value) == ("obs-3", 83)

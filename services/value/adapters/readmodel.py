@@ -1,15 +1,24 @@
 """The value service's own read model, built from every topic and read by every report.
 
 Each effect is idempotent and independent of arrival order: snapshots (providers, interventions,
-enrolments, indicators) keep the highest version; observations, withdrawals, needs assessments
-and ledger transactions are inserted once under their own id. Which observations are current is
-decided when a report reads them, so a correction may arrive before what it corrects.
+enrolments, indicators) keep the highest version, one document per key; facts (observations,
+withdrawals, needs assessments and ledger transactions) are immutable and keyed by their own id,
+and a reader keeps one record per id. Which observations are current is decided when a report
+reads them, so a correction may arrive before what it corrects.
 
 Events are applied in batches (a poll's worth), because on FerretDB a round trip costs about a
 millisecond while a document inside an `insert_many` costs tens of microseconds: each collection
 gets one unordered `insert_many` (a duplicate `_id` is a redelivery, nothing to do), snapshots
 are first reduced within the batch to the highest version per key, and the generation is bumped
 once per batch that changed anything.
+
+Facts are by far the most numerous, and FerretDB decodes every field of every document it
+stores or returns (~100-300 µs for a document of a dozen fields), so a batch's facts are stored
+as chunks: per collection, the batch's rows sorted by id, cut into documents of at most
+`CHUNK_ROWS` rows and `CHUNK_BYTES` of text, each holding its rows as one JSON text field (which
+FerretDB passes through almost for free). A chunk's `_id` is a digest of the ids it holds, so the
+same batch redelivered writes nothing; the same fact in a differently cut batch lands in a second
+chunk, and the reader's one record per id makes that harmless.
 
 Reading the whole model is the slow part of a report on FerretDB, so a report process loads it
 once and then follows a journal: after its effects are durable, each batch inserts a journal
@@ -23,8 +32,10 @@ means a full reload. Computed reports are cached per query and generation.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from pymongo import UpdateOne
@@ -57,6 +68,8 @@ GENERATION = "generation"
 DUPLICATE_KEY = 11000
 KEEP_JOURNAL = 1_000  # entries kept; a reader further behind than this loads everything again
 IN_LIMIT = 10_000  # the most `_id`s FerretDB answers from its index in one `$in`
+CHUNK_ROWS = 5_000  # a consumer poll's worth: one chunk per collection per batch, mostly
+CHUNK_BYTES = 4_000_000  # well under FerretDB's 16 MiB document, whatever a row's size
 CACHED_REPORTS = 64
 
 T = TypeVar("T")
@@ -88,23 +101,56 @@ SNAPSHOTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]
 }
 
 
-def _observation_document(data: dict[str, Any]) -> dict[str, Any]:
+def _observation_row(data: dict[str, Any]) -> dict[str, Any]:
     # the value as the decimal text it was sent as, so no binary float reaches the method
     return {**data, "_id": data["observation_id"], "value": repr(data["value"])}
 
 
-# event type -> (collection, the document inserted once under its own `_id`)
+# event type -> (collection of chunks, the row kept for the fact, its own id as `_id`)
 FACTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
-    o.OBSERVATION_RECORDED: ("observations", _observation_document),
-    o.OBSERVATION_CORRECTED: ("observations", _observation_document),
+    o.OBSERVATION_RECORDED: ("observations", _observation_row),
+    o.OBSERVATION_CORRECTED: ("observations", _observation_row),
     o.OBSERVATION_WITHDRAWN: ("withdrawals", lambda d: {**d, "_id": d["observation_id"]}),
     o.NEEDS_ASSESSED: ("needs", lambda d: {**d, "_id": d["assessment_id"]}),
     ledger_events.TRANSACTION_POSTED: ("transactions", lambda d: {**d, "_id": d["transaction_id"]}),
 }
 
 
+CHUNKED = frozenset(name for name, _ in FACTS.values())
+
+
 def _journal_key(sequence: int) -> str:
     return f"{sequence:012d}"
+
+
+def _chunks(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (by id) as chunk documents, cut the same way whatever order they arrived in."""
+    groups: list[list[tuple[str, str]]] = [[]]
+    size = 0
+    for key in sorted(rows):
+        text = json.dumps(rows[key], separators=(",", ":"))
+        if groups[-1] and (len(groups[-1]) == CHUNK_ROWS or size + len(text) > CHUNK_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append((key, text))
+        size += len(text)
+    return [
+        {
+            "_id": hashlib.sha256("\n".join(key for key, _ in group).encode()).hexdigest()[:32],
+            "rows": "[" + ",".join(text for _, text in group) + "]",
+        }
+        for group in groups
+        if group
+    ]
+
+
+def _rows(name: str, documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The records' documents in `documents` of collection `name`: a chunk's rows, or itself."""
+    if name not in CHUNKED:
+        yield from documents
+        return
+    for chunk in documents:
+        yield from json.loads(chunk["rows"])
 
 
 def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]]) -> int:
@@ -184,21 +230,23 @@ class ReadModel:
     def apply_batch(self, events: list[Envelope]) -> None:
         """Apply `events` (any order, duplicates and redeliveries included): one write per
         collection, then one journal entry, and the generation advanced if anything changed."""
-        facts: dict[str, list[dict[str, Any]]] = {}
+        facts: dict[str, dict[str, dict[str, Any]]] = {}
         snapshots: list[tuple[str, dict[str, Any]]] = []
         for event in events:
             if event.type in FACTS:
-                name, document = FACTS[event.type]
-                facts.setdefault(name, []).append(document(event.data))
+                name, row_of = FACTS[event.type]
+                row = row_of(event.data)
+                facts.setdefault(name, {})[row["_id"]] = row
             else:
                 name, snapshot_of, key = SNAPSHOTS[event.type]
                 snapshot = snapshot_of(event.data)
                 snapshots.append((name, {**snapshot, "_id": snapshot[key]}))
         written: dict[str, list[str]] = {}
         changed = 0
-        for name, documents in facts.items():
-            changed += _insert_new(self.db[name], documents)
-            written[name] = [document["_id"] for document in documents]
+        for name, rows in facts.items():
+            chunks = _chunks(rows)
+            changed += _insert_new(self.db[name], chunks)
+            written[name] = [chunk["_id"] for chunk in chunks]
         for name, latest in _latest_per_key(snapshots).items():
             changed += _keep_latest(self.db[name], latest)
             written[name] = [snapshot["_id"] for snapshot in latest]
@@ -229,6 +277,10 @@ class ReadModel:
     def facts(self, basis: str) -> Facts:
         return self._current().facts(basis)
 
+    def observation_count(self) -> int:
+        """How many observations (recorded and corrections, each once) the read model holds."""
+        return len(self._current().observations)
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or what it returned for `key` while the read model was as it is now."""
         generation = self._current().generation
@@ -250,7 +302,7 @@ class ReadModel:
         if loaded is None or not self._catch_up(loaded, generation):
             loaded = LoadedModel(generation)
             for name in COLLECTIONS:
-                loaded.merge(name, self.db[name].find({}))
+                loaded.merge(name, _rows(name, self.db[name].find({})))
             self._loaded = loaded
         return loaded
 
@@ -271,7 +323,8 @@ class ReadModel:
         for name, id_set in written.items():
             ids = sorted(id_set)
             for first in range(0, len(ids), IN_LIMIT):
-                chunk = ids[first : first + IN_LIMIT]
-                loaded.merge(name, self.db[name].find({"_id": {"$in": chunk}}))
+                some = ids[first : first + IN_LIMIT]
+                found = self.db[name].find({"_id": {"$in": some}})
+                loaded.merge(name, _rows(name, found))
         loaded.generation = generation
         return True
