@@ -1,9 +1,10 @@
 """The read model as a report process holds it: converted records by `_id`, merged as they change.
 
 A report process loads the whole read model once, then merges only the documents the journal
-says later batches wrote (`services.value.adapters.readmodel`). Records are kept by `_id`, so a
-document merged twice (a redelivery, or one a full load already saw) is one record, and a
-snapshot merged again is replaced by its stored, highest, version. The method's `Facts` are built
+says later batches wrote (`services.value.adapters.readmodel`): a snapshot, or a fact's row out of
+its chunk. Records are kept by `_id`, so a fact merged twice (a redelivery, a fact stored again in
+another chunk, or one a full load already saw) is one record, and a snapshot merged again is
+replaced by its stored, highest, version. The method's `Facts` are built
 from the records on demand, once per cost basis and change.
 
 Every observation is held, so what repeats across them is shared rather than copied per record:
