@@ -33,6 +33,7 @@ from bench.common import (
     set_up_council,
     summary,
 )
+from services.value.adapters.readmodel import ReadModel
 from shared.mongo import connect
 
 PROBE_PENCE = 1_234
@@ -151,9 +152,7 @@ def main() -> None:
             rss.__exit__()
         load_seconds = time.perf_counter() - load_began[0]
         client = connect(system.env["MONGODB_URI"])
-        in_model = client[
-            system.databases["ACORN_VALUE_DB"]
-        ].observations.estimated_document_count()
+        in_model = ReadModel(client[system.databases["ACORN_VALUE_DB"]]).observation_count()
         client.close()
         reader.close()
 

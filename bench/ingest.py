@@ -31,6 +31,7 @@ import requests
 from bench import raw_floors
 from bench.common import RssSampler, machine, observation_row, running_system, set_up_council
 from services.value import settings as value_settings
+from services.value.adapters.readmodel import ReadModel
 from services.value.entrypoints.replay import replay
 from shared.config import ServiceSettings
 from shared.mongo import connect
@@ -101,13 +102,14 @@ def main() -> None:
             list(pool.map(post, range(args.batches)))  # raises the first failure
             stages["HTTP answered (in outcomes db)"] = time.perf_counter() - began
             deadline = time.monotonic() + args.timeout
+            value_model = ReadModel(value_db)  # follows the journal: each count reads what is new
             seen = 0
             while time.monotonic() < deadline:
                 if "relayed to Kafka" not in stages and not outcomes_db[
                     PENDING_COLLECTION
                 ].find_one({}, {"_id": 1}):
                     stages["relayed to Kafka"] = time.perf_counter() - began
-                seen = value_db.observations.estimated_document_count()
+                seen = value_model.observation_count()
                 if seen >= expected:
                     break
                 time.sleep(0.2)
