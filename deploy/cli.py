@@ -75,8 +75,32 @@ def cmd_up(args: argparse.Namespace) -> int:
         if empty:
             print("\nAcorn: a demo council (150 children, 2 years) through the APIs", flush=True)
             load.main("demo", DEFAULT_SEED, acorn=acorn, state_dir=STATE_DIR)
-            print("  see it:  ./dev report --fy 2024   judge it:  ./dev judge --preset demo")
+            _show_demo_council(acorn)
     return 0
+
+
+def _show_demo_council(acorn: demo.Acorn) -> None:
+    """What a finance officer would look at first: the last full year's cost per outcome."""
+    from services.value.cli import render
+
+    query = {"fy": "2024", "basis": "invoiced", "group_by": "intervention"}
+    report = acorn.call("GET", "value", "/reports/cost-per-outcome", role="finance", params=query)
+    report.raise_for_status()
+    print()
+    print(render(report.json()))
+    value = f"http://{stack.LOCAL_HOST}:{next(s.port for s in stack.SERVICES if s.name == 'value')}"
+    print("\n  the reports (a bearer token from ./dev token --role finance):")
+    for what, path in (
+        ("cost per outcome", "/reports/cost-per-outcome?fy=2024&format=csv"),
+        ("report cards", "/reports/report-card?fy=2024"),
+        (
+            "turn the curve",
+            "/reports/turn-the-curve?indicator=school_attendance&since=2024-04-01&format=png",
+        ),
+        ("reconciliation", "/reports/reconciliation?fy=2024"),
+    ):
+        print(f"    {what:<18} {value}{path}")
+    print("  in the terminal:  ./dev report --fy 2024   judged:  ./dev judge --preset demo")
 
 
 def _dev_acorn() -> demo.Acorn:

@@ -126,3 +126,17 @@ def test_report_card_for_an_intervention_nobody_was_enrolled_on() -> None:
     assert empty["how_well"]["cost_per_child_week"] is None
     [attendance] = empty["is_anyone_better_off"]
     assert attendance["children_measured"] == 0 and attendance["better_off_percent"] is None
+
+
+def test_rows_and_cards_are_ordered_by_what_people_read_not_by_id() -> None:
+    facts = worked_example()
+    titled = {"A": "Zebra crossing tutoring", "B": "attendance mentoring"}
+    facts = replace(
+        facts,
+        interventions={k: replace(i, title=titled[k]) for k, i in facts.interventions.items()},
+    )
+    model = FakeReadModel({"invoiced": facts})
+    rows = build_cost_per_outcome(model, query())["rows"]
+    assert [row["group"] for row in rows] == ["B", "A"]  # "attendance" before "Zebra", any case
+    cards = build_report_card(model, query())["cards"]
+    assert [card["group"] for card in cards] == ["B", "A"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol, TypeVar
@@ -57,6 +57,12 @@ def label_of(facts: Facts, group_by: str, key: str) -> str:
     return key.replace("_", " ")
 
 
+def by_label(facts: Facts, group_by: str, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, key) in the order a reader looks for them: by label (ids mean nothing to people)."""
+    labelled = [(label_of(facts, group_by, key), key) for key in keys]
+    return sorted(labelled, key=lambda item: (item[0].casefold(), item[1]))
+
+
 def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     return read_model.cached(
         ("cost_per_outcome", query), lambda: _cost_per_outcome(read_model, query)
@@ -76,12 +82,8 @@ def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str
     return {
         **query.header("cost_per_outcome"),
         "rows": [
-            {
-                "group": key,
-                "label": label_of(facts, query.group_by, key),
-                **figures_row(figures, threshold=threshold),
-            }
-            for key, figures in result.rows.items()
+            {"group": key, "label": label, **figures_row(result.rows[key], threshold=threshold)}
+            for label, key in by_label(facts, query.group_by, result.rows)
         ],
         "total": {"group": "all", "label": "All", **figures_row(result.total, threshold=threshold)},
     }
@@ -135,8 +137,8 @@ def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any
     return {
         **query.header("report_card"),
         "cards": [
-            card_view(card, label_of(facts, query.group_by, key), query.suppression_threshold)
-            for key, card in cards.items()
+            card_view(cards[key], label, query.suppression_threshold)
+            for label, key in by_label(facts, query.group_by, cards)
         ],
     }
 
