@@ -95,7 +95,8 @@ def _show_demo_council(acorn: demo.Acorn) -> None:
         ("report cards", "/reports/report-card?fy=2024"),
         (
             "turn the curve",
-            "/reports/turn-the-curve?indicator=school_attendance&since=2024-04-01&format=png",
+            "/reports/turn-the-curve?indicator=school_attendance"
+            "&from=2023-04-01&to=2025-03-31&since=2024-04-01&format=png",
         ),
         ("reconciliation", "/reports/reconciliation?fy=2024"),
     ):
