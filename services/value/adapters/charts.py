@@ -59,22 +59,30 @@ def turn_the_curve_chart(report: dict[str, Any], fmt: str) -> bytes:
         linestyle="--",
         label="baseline forecast",
     )
-    for marker in report["markers"]:
-        month = marker["began"][:7]
-        if month in months:
-            axes.axvline(
-                months.index(month),
-                color="green",
-                linestyle=":",
-                label=f"{marker['intervention']} began",
-            )
+    # one legend entry for every start: a county starts dozens of interventions in two years, and
+    # which ones is in the report's markers, not something a picture can list
+    began = [marker["began"][:7] for marker in report["markers"] if marker["began"][:7] in months]
+    for n, month in enumerate(began):
+        axes.axvline(
+            months.index(month),
+            color="green",
+            linestyle=":",
+            label=f"an intervention began ({len(began)} in all)" if n == 0 else "_nolegend_",
+        )
     axes.set_title(f"Turning the curve: {report['indicator_name']} ({report['cohort']})")
     axes.set_xlabel("month")
     axes.set_ylabel(report["indicator"])
     axes.tick_params(axis="x", labelrotation=45)
     handles, labels = axes.get_legend_handles_labels()
     spend_handles, spend_labels = spend_axes.get_legend_handles_labels()
-    axes.legend(handles + spend_handles, labels + spend_labels, loc="upper left")
+    axes.legend(
+        handles + spend_handles,
+        labels + spend_labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),  # below the months, clear of the lines
+        ncol=4,
+        frameon=False,
+    )
     return _render(figure, fmt)
 
 
