@@ -20,9 +20,15 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to accept MongoDB clients on")
 	dataDir := flag.String("data-dir", "", "directory holding the SQLite databases (required)")
+	synchronous := flag.String("synchronous", "full",
+		"SQLite's synchronous setting: full (every commit is fsynced) or normal (commits survive "+
+			"a crash of the process, not of the machine; fsyncs only at WAL checkpoints)")
 	flag.Parse()
 	if *dataDir == "" {
 		log.Fatal("acorn-ferretdb: --data-dir is required")
+	}
+	if *synchronous != "full" && *synchronous != "normal" {
+		log.Fatalf("acorn-ferretdb: --synchronous must be full or normal, not %q", *synchronous)
 	}
 	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
 		log.Fatalf("acorn-ferretdb: cannot create data dir %s: %v", *dataDir, err)
@@ -31,7 +37,7 @@ func main() {
 	server, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		SQLiteURL: "file:" + *dataDir + "/?_pragma=synchronous(" + *synchronous + ")",
 	})
 	if err != nil {
 		log.Fatalf("acorn-ferretdb: %v", err)
@@ -39,7 +45,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Printf("acorn-ferretdb: listening on %s, data in %s", *listen, *dataDir)
+	log.Printf("acorn-ferretdb: listening on %s, data in %s, synchronous=%s", *listen, *dataDir, *synchronous)
 	if err := server.Run(ctx); err != nil {
 		log.Fatalf("acorn-ferretdb: %v", err)
 	}
