@@ -34,7 +34,7 @@ import copy
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
@@ -51,6 +51,7 @@ from services.commissioning.domain.snapshots import (
 )
 from shared.events.envelope import Envelope
 from shared.logs import log_fields
+from shared.mongo import find_by_ids
 from shared.outbox import OUTBOX_FIELD, Outbox
 
 PROVIDERS = "providers"
@@ -58,7 +59,6 @@ INTERVENTIONS = "interventions"
 HEAD_EVERY = 16
 FORWARD_BATCH = 2 * HEAD_EVERY
 CACHE_SIZE = 256
-MAX_IN = 10_000  # ids FerretDB answers from the index in one `$in`
 
 logger = logging.getLogger(__name__)
 
@@ -160,8 +160,7 @@ class Revisions:
             ]
             found = {
                 document["_id"]: document
-                for chunk in _chunks(wanted, MAX_IN)
-                for document in self.log.find({"_id": {"$in": chunk}}, {OUTBOX_FIELD: 0})
+                for document in find_by_ids(self.log, wanted, {OUTBOX_FIELD: 0})
             }
             still_behind = {}
             for aggregate_id, revision in behind.items():
@@ -188,10 +187,6 @@ class Revisions:
 
 def _without_id(state: Snapshot | None) -> Snapshot | None:
     return None if state is None else {k: v for k, v in state.items() if k != "_id"}
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    return (items[start : start + size] for start in range(0, len(items), size))
 
 
 class AbstractProviderRepository(abc.ABC):

@@ -33,6 +33,7 @@ from services.ledger.adapters.repository import (
 )
 from services.ledger.domain.model import Transaction
 from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
+from shared.mongo import find_by_ids
 from shared.outbox import OUTBOX_FIELD, Outbox
 
 TRANSACTIONS = "transactions"
@@ -105,11 +106,7 @@ class MongoCommissioningView(CommissioningView):
     def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]:
         roster = self.db[ROSTERS].find_one({"_id": intervention_id}) or {}
         ids = roster.get("enrolment_ids", [])
-        if not ids:
-            return []
-        found = {
-            record["_id"]: record for record in self.db[ENROLMENTS].find({"_id": {"$in": ids}})
-        }
+        found = {record["_id"]: record for record in find_by_ids(self.db[ENROLMENTS], ids)}
         return [enrolment_from_record(found[id_]) for id_ in ids if id_ in found]
 
     def mark_accrued(self, months: list[date]) -> None:

@@ -21,9 +21,9 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.outcomes.domain.enrolments import EnrolmentPeriod
+from shared.mongo import find_by_ids
 
 COLLECTION = "provider_children"
-IN_LIMIT = 10_000  # the most `_id` values one `$in` filter may name and still use the index
 
 
 def holding_id(provider_id: str, child_ref: str) -> str:
@@ -75,10 +75,8 @@ class MongoEnrolments:
         """Each of `child_refs` -> the provider's periods for it (empty if it never held it)."""
         found: dict[str, list[EnrolmentPeriod]] = {child_ref: [] for child_ref in child_refs}
         by_id = {holding_id(provider_id, child_ref): child_ref for child_ref in found}
-        ids = list(by_id)
-        for start in range(0, len(ids), IN_LIMIT):
-            for document in self.collection.find({"_id": {"$in": ids[start : start + IN_LIMIT]}}):
-                found[by_id[document["_id"]]] = _periods(document)
+        for document in find_by_ids(self.collection, by_id):
+            found[by_id[document["_id"]]] = _periods(document)
         return found
 
 

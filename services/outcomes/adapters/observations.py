@@ -31,12 +31,12 @@ from pymongo.errors import DuplicateKeyError
 from services.outcomes.domain.observations import SUPERSEDED, WITHDRAWN, Observation
 from shared.events.envelope import Envelope
 from shared.fields import CHILD_REF_PATTERN
+from shared.mongo import find_by_ids
 from shared.outbox import OUTBOX_FIELD, Outbox, strip_outbox
 
 COLLECTION = "observations"
 FATES = "observation_fates"
 CHILD_INDEX = "child_observations"
-IN_LIMIT = 10_000  # the most `_id` values one `$in` filter may name and still use the index
 
 
 def index_id(child_ref: str, observation_id: str) -> str:
@@ -121,6 +121,4 @@ class MongoObservations:
 
     def _by_ids(self, collection: str, ids: list[str]) -> Iterator[dict[str, Any]]:
         """The documents with these `_id`s (missing ones skipped), without their events."""
-        for start in range(0, len(ids), IN_LIMIT):
-            chunk = ids[start : start + IN_LIMIT]
-            yield from self.db[collection].find({"_id": {"$in": chunk}}, {OUTBOX_FIELD: 0})
+        return find_by_ids(self.db[collection], ids, {OUTBOX_FIELD: 0})

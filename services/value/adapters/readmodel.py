@@ -50,6 +50,7 @@ from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
 from shared.events.envelope import Envelope
+from shared.mongo import find_by_ids
 
 COLLECTIONS = (
     "providers",
@@ -68,7 +69,6 @@ META = "meta"  # not reset with the model: the generation only ever goes up
 GENERATION = "generation"
 DUPLICATE_KEY = 11000
 KEEP_JOURNAL = 1_000  # entries kept; a reader further behind than this loads everything again
-IN_LIMIT = 10_000  # the most `_id`s FerretDB answers from its index in one `$in`
 CHUNK_ROWS = 5_000  # a consumer poll's worth: one chunk per collection per batch, mostly
 CHUNK_BYTES = 4_000_000  # well under FerretDB's 16 MiB document, whatever a row's size
 CACHED_REPORTS = 64
@@ -335,7 +335,7 @@ class ReadModel:
         if not 0 < generation - loaded.generation <= KEEP_JOURNAL:
             return False
         keys = [_journal_key(n) for n in range(loaded.generation + 1, generation + 1)]
-        entries = list(self.db[JOURNAL].find({"_id": {"$in": keys}}))
+        entries = list(find_by_ids(self.db[JOURNAL], keys))
         if len(entries) != len(keys):
             return False
         written: dict[str, set[str]] = {}
@@ -343,10 +343,6 @@ class ReadModel:
             for name, ids in entry["ids"].items():
                 written.setdefault(name, set()).update(ids)
         for name, id_set in written.items():
-            ids = sorted(id_set)
-            for first in range(0, len(ids), IN_LIMIT):
-                some = ids[first : first + IN_LIMIT]
-                found = self.db[name].find({"_id": {"$in": some}})
-                loaded.merge(name, _rows(name, found))
+            loaded.merge(name, _rows(name, find_by_ids(self.db[name], sorted(id_set))))
         loaded.generation = generation
         return True
