@@ -21,7 +21,7 @@ import requests
 
 from bench.common import machine, percentile, rss_mb, summary, tree
 from deploy import processes, stack
-from deploy.cli import _dev_token
+from deploy.cli import dev_token
 
 RULES = ("cost_share", "time_share", "equal_share")
 GROUPINGS = ("intervention", "provider")
@@ -37,7 +37,7 @@ def main() -> None:
     port = next(service.port for service in stack.SERVICES if service.name == "value")
     base = f"http://{stack.LOCAL_HOST}:{port}/reports"
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {_dev_token('finance')}"
+    session.headers["Authorization"] = f"Bearer {dev_token('finance')}"
 
     def timed(path: str, **params: object) -> float:
         began = time.perf_counter()

@@ -106,7 +106,7 @@ def _show_demo_council(acorn: demo.Acorn) -> None:
 
 def _dev_acorn() -> demo.Acorn:
     urls = {s.name: f"http://{stack.LOCAL_HOST}:{s.port}" for s in stack.SERVICES}
-    return demo.Acorn(urls=urls, token_for=_dev_token, timeout=120)
+    return demo.Acorn(urls=urls, token_for=dev_token, timeout=120)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -199,7 +199,7 @@ def _dev_jwt() -> JwtSettings:
     )
 
 
-def _dev_token(role: str, *, provider_id: str | None = None) -> str:
+def dev_token(role: str, *, provider_id: str | None = None) -> str:
     return mint_token(_dev_jwt(), roles=[role], provider_id=provider_id, subject=f"dev-{role}")
 
 
