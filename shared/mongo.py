@@ -11,14 +11,15 @@ from collections.abc import Collection as Sized
 from collections.abc import Iterator
 from typing import Any
 
-from pymongo import MongoClient
+from pymongo import MongoClient, UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DEFAULT_TIMEOUT_MS = 5000
 # the most ids one `$in` may name and still be answered from FerretDB's `_id` index
 # (deploy/ferretdb/patches/acorn_pushdown.go); SQLite allows 32,766 bound parameters
 MAX_IDS_PER_QUERY = 10_000
+DUPLICATE_KEY = 11000
 
 
 def connect(uri: str) -> MongoClient[dict[str, Any]]:
@@ -56,3 +57,31 @@ def find_by_ids(
     for start in range(0, len(wanted), MAX_IDS_PER_QUERY):
         some = wanted[start : start + MAX_IDS_PER_QUERY]
         yield from collection.find({"_id": {"$in": some}}, projection)
+
+
+def keep_latest(collection: Collection[dict[str, Any]], snapshots: list[dict[str, Any]]) -> int:
+    """Store each snapshot (at most one per `_id`, each with a `version`) unless one with the
+    same or a higher version is already there; how many were stored.
+
+    New keys are inserted together; a key already stored gets a conditional update, so a stale
+    snapshot changes nothing however the writes interleave. (Upserts that collide on `_id` inside
+    one bulk write come back from FerretDB without the counts pymongo needs, hence insert first,
+    update second.)"""
+    if not snapshots:
+        return 0
+    try:
+        return len(collection.insert_many(snapshots, ordered=False).inserted_ids)
+    except BulkWriteError as error:
+        details = error.details
+        errors = details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        inserted = int(details.get("nInserted", 0))
+    updates = [
+        UpdateOne(
+            {"_id": s["_id"], "version": {"$lt": s["version"]}},
+            {"$set": {k: v for k, v in s.items() if k != "_id"}},
+        )
+        for s in (snapshots[e["index"]] for e in errors)
+    ]
+    return inserted + collection.bulk_write(updates, ordered=False).modified_count

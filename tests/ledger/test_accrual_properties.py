@@ -161,3 +161,107 @@ def test_accrual_chains_always_converge_on_current_knowledge(model: str, ops: li
                     ledger=ledger,
                 )
         check(ledger)
+
+
+@dataclass(frozen=True)
+class Redeliver:
+    index: int
+
+
+changes = st.lists(
+    st.one_of(
+        st.builds(Amend, days, st.integers(0, 50_000)),
+        st.builds(Enrol, st.integers(0, 3), days),
+        st.builds(End, st.integers(0, 3), days),
+        st.builds(Redeliver, st.integers(0, 50)),
+    ),
+    max_size=15,
+)
+
+
+def snapshots_of(model: str, ops: list[Any]) -> list[handlers.Snapshot]:
+    """The commissioning events the ops would send, in order, redeliveries included: iv-1 is
+    amended; odd children are enrolled on iv-2, which never changes, so some batches touch an
+    intervention through its enrolments only."""
+    prices = [(START, 7_000)]
+    sent: list[handlers.Snapshot] = []
+
+    def send(terms: Any) -> None:
+        sent.append(handlers.Snapshot(terms, f"event:{len(sent)}"))
+
+    def commission(intervention_id: str = "iv-1") -> None:
+        version = len(prices) if intervention_id == "iv-1" else 1
+        send(
+            intervention(
+                intervention_id,
+                pricing_model=model,
+                prices=tuple(prices),
+                end=date(2025, 4, 20),
+                version=version,
+            )
+        )
+
+    commission()
+    commission("iv-2")
+    children: dict[int, Any] = {}
+    for op in ops:
+        if isinstance(op, Amend):
+            prices.append((op.effective_from, op.price))
+            commission()
+        elif isinstance(op, Enrol) and op.child not in children:
+            children[op.child] = enrolment(
+                f"en-{op.child}",
+                intervention_id=f"iv-{op.child % 2 + 1}",
+                child_ref=f"C{op.child:03d}",
+                start=op.start,
+            )
+            send(children[op.child])
+        elif isinstance(op, End) and op.child in children:
+            current = children[op.child]
+            children[op.child] = enrolment(
+                current.enrolment_id,
+                intervention_id=current.intervention_id,
+                child_ref=current.child_ref,
+                start=current.start_date,
+                end=max(op.end, current.start_date),
+                version=current.version + 1,
+            )
+            send(children[op.child])
+        elif isinstance(op, Redeliver):
+            sent.append(sent[op.index % len(sent)])
+    return sent
+
+
+def chain_totals(ledger: Ledger) -> dict[str, dict[tuple[Any, ...], int]]:
+    """What each chain adds up to, without the chains whose links cancel out."""
+    links: dict[str, list[Any]] = {}
+    for txn in ledger.transactions.all():
+        original = txn.reverses or txn.transaction_id
+        links.setdefault(original.rsplit(":", 1)[0], []).extend(txn.lines)
+    return {chain: net(lines) for chain, lines in links.items() if net(lines)}
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    model=st.sampled_from(["per_child_week", "per_child_day", "block_per_month"]),
+    ops=changes,
+    cuts=st.lists(st.integers(1, 6), min_size=1, max_size=8),
+)
+def test_events_applied_in_batches_end_where_one_at_a_time_does(
+    model: str, ops: list[Any], cuts: list[int]
+) -> None:
+    """The consumer applies each poll's events together; however the polls fall, the ledger must
+    end with the commitment and accruals it reaches applying the same events one by one."""
+    events = snapshots_of(model, ops)
+    one_by_one, batched = (fake_ledger(clock=lambda: FIXED_NOW) for _ in range(2))
+    for ledger in (one_by_one, batched):
+        handlers.run_accruals(RunAccruals(MONTHS[0], month_end(MONTHS[-1]), "run"), ledger=ledger)
+    for event in events:
+        handlers.record_commissioning([event], ledger=one_by_one)
+    start = 0
+    while start < len(events):
+        size = cuts[start % len(cuts)]
+        handlers.record_commissioning(events[start : start + size], ledger=batched)
+        start += size
+    check(batched)
+    assert chain_totals(batched) == chain_totals(one_by_one)

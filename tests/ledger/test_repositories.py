@@ -97,6 +97,27 @@ def test_enrolments_are_listed_under_their_intervention(stores: Stores) -> None:
     assert view.enrolments_of("iv-9") == []
 
 
+def test_enrolments_saved_together_keep_the_highest_version_of_each(stores: Stores) -> None:
+    """A poll's snapshots are saved at once: newest wins within the batch and against the store."""
+    _, view = stores
+    view.save_enrolment(enrolment("en-1", end=date(2025, 2, 1), version=3))
+    view.save_enrolments(
+        [
+            enrolment("en-1", end=date(2025, 1, 1), version=2),  # older than the kept one
+            enrolment("en-2", end=date(2025, 4, 1), version=2),
+            enrolment("en-2", end=date(2025, 3, 1), version=1),  # older than the one before it
+            enrolment("en-3", intervention_id="iv-2"),
+        ]
+    )
+    view.save_enrolments([])
+    found = sorted(view.enrolments_of("iv-1"), key=lambda e: e.enrolment_id)
+    assert [(e.enrolment_id, e.end_date, e.version) for e in found] == [
+        ("en-1", date(2025, 2, 1), 3),
+        ("en-2", date(2025, 4, 1), 2),
+    ]
+    assert [e.enrolment_id for e in view.enrolments_of("iv-2")] == ["en-3"]
+
+
 def test_accrued_months_are_remembered_once(stores: Stores) -> None:
     _, view = stores
     view.mark_accrued([date(2025, 2, 1), date(2025, 1, 1)])

@@ -8,11 +8,11 @@ collection whole and answer in Python; that is one scan per report, never per tr
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -33,7 +33,7 @@ from services.ledger.adapters.repository import (
 )
 from services.ledger.domain.model import Transaction
 from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
-from shared.mongo import find_by_ids
+from shared.mongo import find_by_ids, keep_latest
 from shared.outbox import OUTBOX_FIELD, Outbox
 
 TRANSACTIONS = "transactions"
@@ -62,15 +62,6 @@ class MongoTransactions(TransactionRepository):
         return iter(self.collection.find({}, {OUTBOX_FIELD: 0}).sort("_id", 1))
 
 
-def _save_versioned(collection: Any, record: Record) -> None:
-    """Upsert `record` unless a version at least as new is kept: a stale snapshot matches no
-    document, so the upsert tries an insert under the existing `_id` and the unique key refuses."""
-    with contextlib.suppress(DuplicateKeyError):  # an equal or newer snapshot is kept
-        collection.replace_one(
-            {"_id": record["_id"], "version": {"$lt": record["version"]}}, record, upsert=True
-        )
-
-
 class MongoCommissioningView(CommissioningView):
     def __init__(self, db: Database[dict[str, Any]]) -> None:
         self.db = db
@@ -86,7 +77,7 @@ class MongoCommissioningView(CommissioningView):
         return self._providers[intervention_id]
 
     def save_intervention(self, terms: InterventionTerms) -> None:
-        _save_versioned(self.db[INTERVENTIONS], intervention_record(terms))
+        keep_latest(self.db[INTERVENTIONS], [intervention_record(terms)])
 
     def intervention(self, intervention_id: str) -> InterventionTerms | None:
         record = self.db[INTERVENTIONS].find_one({"_id": intervention_id})
@@ -95,13 +86,27 @@ class MongoCommissioningView(CommissioningView):
     def interventions(self) -> list[InterventionTerms]:
         return [intervention_from_record(r) for r in self.db[INTERVENTIONS].find().sort("_id")]
 
-    def save_enrolment(self, terms: EnrolmentTerms) -> None:
-        _save_versioned(self.db[ENROLMENTS], enrolment_record(terms))
-        self.db[ROSTERS].update_one(
-            {"_id": terms.intervention_id},
-            {"$addToSet": {"enrolment_ids": terms.enrolment_id}},
-            upsert=True,
-        )
+    def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
+        newest: dict[str, EnrolmentTerms] = {}
+        for terms in snapshots:
+            kept = newest.get(terms.enrolment_id)
+            if kept is None or kept.version < terms.version:
+                newest[terms.enrolment_id] = terms
+        keep_latest(self.db[ENROLMENTS], [enrolment_record(t) for t in newest.values()])
+        rosters: dict[str, list[str]] = {}
+        for terms in newest.values():
+            rosters.setdefault(terms.intervention_id, []).append(terms.enrolment_id)
+        if rosters:
+            self.db[ROSTERS].bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": intervention_id},
+                        {"$addToSet": {"enrolment_ids": {"$each": enrolment_ids}}},
+                        upsert=True,
+                    )
+                    for intervention_id, enrolment_ids in rosters.items()
+                ]
+            )
 
     def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]:
         roster = self.db[ROSTERS].find_one({"_id": intervention_id}) or {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,9 +83,12 @@ class CommissioningView(abc.ABC):
     @abc.abstractmethod
     def interventions(self) -> list[InterventionTerms]: ...
 
-    @abc.abstractmethod
     def save_enrolment(self, terms: EnrolmentTerms) -> None:
-        """As `save_intervention`, and list the enrolment under its intervention."""
+        self.save_enrolments([terms])
+
+    @abc.abstractmethod
+    def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
+        """As `save_intervention` for each, and list each enrolment under its intervention."""
 
     @abc.abstractmethod
     def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]: ...
@@ -136,10 +139,11 @@ class FakeCommissioningView(CommissioningView):
     def interventions(self) -> list[InterventionTerms]:
         return list(self._interventions.values())
 
-    def save_enrolment(self, terms: EnrolmentTerms) -> None:
-        kept = self._enrolments.get(terms.enrolment_id)
-        if kept is None or kept.version < terms.version:
-            self._enrolments[terms.enrolment_id] = terms
+    def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
+        for terms in snapshots:
+            kept = self._enrolments.get(terms.enrolment_id)
+            if kept is None or kept.version < terms.version:
+                self._enrolments[terms.enrolment_id] = terms
 
     def enrolments_of(self, intervention_id: str) -> list[EnrolmentTerms]:
         return [e for e in self._enrolments.values() if e.intervention_id == intervention_id]

@@ -2,8 +2,9 @@
 
 Each commissioning event carries its aggregate's full snapshot. The ledger keeps the newest
 snapshot (by version), raises or corrects the intervention's commitment, and re-accrues the months
-already accrued. Every effect is a chain posting under a deterministic id (see the handlers), so a
-redelivered or replayed event posts nothing the second time.
+already accrued, once per intervention for each poll's events. Every effect is a chain posting
+under a deterministic id (see the handlers), so a redelivered or replayed event posts nothing the
+second time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from services.ledger import settings as ledger_settings
 from services.ledger.adapters.records import enrolment_from_event, intervention_from_event
 from services.ledger.bootstrap import mongo_ledger
 from services.ledger.service_layer import handlers
-from services.ledger.service_layer.handlers import Ledger
+from services.ledger.service_layer.handlers import Ledger, Snapshot
 from shared.config import ServiceSettings
 from shared.consumer import ConsumerRunner, Handler
 from shared.events.catalogue import commissioning
@@ -40,21 +41,22 @@ class CommissioningHandlers:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
-    def intervention_changed(self, event: Envelope) -> None:
-        handlers.record_intervention(
-            intervention_from_event(event.data), source=f"event:{event.id}", ledger=self.ledger
-        )
+    def apply_batch(self, events: list[Envelope]) -> None:
+        """A poll's events at once: each touched intervention is brought up to date once."""
+        handlers.record_commissioning([_snapshot(event) for event in events], ledger=self.ledger)
 
-    def enrolment_changed(self, event: Envelope) -> None:
-        handlers.record_enrolment(
-            enrolment_from_event(event.data), source=f"event:{event.id}", ledger=self.ledger
-        )
+    def apply(self, event: Envelope) -> None:
+        handlers.record_commissioning([_snapshot(event)], ledger=self.ledger)
 
     def table(self) -> dict[str, Handler]:
-        return {
-            **dict.fromkeys(INTERVENTION_EVENTS, self.intervention_changed),
-            **dict.fromkeys(ENROLMENT_EVENTS, self.enrolment_changed),
-        }
+        return dict.fromkeys((*INTERVENTION_EVENTS, *ENROLMENT_EVENTS), self.apply)
+
+
+def _snapshot(event: Envelope) -> Snapshot:
+    source = f"event:{event.id}"
+    if event.type in ENROLMENT_EVENTS:
+        return Snapshot(enrolment_from_event(event.data), source)
+    return Snapshot(intervention_from_event(event.data), source)
 
 
 def build_runner(
@@ -64,10 +66,12 @@ def build_runner(
     runtime = runtime or ServiceRuntime.connect(settings)
     topic = runtime.topic("commissioning")
     group = settings.extras["consumer_group"] or f"{settings.topic_prefix}acorn-ledger"
+    commissioning_handlers = CommissioningHandlers(mongo_ledger(runtime))
     return ConsumerRunner(
         consumer=make_consumer(settings.kafka_bootstrap_servers, group, [topic]),
         producer=make_producer(settings.kafka_bootstrap_servers),
-        handlers=CommissioningHandlers(mongo_ledger(runtime)).table(),
+        handlers=commissioning_handlers.table(),
+        batch_handler=commissioning_handlers.apply_batch,
         name="ledger",
     )
 

@@ -227,6 +227,9 @@ def accrue_intervention(
     intervention_id: str, month_firsts: Iterable[date], *, source: str, ledger: Ledger
 ) -> list[Transaction]:
     """Bring the accruals of one intervention for the given months up to current knowledge."""
+    month_firsts = list(month_firsts)
+    if not month_firsts:
+        return []  # no accrual run yet: nothing to bring up to date, so nothing to read
     terms = ledger.commissioning.intervention(intervention_id)
     if terms is None:
         return []  # its enrolments are kept; they accrue once the intervention is known
@@ -293,26 +296,46 @@ def record_intervention(
 ) -> list[Transaction]:
     """A commissioning event about an intervention: keep the snapshot, update its commitment,
     and re-accrue the months already accrued (a price amendment changes them from its date)."""
-    ledger.commissioning.save_intervention(terms)
-    current = ledger.commissioning.intervention(terms.intervention_id)
-    assert current is not None
-    committed = commit_intervention(current, source=source, ledger=ledger)
-    accrued = accrue_intervention(
-        current.intervention_id,
-        ledger.commissioning.accrued_months(),
-        source=source,
-        ledger=ledger,
-    )
-    return [committed, *accrued] if committed else accrued
+    return record_commissioning([Snapshot(terms, source)], ledger=ledger)
 
 
 def record_enrolment(terms: EnrolmentTerms, *, source: str, ledger: Ledger) -> list[Transaction]:
     """A commissioning event about an enrolment: keep it and re-accrue its intervention's
     already-accrued months (an enrolment ended mid-month stops accruing from the next day)."""
-    ledger.commissioning.save_enrolment(terms)
-    return accrue_intervention(
-        terms.intervention_id,
-        ledger.commissioning.accrued_months(),
-        source=source,
-        ledger=ledger,
+    return record_commissioning([Snapshot(terms, source)], ledger=ledger)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a commissioning event said about one intervention or enrolment, and which event."""
+
+    terms: InterventionTerms | EnrolmentTerms
+    source: str
+
+
+def record_commissioning(snapshots: list[Snapshot], *, ledger: Ledger) -> list[Transaction]:
+    """Commissioning events, in the order received: keep every snapshot, then bring each
+    intervention they touch up to date once (its commitment if it changed, and its accruals).
+
+    The postings converge on what current knowledge says, so applying a run of events together
+    ends where applying them one by one would, with fewer reads and no intermediate links.
+    """
+    interventions = [s.terms for s in snapshots if isinstance(s.terms, InterventionTerms)]
+    for intervention_terms in interventions:
+        ledger.commissioning.save_intervention(intervention_terms)
+    ledger.commissioning.save_enrolments(
+        s.terms for s in snapshots if isinstance(s.terms, EnrolmentTerms)
     )
+    last_source = {s.terms.intervention_id: s.source for s in snapshots}
+    recommitted = {t.intervention_id for t in interventions}
+    accrued_months = ledger.commissioning.accrued_months()
+    posted: list[Transaction] = []
+    for intervention_id, source in sorted(last_source.items()):
+        current = ledger.commissioning.intervention(intervention_id)
+        if current is None:
+            continue  # its enrolments are kept; they accrue once the intervention is known
+        if intervention_id in recommitted:
+            committed = commit_intervention(current, source=source, ledger=ledger)
+            posted += [committed] if committed else []
+        posted += accrue_intervention(intervention_id, accrued_months, source=source, ledger=ledger)
+    return posted

@@ -39,7 +39,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -50,7 +49,7 @@ from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
 from shared.events.envelope import Envelope
-from shared.mongo import find_by_ids
+from shared.mongo import DUPLICATE_KEY, find_by_ids, keep_latest
 
 COLLECTIONS = (
     "providers",
@@ -67,7 +66,6 @@ JOURNAL = "journal"  # dropped by a reset with the collections it names
 
 META = "meta"  # not reset with the model: the generation only ever goes up
 GENERATION = "generation"
-DUPLICATE_KEY = 11000
 KEEP_JOURNAL = 1_000  # entries kept; a reader further behind than this loads everything again
 CHUNK_ROWS = 5_000  # a consumer poll's worth: one chunk per collection per batch, mostly
 CHUNK_BYTES = 4_000_000  # well under FerretDB's 16 MiB document, whatever a row's size
@@ -187,31 +185,6 @@ def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str
         return int(details.get("nInserted", 0))
 
 
-def _keep_latest(collection: Collection[dict[str, Any]], snapshots: list[dict[str, Any]]) -> int:
-    """Store each snapshot (its `_id` set) unless one with the same or a higher version is
-    already there; how many were stored.
-
-    New keys are inserted together; a key already stored gets a conditional update. (Upserts
-    that collide on `_id` inside one bulk write come back from FerretDB without the counts
-    pymongo needs, hence insert first, update second.)"""
-    try:
-        return len(collection.insert_many(snapshots, ordered=False).inserted_ids)
-    except BulkWriteError as error:
-        details = error.details
-        errors = details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in errors):
-            raise
-        inserted = int(details.get("nInserted", 0))
-    updates = [
-        UpdateOne(
-            {"_id": s["_id"], "version": {"$lt": s["version"]}},
-            {"$set": {k: v for k, v in s.items() if k != "_id"}},
-        )
-        for s in (snapshots[e["index"]] for e in errors)
-    ]
-    return inserted + collection.bulk_write(updates, ordered=False).modified_count
-
-
 def _latest_per_key(
     snapshots: Iterable[tuple[str, dict[str, Any]]],
 ) -> dict[str, list[dict[str, Any]]]:
@@ -270,7 +243,7 @@ class ReadModel:
             changed += _insert_new(self.db[name], chunks)
             written[name] = [chunk["_id"] for chunk in chunks]
         for name, latest in _latest_per_key(snapshots).items():
-            changed += _keep_latest(self.db[name], latest)
+            changed += keep_latest(self.db[name], latest)
             written[name] = [snapshot["_id"] for snapshot in latest]
         if written:
             self._journal(written, advance=bool(changed))
