@@ -1,0 +1,316 @@
+"""The payload fast path may only ever vouch: whatever it accepts, marshmallow accepts as the same
+data. Checked on a valid payload of every event type, and on thousands of mutations of them."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError, fields
+
+from shared.events.catalogue import commissioning as c
+from shared.events.catalogue import ledger as ld
+from shared.events.catalogue import outcomes as o
+from shared.events.fastcheck import Unsure, compile_schema
+from shared.events.registry import (
+    PayloadError,
+    _fast_check,
+    _validator,
+    known_event_types,
+    validate_payload,
+)
+
+PROVIDER = {
+    "provider_id": "prov-1",
+    "name": "Oak Fostering",
+    "kind": "independent",
+    "ofsted_urn": None,
+    "status": "active",
+    "version": 1,
+}
+INTERVENTION = {
+    "intervention": {
+        "intervention_id": "iv-1",
+        "provider_id": "prov-1",
+        "title": "Independent fostering",
+        "category": "independent_fostering",
+        "pricing_model": "per_child_week",
+        "prices": [
+            {"effective_from": "2024-04-01", "unit_price_pence": 90_000},
+            {"effective_from": "2025-04-01", "unit_price_pence": 93_000},
+        ],
+        "capacity": 12,
+        "start_date": "2024-04-01",
+        "end_date": "2026-03-31",
+        "budget_pence": 50_000_000,
+        "target_indicators": ["school_attendance", "sdq_total"],
+        "status": "active",
+        "version": 2,
+    },
+    "effective_date": "2024-04-01",
+}
+ENROLMENT = {
+    "enrolment": {
+        "enrolment_id": "en-1",
+        "intervention_id": "iv-1",
+        "provider_id": "prov-1",
+        "child_ref": "C-0001",
+        "start_date": "2024-05-06",
+        "end_date": None,
+        "end_reason": None,
+        "status": "enrolled",
+        "version": 1,
+    }
+}
+INDICATOR = {
+    "indicator": {
+        "code": "school_attendance",
+        "name": "School attendance",
+        "description": "Percentage of sessions attended",
+        "outcome_area": "enjoy_and_achieve",
+        "unit": "percent",
+        "min_value": 0.0,
+        "max_value": 100,
+        "direction": "higher_is_better",
+        "improvement_threshold": 5.0,
+        "age_band": {"min_age": 5, "max_age": 16},
+        "introduced_on": "2024-01-01",
+        "status": "active",
+        "version": 1,
+    }
+}
+OBSERVATION = {
+    "observation_id": "obs-1",
+    "child_ref": "C-0001",
+    "indicator_code": "school_attendance",
+    "indicator_version": 1,
+    "value": 82.5,
+    "observed_on": "2024-06-30",
+    "provider_id": "prov-1",
+    "intervention_id": "iv-1",
+    "evidence_ref": None,
+    "recorded_at": "2024-07-01T09:30:00.123000+00:00",
+}
+EXAMPLES: dict[str, dict[str, Any]] = {
+    c.PROVIDER_REGISTERED: PROVIDER,
+    c.PROVIDER_UPDATED: {**PROVIDER, "status": "inactive", "version": 2},
+    c.INTERVENTION_COMMISSIONED: INTERVENTION,
+    c.INTERVENTION_ACTIVATED: INTERVENTION,
+    c.INTERVENTION_AMENDED: {**INTERVENTION, "unit_price_pence": 93_000},
+    c.INTERVENTION_SUSPENDED: {**INTERVENTION, "reason": "inspection"},
+    c.INTERVENTION_RESUMED: INTERVENTION,
+    c.INTERVENTION_ENDED: {**INTERVENTION, "reason": None},
+    c.CHILD_ENROLLED: ENROLMENT,
+    c.ENROLMENT_ENDED: ENROLMENT,
+    o.INDICATOR_ADDED: INDICATOR,
+    o.INDICATOR_VERSIONED: INDICATOR,
+    o.INDICATOR_RETIRED: INDICATOR,
+    o.OBSERVATION_RECORDED: OBSERVATION,
+    o.OBSERVATION_CORRECTED: {**OBSERVATION, "observation_id": "obs-2", "supersedes": "obs-1"},
+    o.OBSERVATION_WITHDRAWN: {
+        "observation_id": "obs-1",
+        "child_ref": "C-0001",
+        "indicator_code": "school_attendance",
+        "provider_id": "prov-1",
+        "reason": "entered against the wrong child",
+        "withdrawn_at": "2024-07-02T10:00:00+00:00",
+    },
+    o.NEEDS_ASSESSED: {
+        "assessment_id": "na-1",
+        "child_ref": "C-0001",
+        "assessed_on": "2024-05-01",
+        "scores": {"behaviour": 2, "learning_and_education": 3},
+        "need_level": "high",
+        "provider_id": None,
+        "assessed_by_role": "social_worker",
+    },
+    ld.TRANSACTION_POSTED: {
+        "transaction_id": "invoice:prov-1:INV-7",
+        "kind": "invoice",
+        "basis": "invoiced",
+        "intervention_id": "iv-1",
+        "provider_id": "prov-1",
+        "reverses": None,
+        "invoice_number": "INV-7",
+        "source": "api:finance",
+        "description": "May invoice",
+        "posted_at": "2024-06-03T12:00:00+00:00",
+        "postings": [
+            {"account": "expense:iv-1", "amount_pence": 390_000},
+            {"account": "payable:prov-1", "amount_pence": -390_000},
+        ],
+        "lines": [
+            {
+                "child_ref": "C-0001",
+                "service_period_start": "2024-05-06",
+                "service_period_end": "2024-05-31",
+                "cost_pence": 390_000,
+            },
+            {
+                "child_ref": None,
+                "service_period_start": "2024-05-01",
+                "service_period_end": "2024-05-31",
+                "cost_pence": 0,
+            },
+        ],
+    },
+}
+TYPES = [type_ for type_, _ in known_event_types()]
+
+ODD_VALUES = [
+    None,
+    "",
+    "x",
+    "abc_1",
+    "ABC",
+    "active",
+    "a" * 300,
+    0,
+    1,
+    -1,
+    26,
+    2**70,
+    True,
+    False,
+    1.5,
+    -0.5,
+    math.nan,
+    math.inf,
+    "12",
+    "1.50",
+    "2025-02-30",
+    "2025-1-6",
+    "2025-01-06",
+    "2025-01-06T09:00:00",
+    "2025-01-06T09:00:00+00:00",
+    [],
+    {},
+    ["x"],
+    [{}],
+    {"behaviour": 4},
+    {"pirate": 1},
+]
+
+
+def loaded_by_marshmallow(type_: str, data: Any, strict: bool) -> dict[str, Any] | None:
+    try:
+        return _validator(type_, 1, strict).load(data)
+    except ValidationError:
+        return None
+
+
+def loaded_by_fast_path(type_: str, data: Any, strict: bool) -> dict[str, Any] | None:
+    check = _fast_check(type_, 1, strict)
+    assert check is not None
+    try:
+        return check(data)
+    except Unsure:
+        return None
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equal, counting NaN as equal to itself and telling booleans from numbers."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same, left, right))
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left):
+        return math.isnan(right)
+    return type(left) is type(right) and left == right
+
+
+def test_every_event_type_has_an_example_and_a_fast_path() -> None:
+    assert sorted(EXAMPLES) == sorted(TYPES)
+    for type_ in TYPES:
+        for strict in (True, False):
+            assert _fast_check(type_, 1, strict) is not None, type_
+
+
+@pytest.mark.parametrize("type_", TYPES)
+@pytest.mark.parametrize("strict", [True, False])
+def test_valid_payloads_are_vouched_for_as_marshmallow_loads_them(type_: str, strict: bool) -> None:
+    """Otherwise the fast path would silently hand every payload to marshmallow again."""
+    expected = loaded_by_marshmallow(type_, EXAMPLES[type_], strict)
+    assert expected is not None
+    assert same(loaded_by_fast_path(type_, EXAMPLES[type_], strict), expected)
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a payload: dict keys and list positions, at any depth."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += paths(inner, (*prefix, index))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, Any]:
+    type_ = draw(st.sampled_from(TYPES))
+    payload = copy.deepcopy(EXAMPLES[type_])
+    for _ in range(draw(st.integers(1, 3))):
+        places = paths(payload)
+        if not places:
+            break
+        *parent_path, last = draw(st.sampled_from(places))
+        parent = payload
+        for step in parent_path:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "delete", "add_key"]))
+        if action == "replace":
+            parent[last] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+        elif action == "delete" and isinstance(parent, dict):
+            del parent[last]
+        elif action == "add_key" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["pirate", "notes"]))] = "added"
+    return type_, payload
+
+
+@settings(max_examples=3000, deadline=None)
+@given(case=mutated(), strict=st.booleans())
+def test_whatever_the_fast_path_accepts_marshmallow_accepts_as_the_same_data(
+    case: tuple[str, Any], strict: bool
+) -> None:
+    type_, payload = case
+    fast = loaded_by_fast_path(type_, payload, strict)
+    if fast is not None:
+        expected = loaded_by_marshmallow(type_, payload, strict)
+        assert expected is not None, payload
+        assert same(fast, expected)
+
+
+def test_a_refused_payload_is_still_explained_field_by_field() -> None:
+    bad = {**OBSERVATION, "value": "high", "observed_on": "2024-02-30"}
+    with pytest.raises(PayloadError) as refused:
+        validate_payload(o.OBSERVATION_RECORDED, 1, bad, strict=False)
+    assert "value" in str(refused.value) and "observed_on" in str(refused.value)
+
+
+def test_an_unbalanced_transaction_is_refused_by_its_schema_hook() -> None:
+    unbalanced = copy.deepcopy(EXAMPLES[ld.TRANSACTION_POSTED])
+    unbalanced["postings"][1]["amount_pence"] = -1
+    assert loaded_by_fast_path(ld.TRANSACTION_POSTED, unbalanced, False) is None
+    with pytest.raises(PayloadError, match="postings must sum to zero"):
+        validate_payload(ld.TRANSACTION_POSTED, 1, unbalanced, strict=False)
+
+
+def test_what_is_not_modelled_is_left_to_marshmallow() -> None:
+    class Stripped(o.AgeBand):
+        min_age = fields.Integer(required=True, strict=True, pre_load=str.strip)
+
+    class Shouting(fields.String):
+        def deserialize(self, value: Any, attr: Any = None, data: Any = None, **kw: Any) -> Any:
+            return super().deserialize(value, attr, data, **kw).upper()
+
+    class Shouted(o.AgeBand):
+        max_age = Shouting(required=True)
+
+    assert compile_schema(Stripped()) is None
+    assert compile_schema(Shouted()) is None
