@@ -27,7 +27,6 @@ acknowledged; a crash in between publishes again, and consumers de-duplicate by 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from pymongo.database import Database
@@ -146,7 +146,7 @@ def pending_record(
     return {
         "_id": f"{time.time_ns():020d}-{uuid.uuid4().hex}",  # sorts in the order of writing
         "collection": collection,
-        "events": json.dumps(events),
+        "events": orjson.dumps(events).decode(),
         "written_at": written_at or datetime.now(UTC),
     }
 
@@ -229,7 +229,7 @@ class OutboxRelay:
         events = [
             event
             for record in records
-            for event in json.loads(record["events"])
+            for event in orjson.loads(record["events"])
             if event["document_id"] not in marks[record["_id"]]
         ]
         return Batch(list(marks), events)  # a mark whose record is gone is finished again
@@ -250,7 +250,7 @@ class OutboxRelay:
         ]
         events = []
         for record in sorted(stale, key=lambda r: r["_id"]):
-            record_events = json.loads(record["events"])
+            record_events = orjson.loads(record["events"])
             announced = self._announced(record["collection"], record_events)
             events.extend(event for event in record_events if event["id"] in announced)
         if stale:

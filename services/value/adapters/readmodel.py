@@ -34,11 +34,11 @@ means a full reload. Computed reports are cached per query and generation.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
+import orjson
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -148,7 +148,7 @@ def _chunks(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     groups: list[list[tuple[str, str]]] = [[]]
     size = 0
     for key in sorted(rows):
-        text = json.dumps(rows[key], separators=(",", ":"))
+        text = orjson.dumps(rows[key]).decode()
         if groups[-1] and (len(groups[-1]) == CHUNK_ROWS or size + len(text) > CHUNK_BYTES):
             groups.append([])
             size = 0
@@ -170,7 +170,7 @@ def _rows(name: str, documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, 
         yield from documents
         return
     for chunk in documents:
-        yield from json.loads(chunk["rows"])
+        yield from orjson.loads(chunk["rows"])
 
 
 def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]]) -> int:
