@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
-from shared.events.fastcheck import Loader, Unsure, compile_schema
+from shared import fastload
 
 
 class PayloadPart(Schema):
@@ -63,22 +63,9 @@ def _validator(type_: str, version: int, strict: bool) -> Schema:
     return schema_for(type_, version)(unknown=RAISE if strict else EXCLUDE)
 
 
-@cache
-def _fast_check(type_: str, version: int, strict: bool) -> Loader | None:
-    return compile_schema(_validator(type_, version, strict))
-
-
 def validate_payload(type_: str, version: int, data: dict[str, Any], *, strict: bool) -> None:
     """Raise PayloadError naming each bad field; strict refuses fields the schema doesn't know."""
-    fast_check = _fast_check(type_, version, strict)
-    if fast_check is not None:
-        try:
-            fast_check(data)
-            return
-        except Unsure:
-            pass  # marshmallow decides, and says which field and why
-    schema = _validator(type_, version, strict)
     try:
-        schema.load(data)
+        fastload.load(_validator(type_, version, strict), data)
     except ValidationError as error:
         raise PayloadError(f"{type_} v{version} payload is invalid: {error.messages}") from error

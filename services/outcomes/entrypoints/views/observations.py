@@ -36,6 +36,7 @@ from services.outcomes.service_layer.commands import (
     WithdrawObservation,
 )
 from services.outcomes.service_layer.errors import Forbidden, Invalid
+from shared import fastload
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, PROVIDER
 from shared.http.idempotency import idempotent
 from shared.http.paging import PageArgs, page_schema, paginate
@@ -55,7 +56,7 @@ def _parse_row(row: Any) -> ObservationDraft | dict[str, str]:
     if not isinstance(row, dict):
         return {"(row)": "must be an object"}
     try:
-        return ObservationDraft(**_row_schema.load(row))
+        return ObservationDraft(**fastload.load(_row_schema, row))
     except ValidationError as error:
         return {e["field"]: e["reason"] for e in field_errors(error.messages)}
 

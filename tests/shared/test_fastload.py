@@ -1,5 +1,6 @@
-"""The payload fast path may only ever vouch: whatever it accepts, marshmallow accepts as the same
-data. Checked on a valid payload of every event type, and on thousands of mutations of them."""
+"""The fast path may only ever vouch: whatever it accepts, marshmallow accepts as the same data.
+Checked on a valid payload of every event type and an observation row as providers post it, and
+on thousands of mutations of them."""
 
 from __future__ import annotations
 
@@ -10,19 +11,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from marshmallow import ValidationError, fields
+from marshmallow import Schema, ValidationError, fields
 
+from services.outcomes.entrypoints.schemas import ObservationInSchema
 from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ld
 from shared.events.catalogue import outcomes as o
-from shared.events.fastcheck import Unsure, compile_schema
-from shared.events.registry import (
-    PayloadError,
-    _fast_check,
-    _validator,
-    known_event_types,
-    validate_payload,
-)
+from shared.events.registry import PayloadError, _validator, known_event_types, validate_payload
+from shared.fastload import Unsure, compile_schema
 
 PROVIDER = {
     "provider_id": "prov-1",
@@ -160,6 +156,24 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
 }
 TYPES = [type_ for type_, _ in known_event_types()]
+OBSERVATION_ROW = {
+    "child_ref": "C-0001",
+    "indicator_code": "school_attendance",
+    "value": 82.5,
+    "observed_on": "2024-06-30",
+    "intervention_id": "iv-1",
+    "evidence_ref": "attendance register",
+}
+# (what, schema, a valid example): each event type as producers (strict) and consumers check it,
+# and the outcomes API's batch row
+CASES: list[tuple[str, Schema, dict[str, Any]]] = [
+    *(
+        (f"{type_} {'strict' if strict else 'lenient'}", _validator(type_, 1, strict), example)
+        for type_, example in EXAMPLES.items()
+        for strict in (True, False)
+    ),
+    ("observation row", ObservationInSchema(), OBSERVATION_ROW),
+]
 
 ODD_VALUES = [
     None,
@@ -196,18 +210,18 @@ ODD_VALUES = [
 ]
 
 
-def loaded_by_marshmallow(type_: str, data: Any, strict: bool) -> dict[str, Any] | None:
+def loaded_by_marshmallow(schema: Schema, data: Any) -> dict[str, Any] | None:
     try:
-        return _validator(type_, 1, strict).load(data)
+        return schema.load(data)
     except ValidationError:
         return None
 
 
-def loaded_by_fast_path(type_: str, data: Any, strict: bool) -> dict[str, Any] | None:
-    check = _fast_check(type_, 1, strict)
-    assert check is not None
+def loaded_by_fast_path(schema: Schema, data: Any) -> dict[str, Any] | None:
+    fast = compile_schema(schema)
+    assert fast is not None
     try:
-        return check(data)
+        return fast(data)
     except Unsure:
         return None
 
@@ -223,20 +237,20 @@ def same(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def test_every_event_type_has_an_example_and_a_fast_path() -> None:
+def test_every_event_type_has_an_example_and_every_schema_a_fast_path() -> None:
     assert sorted(EXAMPLES) == sorted(TYPES)
-    for type_ in TYPES:
-        for strict in (True, False):
-            assert _fast_check(type_, 1, strict) is not None, type_
+    for what, schema, _ in CASES:
+        assert compile_schema(schema) is not None, what
 
 
-@pytest.mark.parametrize("type_", TYPES)
-@pytest.mark.parametrize("strict", [True, False])
-def test_valid_payloads_are_vouched_for_as_marshmallow_loads_them(type_: str, strict: bool) -> None:
+@pytest.mark.parametrize(("what", "schema", "example"), CASES, ids=[what for what, *_ in CASES])
+def test_valid_payloads_are_vouched_for_as_marshmallow_loads_them(
+    what: str, schema: Schema, example: dict[str, Any]
+) -> None:
     """Otherwise the fast path would silently hand every payload to marshmallow again."""
-    expected = loaded_by_marshmallow(type_, EXAMPLES[type_], strict)
+    expected = loaded_by_marshmallow(schema, example)
     assert expected is not None
-    assert same(loaded_by_fast_path(type_, EXAMPLES[type_], strict), expected)
+    assert same(loaded_by_fast_path(schema, example), expected)
 
 
 def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -252,9 +266,9 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, Any]:
-    type_ = draw(st.sampled_from(TYPES))
-    payload = copy.deepcopy(EXAMPLES[type_])
+def mutated(draw: st.DrawFn) -> tuple[Schema, Any]:
+    _, schema, example = draw(st.sampled_from(CASES))
+    payload = copy.deepcopy(example)
     for _ in range(draw(st.integers(1, 3))):
         places = paths(payload)
         if not places:
@@ -270,18 +284,18 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
             del parent[last]
         elif action == "add_key" and isinstance(parent, dict):
             parent[draw(st.sampled_from(["pirate", "notes"]))] = "added"
-    return type_, payload
+    return schema, payload
 
 
 @settings(max_examples=3000, deadline=None)
-@given(case=mutated(), strict=st.booleans())
+@given(case=mutated())
 def test_whatever_the_fast_path_accepts_marshmallow_accepts_as_the_same_data(
-    case: tuple[str, Any], strict: bool
+    case: tuple[Schema, Any],
 ) -> None:
-    type_, payload = case
-    fast = loaded_by_fast_path(type_, payload, strict)
+    schema, payload = case
+    fast = loaded_by_fast_path(schema, payload)
     if fast is not None:
-        expected = loaded_by_marshmallow(type_, payload, strict)
+        expected = loaded_by_marshmallow(schema, payload)
         assert expected is not None, payload
         assert same(fast, expected)
 
@@ -296,7 +310,7 @@ def test_a_refused_payload_is_still_explained_field_by_field() -> None:
 def test_an_unbalanced_transaction_is_refused_by_its_schema_hook() -> None:
     unbalanced = copy.deepcopy(EXAMPLES[ld.TRANSACTION_POSTED])
     unbalanced["postings"][1]["amount_pence"] = -1
-    assert loaded_by_fast_path(ld.TRANSACTION_POSTED, unbalanced, False) is None
+    assert loaded_by_fast_path(_validator(ld.TRANSACTION_POSTED, 1, False), unbalanced) is None
     with pytest.raises(PayloadError, match="postings must sum to zero"):
         validate_payload(ld.TRANSACTION_POSTED, 1, unbalanced, strict=False)
 
