@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 
 import pytest
 
 from services.value.domain.attribution import shares
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
 from services.value.domain.model import Facts, Period
-from services.value.domain.observations import ObservationRecord, current_observations
+from services.value.domain.observations import current_observations
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 from tests.value.builders import (
     FY2024,
@@ -209,11 +210,12 @@ def test_correction_supersedes_and_withdrawal_removes_in_any_order() -> None:
     first = observation("C1", "2025-03-28", 92, oid="o1")
     corrected = observation("C1", "2025-03-28", 83, oid="o2")
     other = observation("C1", "2025-03-01", 70, oid="o3")
-    records = [ObservationRecord(corrected, supersedes="o1"), ObservationRecord(first)]
-    assert current_observations(records, []) == [corrected]
-    assert current_observations(list(reversed(records)), []) == [corrected]
-    assert current_observations([*records, ObservationRecord(other)], ["o3"]) == [corrected]
-    f = enrolled_with(observation("C1", "2025-01-03", 80), *current_observations(records, []))
+    current = partial(current_observations, superseded=["o1"])
+    assert current([corrected, first], withdrawn=[]) == [corrected]
+    assert current([first, corrected], withdrawn=[]) == [corrected]
+    assert current([other, first, corrected], withdrawn=["o3"]) == [corrected]
+    baseline = observation("C1", "2025-01-03", 80)
+    f = enrolled_with(baseline, *current([first, corrected], withdrawn=[]))
     assert run(f).total.better_off == 0  # +3 after the correction, not +12
 
 

@@ -33,7 +33,7 @@ from services.value.domain.model import (
     Period,
     PricePeriod,
 )
-from services.value.domain.observations import ObservationRecord, current_observations
+from services.value.domain.observations import current_observations
 
 
 class Transaction(NamedTuple):
@@ -52,11 +52,13 @@ class LoadedModel:
         self.intervention_ends: dict[str, str | None] = {}
         self.enrolments: dict[str, Enrolment] = {}  # as stored: end None while open
         self.indicators: dict[str, Indicator] = {}
-        self.observations: dict[str, ObservationRecord] = {}
+        self.observations: dict[str, Observation] = {}
+        self.superseded: set[str] = set()  # named by a correction
         self.withdrawn: set[str] = set()
         self.needs: dict[str, NeedsAssessment] = {}
         self.ledger: dict[str, Transaction] = {}
         self._facts: dict[str, Facts] = {}
+        self._current: list[Observation] | None = None  # shared by the facts of every basis
         self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
             "providers": self._provider,
             "interventions": self._intervention,
@@ -70,6 +72,7 @@ class LoadedModel:
 
     def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
         self._facts.clear()
+        self._current = None
         merge = self._merge[collection]
         for document in documents:
             merge(document)
@@ -92,13 +95,20 @@ class LoadedModel:
             interventions=dict(self.interventions),
             enrolments=[self._with_end(e) for e in self.enrolments.values()],
             indicators=dict(self.indicators),
-            observations=current_observations(self.observations.values(), self.withdrawn),
+            observations=self._current_observations(),
             lines=[
                 line for _, t in sorted(self.ledger.items()) if t.basis == basis for line in t.lines
             ],
             needs=list(self.needs.values()),
             provider_names=dict(self.provider_names),
         )
+
+    def _current_observations(self) -> list[Observation]:
+        if self._current is None:
+            self._current = current_observations(
+                self.observations.values(), superseded=self.superseded, withdrawn=self.withdrawn
+            )
+        return self._current
 
     def _with_end(self, enrolment: Enrolment) -> Enrolment:
         """An enrolment not yet ended runs to its intervention's end date (commissioning's rule)."""
@@ -155,7 +165,9 @@ class LoadedModel:
             indicator_code=sys.intern(doc["indicator_code"]),
             value=_value(doc["value"]),
         )
-        self.observations[doc["_id"]] = ObservationRecord(observation, doc.get("supersedes"))
+        self.observations[doc["_id"]] = observation
+        if doc.get("supersedes"):
+            self.superseded.add(doc["supersedes"])
 
     def _withdrawal(self, doc: dict[str, Any]) -> None:
         self.withdrawn.add(doc["_id"])
