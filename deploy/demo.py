@@ -69,9 +69,8 @@ class Acorn:
             headers["Idempotency-Key"] = f"demo-{key}"
         if etag:
             headers["If-Match"] = etag
-        return self._session.request(
-            method, self.urls[service] + path, headers=headers, timeout=30, **kwargs
-        )
+        kwargs.setdefault("timeout", 30)
+        return self._session.request(method, self.urls[service] + path, headers=headers, **kwargs)
 
     def write(self, service: str, path: str, *, role: str, key: str, **kwargs: Any) -> Any:
         """POST until accepted: a refusal caused by an event not yet consumed is retried."""

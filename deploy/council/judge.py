@@ -23,6 +23,9 @@ from deploy.council.generate import Council
 from deploy.demo import Acorn, DemoError
 
 RULES = ("cost_share", "time_share", "equal_share")
+# A report over the whole load is computed from every fact: at the largest preset that took
+# minutes in a freshly started value API (loading the read model, then the method).
+REPORT_TIMEOUT_S = 900
 
 
 def report(acorn: Acorn, truth: dict[str, Any], rule: str) -> dict[str, Any]:
@@ -34,6 +37,7 @@ def report(acorn: Acorn, truth: dict[str, Any], rule: str) -> dict[str, Any]:
             "GET", "value", "/reports/cost-per-outcome", role="finance",
             params={**truth["period"], "basis": "invoiced", "group_by": "intervention",
                     "rule": rule, "unsuppressed": "true"},
+            timeout=REPORT_TIMEOUT_S,
         )  # fmt: skip
         if response.ok and response.json()["total"]["spend_pence"] >= spend:
             return response.json()
