@@ -19,6 +19,7 @@ from tests.value.builders import (
     FY2024,
     d,
     enrolment,
+    indicator,
     intervention,
     line,
     observation,
@@ -61,6 +62,34 @@ def test_report_card_counts_late_reporting() -> None:
     [card, _] = build_report_card(FakeReadModel({"invoiced": facts}), query())["cards"]
     assert card["how_well"]["observations_reported"] == 3
     assert card["how_well"]["observations_reported_within_30_days"] == 2
+
+
+def test_each_card_counts_only_its_own_childrens_readings_of_its_own_indicators() -> None:
+    """C1 is on A (attendance) and B (wellbeing); C2 on B only; C3 on nothing."""
+    facts = worked_example()
+    facts.interventions["B"] = intervention("B", targets=("wellbeing",))
+    facts.indicators["wellbeing"] = indicator("wellbeing")
+    facts.enrolments.append(enrolment("B", "C2", "2025-01-06", "2025-03-30"))
+    late = replace(observation("C2", "2025-01-10", 30, "wellbeing"), recorded_at="2025-03-01")
+    facts.observations.extend(
+        [
+            observation("C1", "2025-01-03", 50, "wellbeing"),
+            observation("C1", "2025-03-27", 60, "wellbeing"),
+            late,
+            observation("C2", "2025-03-28", 50, "wellbeing"),
+            observation("C3", "2025-03-28", 99, "attendance"),
+        ]
+    )
+    cards = build_report_card(FakeReadModel({"invoiced": facts}), query())["cards"]
+    a, b = ({card["group"]: card for card in cards}[key] for key in "AB")
+    assert a["how_well"]["observations_reported"] == 2  # C1's attendance, not C3's
+    assert b["how_well"]["observations_reported"] == 4  # C1's and C2's wellbeing
+    assert b["how_well"]["observations_reported_within_30_days"] == 3  # C2's January one was late
+    assert b["how_well"]["children_with_current_outcome_data"] == 2
+    [wellbeing] = b["is_anyone_better_off"]
+    assert (wellbeing["children_measured"], wellbeing["better_off"]) == (2, 2)
+    [attendance] = a["is_anyone_better_off"]
+    assert (attendance["children_measured"], attendance["better_off"]) == (1, 1)
 
 
 def test_reconciliation_balances_over_whole_service_periods() -> None:

@@ -76,24 +76,25 @@ def report_cards(
         if key in cards:
             cards[key].spend = figures.spend
 
-    served: dict[tuple[str, str], set[str]] = defaultdict(set)  # (card, child) -> interventions
+    # each child's cards: an observation or outcome is looked at against those few, not every
+    # card (at 1.65M observations and 1,800 interventions, the difference is hours)
+    cards_of_child: dict[str, set[str]] = defaultdict(set)
     for (k, c), periods in enrolled_periods(facts.enrolments).items():
         days = enrolled_days(periods, period)
         if days and k in facts.interventions:
             card = cards[key_of(k)]
             card.children.add(c)
             card.child_days += days
-            served[(card.key, c)].add(k)
+            cards_of_child[c].add(card.key)
 
     recent = Period(
         max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1)), period.end
     )
     for observation in facts.observations:
-        for card in cards.values():
-            if (card.key, observation.child_ref) not in served:
+        for key in cards_of_child.get(observation.child_ref, ()):
+            if observation.indicator_code not in targets[key]:
                 continue
-            if observation.indicator_code not in targets[card.key]:
-                continue
+            card = cards[key]
             if recent.contains(observation.observed_on):
                 card.current.add(observation.child_ref)
             if period.contains(observation.observed_on):
@@ -101,9 +102,9 @@ def report_cards(
                 card.reporting_delays.append((recorded - observation.observed_on).days)
 
     for outcome in method.outcomes:
-        for card in cards.values():
-            result = card.indicators.get(outcome.indicator_code)
-            if result is None or (card.key, outcome.child_ref) not in served:
+        for key in cards_of_child.get(outcome.child_ref, ()):
+            result = cards[key].indicators.get(outcome.indicator_code)
+            if result is None:
                 continue
             result.measured.add(outcome.child_ref)
             if outcome.change.better_off:
