@@ -17,7 +17,7 @@ request row, and checks that whatever the fast path accepts, marshmallow accepts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -72,7 +72,7 @@ def compile_schema(schema: Schema, unknown: str | None = None) -> Loader | None:
     known_keys = frozenset(key for key, *_ in field_loaders)
 
     def load(data: Any) -> dict[str, Any]:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict:  # what JSON gives; another Mapping goes to marshmallow
             raise Unsure
         if unknown == RAISE and not known_keys.issuperset(data):
             raise Unsure
@@ -140,8 +140,17 @@ def _overrides_checking(field: fields.Field) -> bool:
 
 
 def _converter(field: fields.Field) -> Loader:
+    deserialize = field._deserialize
+    # What marshmallow returns for the commonest JSON values, without its calls: a str for a
+    # `String`, an int for a strict `Integer` (both unchanged). Anything else goes to the field.
+    as_is: type | None = {fields.String: str, fields.Integer: int}.get(type(field))
+    if as_is is int and not field.strict:
+        as_is = None
+
     def convert(value: Any) -> Any:
-        return field._deserialize(value, None, None)
+        if type(value) is as_is:
+            return value
+        return deserialize(value, None, None)
 
     return convert
 
