@@ -5,15 +5,7 @@ import pytest
 from shared.events.catalogue.commissioning import PROVIDER_REGISTERED
 from shared.events.envelope import Envelope, EnvelopeError
 from shared.events.registry import PayloadError, validate_payload
-
-PROVIDER = {
-    "provider_id": "prov-1",
-    "name": "Oak Fostering",
-    "kind": "independent",
-    "ofsted_urn": None,
-    "status": "active",
-    "version": 1,
-}
+from tests.shared.payload_examples import PROVIDER
 
 
 def test_round_trips_and_defaults_partition_key_to_subject() -> None:
