@@ -55,11 +55,18 @@ class Undo:
     index: int
 
 
+def commissioning_changes(children: int) -> list[st.SearchStrategy[Any]]:
+    """Price amendments, and enrolments and ends of up to `children` children."""
+    return [
+        st.builds(Amend, days, st.integers(0, 50_000)),
+        st.builds(Enrol, st.integers(0, children - 1), days),
+        st.builds(End, st.integers(0, children - 1), days),
+    ]
+
+
 steps = st.lists(
     st.one_of(
-        st.builds(Amend, days, st.integers(0, 50_000)),
-        st.builds(Enrol, st.integers(0, 2), days),
-        st.builds(End, st.integers(0, 2), days),
+        *commissioning_changes(3),
         st.builds(Run, st.integers(0, 3), st.integers(0, 3)),
         st.builds(Undo, st.integers(0, 50)),
     ),
@@ -169,13 +176,7 @@ class Redeliver:
 
 
 changes = st.lists(
-    st.one_of(
-        st.builds(Amend, days, st.integers(0, 50_000)),
-        st.builds(Enrol, st.integers(0, 3), days),
-        st.builds(End, st.integers(0, 3), days),
-        st.builds(Redeliver, st.integers(0, 50)),
-    ),
-    max_size=15,
+    st.one_of(*commissioning_changes(4), st.builds(Redeliver, st.integers(0, 50))), max_size=15
 )
 
 
