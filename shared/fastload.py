@@ -160,24 +160,17 @@ def _nested_loader(field: fields.Nested) -> Loader | None:
     if not isinstance(schema, Schema):
         return None
     load_one = compile_schema(schema, unknown=field.unknown)
-    if load_one is None:
-        return None
-    if not field.many:
+    if load_one is None or not field.many:
         return load_one
-
-    def load_many(value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise Unsure
-        return [load_one(item) for item in value]
-
-    return load_many
+    return _each(load_one)
 
 
 def _list_loader(field: fields.List) -> Loader | None:
     load_item = _value_loader(field.inner)
-    if load_item is None:
-        return None
+    return None if load_item is None else _each(load_item)
 
+
+def _each(load_item: Loader) -> Loader:
     def load(value: Any) -> list[Any]:
         if not isinstance(value, list):
             raise Unsure
