@@ -74,6 +74,18 @@ steps = st.lists(
 )
 
 
+def ended(current: Any, on: date) -> Any:
+    """The next version of enrolment `current`: ended on `on`, never before it started."""
+    return enrolment(
+        current.enrolment_id,
+        intervention_id=current.intervention_id,
+        child_ref=current.child_ref,
+        start=current.start_date,
+        end=max(on, current.start_date),
+        version=current.version + 1,
+    )
+
+
 def expected_chains(ledger: Ledger) -> dict[str, list[Any]]:
     terms = ledger.commissioning.intervention("iv-1")
     assert terms is not None
@@ -134,14 +146,7 @@ def test_accrual_chains_always_converge_on_current_knowledge(model: str, ops: li
             )
             handlers.record_enrolment(children[op.child], source="e", ledger=ledger)
         elif isinstance(op, End) and op.child in children:
-            current = children[op.child]
-            children[op.child] = enrolment(
-                current.enrolment_id,
-                child_ref=current.child_ref,
-                start=current.start_date,
-                end=max(op.end, current.start_date),
-                version=current.version + 1,
-            )
+            children[op.child] = ended(children[op.child], op.end)
             handlers.record_enrolment(children[op.child], source="e", ledger=ledger)
         elif isinstance(op, Run):
             first, last = sorted((op.first, op.last))
@@ -218,15 +223,7 @@ def snapshots_of(model: str, ops: list[Any]) -> list[handlers.Snapshot]:
             )
             send(children[op.child])
         elif isinstance(op, End) and op.child in children:
-            current = children[op.child]
-            children[op.child] = enrolment(
-                current.enrolment_id,
-                intervention_id=current.intervention_id,
-                child_ref=current.child_ref,
-                start=current.start_date,
-                end=max(op.end, current.start_date),
-                version=current.version + 1,
-            )
+            children[op.child] = ended(children[op.child], op.end)
             send(children[op.child])
         elif isinstance(op, Redeliver):
             sent.append(sent[op.index % len(sent)])
