@@ -8,7 +8,7 @@ unique `_id` derived from the event or request, never a check followed by an ins
 from __future__ import annotations
 
 from collections.abc import Collection as Sized
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pymongo import MongoClient, UpdateOne
@@ -59,14 +59,20 @@ def find_by_ids(
         yield from collection.find({"_id": {"$in": some}}, projection)
 
 
-def keep_latest(collection: Collection[dict[str, Any]], snapshots: list[dict[str, Any]]) -> int:
-    """Store each snapshot (at most one per `_id`, each with a `version`) unless one with the
-    same or a higher version is already there; how many were stored.
+def keep_latest(collection: Collection[dict[str, Any]], snapshots: Iterable[dict[str, Any]]) -> int:
+    """Store the highest version of each `_id` among `snapshots` (each with a `version`) unless
+    one at least as new is already there; how many were stored.
 
     New keys are inserted together; a key already stored gets a conditional update, so a stale
     snapshot changes nothing however the writes interleave. (Upserts that collide on `_id` inside
     one bulk write come back from FerretDB without the counts pymongo needs, hence insert first,
     update second.)"""
+    latest: dict[Any, dict[str, Any]] = {}
+    for snapshot in snapshots:
+        kept = latest.get(snapshot["_id"])
+        if kept is None or kept["version"] < snapshot["version"]:
+            latest[snapshot["_id"]] = snapshot
+    snapshots = list(latest.values())
     if not snapshots:
         return 0
     try:

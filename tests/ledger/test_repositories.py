@@ -85,10 +85,10 @@ def test_a_known_interventions_provider_is_not_read_again(make_db: Any) -> None:
 
 def test_enrolments_are_listed_under_their_intervention(stores: Stores) -> None:
     _, view = stores
-    view.save_enrolment(enrolment("en-1", end=date(2025, 3, 1), version=2))
-    view.save_enrolment(enrolment("en-1", version=1))
-    view.save_enrolment(enrolment("en-2", child_ref="C002"))
-    view.save_enrolment(enrolment("en-3", intervention_id="iv-2"))
+    view.save_enrolments([enrolment("en-1", end=date(2025, 3, 1), version=2)])
+    view.save_enrolments([enrolment("en-1", version=1)])
+    view.save_enrolments([enrolment("en-2", child_ref="C002")])
+    view.save_enrolments([enrolment("en-3", intervention_id="iv-2")])
     found = sorted(view.enrolments_of("iv-1"), key=lambda e: e.enrolment_id)
     assert [(e.enrolment_id, e.end_date) for e in found] == [
         ("en-1", date(2025, 3, 1)),
@@ -100,7 +100,7 @@ def test_enrolments_are_listed_under_their_intervention(stores: Stores) -> None:
 def test_enrolments_saved_together_keep_the_highest_version_of_each(stores: Stores) -> None:
     """A poll's snapshots are saved at once: newest wins within the batch and against the store."""
     _, view = stores
-    view.save_enrolment(enrolment("en-1", end=date(2025, 2, 1), version=3))
+    view.save_enrolments([enrolment("en-1", end=date(2025, 2, 1), version=3)])
     view.save_enrolments(
         [
             enrolment("en-1", end=date(2025, 1, 1), version=2),  # older than the kept one

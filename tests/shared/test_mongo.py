@@ -1,4 +1,5 @@
-"""`find_by_ids`: many documents by `_id` in index-sized pieces, and no query for no ids."""
+"""`find_by_ids`: many documents by `_id` in index-sized pieces, and no query for no ids.
+`keep_latest`: the highest version of each key wins, within one call and against the store."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ class Untouchable:
 
 def test_no_ids_sends_no_query() -> None:
     assert list(mongo.find_by_ids(Untouchable(), [])) == []  # type: ignore[arg-type]
+
+
+def test_keep_latest_keeps_the_highest_version_of_each_key(db: Database[dict[str, Any]]) -> None:
+    assert mongo.keep_latest(db.snapshots, [{"_id": "a", "version": 3, "v": "a3"}]) == 1
+    stored = mongo.keep_latest(
+        db.snapshots,
+        [
+            {"_id": "a", "version": 2, "v": "a2"},  # older than the stored one
+            {"_id": "b", "version": 2, "v": "b2"},
+            {"_id": "b", "version": 1, "v": "b1"},  # older than the one before it in the call
+            {"_id": "a", "version": 4, "v": "a4"},
+        ],
+    )
+    assert stored == 2
+    assert mongo.keep_latest(db.snapshots, []) == 0
+    assert {d["_id"]: d["v"] for d in db.snapshots.find()} == {"a": "a4", "b": "b2"}

@@ -87,21 +87,17 @@ class MongoCommissioningView(CommissioningView):
         return [intervention_from_record(r) for r in self.db[INTERVENTIONS].find().sort("_id")]
 
     def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
-        newest: dict[str, EnrolmentTerms] = {}
+        snapshots = list(snapshots)
+        keep_latest(self.db[ENROLMENTS], [enrolment_record(t) for t in snapshots])
+        rosters: dict[str, set[str]] = {}  # an enrolment never moves to another intervention
         for terms in snapshots:
-            kept = newest.get(terms.enrolment_id)
-            if kept is None or kept.version < terms.version:
-                newest[terms.enrolment_id] = terms
-        keep_latest(self.db[ENROLMENTS], [enrolment_record(t) for t in newest.values()])
-        rosters: dict[str, list[str]] = {}
-        for terms in newest.values():
-            rosters.setdefault(terms.intervention_id, []).append(terms.enrolment_id)
+            rosters.setdefault(terms.intervention_id, set()).add(terms.enrolment_id)
         if rosters:
             self.db[ROSTERS].bulk_write(
                 [
                     UpdateOne(
                         {"_id": intervention_id},
-                        {"$addToSet": {"enrolment_ids": {"$each": enrolment_ids}}},
+                        {"$addToSet": {"enrolment_ids": {"$each": sorted(enrolment_ids)}}},
                         upsert=True,
                     )
                     for intervention_id, enrolment_ids in rosters.items()

@@ -83,9 +83,6 @@ class CommissioningView(abc.ABC):
     @abc.abstractmethod
     def interventions(self) -> list[InterventionTerms]: ...
 
-    def save_enrolment(self, terms: EnrolmentTerms) -> None:
-        self.save_enrolments([terms])
-
     @abc.abstractmethod
     def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
         """As `save_intervention` for each, and list each enrolment under its intervention."""

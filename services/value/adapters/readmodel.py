@@ -185,19 +185,6 @@ def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str
         return int(details.get("nInserted", 0))
 
 
-def _latest_per_key(
-    snapshots: Iterable[tuple[str, dict[str, Any]]],
-) -> dict[str, list[dict[str, Any]]]:
-    """Per collection, the highest version of each key among `snapshots`, with its `_id` set."""
-    latest: dict[str, dict[Any, dict[str, Any]]] = {}
-    for collection, snapshot in snapshots:
-        kept = latest.setdefault(collection, {})
-        current = kept.get(snapshot["_id"])
-        if current is None or current["version"] < snapshot["version"]:
-            kept[snapshot["_id"]] = snapshot
-    return {collection: list(kept.values()) for collection, kept in latest.items()}
-
-
 class ReadModel:
     def __init__(self, db: Database[dict[str, Any]]) -> None:
         self.db = db
@@ -226,7 +213,7 @@ class ReadModel:
         """Apply `events` (any order, duplicates and redeliveries included): one write per
         collection, then one journal entry, and the generation advanced if anything changed."""
         facts: dict[str, dict[str, dict[str, Any]]] = {}
-        snapshots: list[tuple[str, dict[str, Any]]] = []
+        snapshots: dict[str, list[dict[str, Any]]] = {}
         for event in events:
             if event.type in FACTS:
                 name, row_of = FACTS[event.type]
@@ -235,16 +222,16 @@ class ReadModel:
             else:
                 name, snapshot_of, key = SNAPSHOTS[event.type]
                 snapshot = snapshot_of(event.data)
-                snapshots.append((name, {**snapshot, "_id": snapshot[key]}))
+                snapshots.setdefault(name, []).append({**snapshot, "_id": snapshot[key]})
         written: dict[str, list[str]] = {}
         changed = 0
         for name, rows in facts.items():
             chunks = _chunks(rows)
             changed += _insert_new(self.db[name], chunks)
             written[name] = [chunk["_id"] for chunk in chunks]
-        for name, latest in _latest_per_key(snapshots).items():
-            changed += keep_latest(self.db[name], latest)
-            written[name] = [snapshot["_id"] for snapshot in latest]
+        for name, versions in snapshots.items():
+            changed += keep_latest(self.db[name], versions)
+            written[name] = sorted({snapshot["_id"] for snapshot in versions})
         if written:
             self._journal(written, advance=bool(changed))
 
