@@ -1,9 +1,9 @@
 """A fast path for loading data with marshmallow schemas: event payloads and API request rows.
 
 Every consumer checks every payload it reads, a replay reads millions, and a batch of
-observations is a thousand rows. Profiled, marshmallow's
-schema plumbing (error stores, getters, a validator object built per field per call) cost several
-times the checks themselves: about 60% of a replaying consumer's time. `compile_schema` turns a
+observations is a thousand rows. Profiled, marshmallow's schema plumbing (error stores, getters,
+a validator object built per field per call) cost several times the checks themselves: about 60%
+of a replaying consumer's time. `compile_schema` turns a
 schema into plain nested functions that run the same checks in the same order: each field's own
 conversion (`_deserialize`, marshmallow's extension point), its validators, nested schemas and
 lists recursively, and the schema's `validates_schema` hooks on the converted data.
