@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from services.value.domain.model import Facts
+from services.value.domain.prepared import Prepared
 
 T = TypeVar("T")
 
@@ -19,6 +20,9 @@ class FakeReadModel:
     def facts(self, basis: str) -> Facts:
         facts = self.by_basis.get(basis) or next(iter(self.by_basis.values()))
         return facts if basis in self.by_basis else replace(facts, lines=[])
+
+    def prepared(self, basis: str) -> Prepared:
+        return Prepared(self.facts(basis))
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         ids = sorted({line.transaction_id for line in self.facts(basis).lines})

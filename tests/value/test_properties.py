@@ -51,7 +51,7 @@ def councils(draw: st.DrawFn) -> Facts:
     observations = [
         Observation(
             START + timedelta(days=offset),
-            "t",
+            "2025-04-01T09:00:00Z",
             f"o{n}",
             child,
             "attendance",

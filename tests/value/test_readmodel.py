@@ -68,8 +68,12 @@ def test_a_report_process_sees_what_the_consumer_process_wrote(db: Database[Any]
     consumer.apply(tx_a)
     assert len(api.facts("invoiced").lines) == 1
     assert api.facts("invoiced") is api.facts("invoiced")  # unchanged: served from the cache
+    arranged = api.prepared("invoiced")
+    assert api.prepared("invoiced") is arranged  # every report shares it until something changes
     consumer.apply(tx_b)
     assert len(api.facts("invoiced").lines) == 2
+    assert api.prepared("invoiced") is not arranged
+    assert len(api.prepared("invoiced").facts.lines) == 2
     before = consumer.generation()
     consumer.reset()
     assert consumer.generation() > before and api.facts("invoiced").lines == []

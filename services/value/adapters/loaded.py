@@ -4,8 +4,8 @@ A report process loads the whole read model once, then merges only the documents
 says later batches wrote (`services.value.adapters.readmodel`): a snapshot, or a fact's row out of
 its chunk. Records are kept by `_id`, so a fact merged twice (a redelivery, a fact stored again in
 another chunk, or one a full load already saw) is one record, and a snapshot merged again is
-replaced by its stored, highest, version. The method's `Facts` are built
-from the records on demand, once per cost basis and change.
+replaced by its stored, highest, version. The method's `Facts`, and their arrangement for reports
+(`Prepared`), are built from the records on demand, once per cost basis and change.
 
 Every observation is held, so what repeats across them is shared rather than copied per record:
 child references, indicator codes and timestamps are interned, and equal days and values are one
@@ -34,6 +34,7 @@ from services.value.domain.model import (
     PricePeriod,
 )
 from services.value.domain.observations import current_observations
+from services.value.domain.prepared import Prepared
 
 
 class Transaction(NamedTuple):
@@ -58,6 +59,7 @@ class LoadedModel:
         self.needs: dict[str, NeedsAssessment] = {}
         self.ledger: dict[str, Transaction] = {}
         self._facts: dict[str, Facts] = {}
+        self._prepared: dict[str, Prepared] = {}
         self._current: list[Observation] | None = None  # shared by the facts of every basis
         self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
             "providers": self._provider,
@@ -72,6 +74,7 @@ class LoadedModel:
 
     def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
         self._facts.clear()
+        self._prepared.clear()
         self._current = None
         merge = self._merge[collection]
         for document in documents:
@@ -82,6 +85,13 @@ class LoadedModel:
         if basis not in self._facts:
             self._facts[basis] = self._build(basis)
         return self._facts[basis]
+
+    def prepared(self, basis: str) -> Prepared:
+        """The facts on `basis` arranged for reports; the same object until the next merge, so
+        every report until then shares the arrangement and what it remembers."""
+        if basis not in self._prepared:
+            self._prepared[basis] = Prepared(self.facts(basis))
+        return self._prepared[basis]
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         return [

@@ -45,6 +45,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.value.adapters.loaded import LoadedModel
 from services.value.domain.model import Facts
+from services.value.domain.prepared import Prepared
 from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
@@ -258,6 +259,9 @@ class ReadModel:
 
     def facts(self, basis: str) -> Facts:
         return self._current().facts(basis)
+
+    def prepared(self, basis: str) -> Prepared:
+        return self._current().prepared(basis)
 
     def observation_count(self) -> int:
         """How many observations (recorded and corrections, each once) the read model holds."""

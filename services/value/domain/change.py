@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
-from services.value.domain.model import Indicator, Observation
+from services.value.domain.model import Indicator, Observation, Period
 
 DEFAULT_BASELINE_WINDOW_DAYS = 180
 
@@ -20,21 +23,34 @@ class Change:
     worse_off: bool
 
 
-def baseline_of(
-    observations: list[Observation], *, first_start: date, window_days: int
-) -> Observation | None:
+class Series(NamedTuple):
+    """One child's current observations of one indicator, sorted, with their days alongside so a
+    report finds a baseline or a latest observation by bisection."""
+
+    days: list[date]
+    observations: list[Observation]
+
+    @classmethod
+    def of(cls, observations: Iterable[Observation]) -> Series:
+        ordered = sorted(observations)
+        return cls([o.observed_on for o in ordered], ordered)
+
+    def observed_between(self, period: Period) -> list[Observation]:
+        first = bisect_left(self.days, period.start)
+        return self.observations[first : bisect_right(self.days, period.end, lo=first)]
+
+
+def baseline_of(series: Series, *, first_start: date, window_days: int) -> Observation | None:
     """The latest observation on or before `first_start`, looking back at most `window_days`;
-    without one, the first observation after it. `observations` are sorted."""
-    earliest = first_start - timedelta(days=window_days)
-    before = [o for o in observations if earliest <= o.observed_on <= first_start]
-    if before:
-        return before[-1]
-    after = [o for o in observations if o.observed_on > first_start]
-    return after[0] if after else None
+    without one, the first observation after it."""
+    after = bisect_right(series.days, first_start)
+    if after and series.days[after - 1] >= first_start - timedelta(days=window_days):
+        return series.observations[after - 1]
+    return series.observations[after] if after < len(series.days) else None
 
 
 def change_of(
-    observations: list[Observation],
+    series: Series,
     indicator: Indicator,
     *,
     first_start: date,
@@ -42,14 +58,13 @@ def change_of(
     window_days: int = DEFAULT_BASELINE_WINDOW_DAYS,
 ) -> Change | None:
     """The change, or None without a baseline and a later observation on or before `period_end`."""
-    ordered = sorted(observations)
-    baseline = baseline_of(ordered, first_start=first_start, window_days=window_days)
+    baseline = baseline_of(series, first_start=first_start, window_days=window_days)
     if baseline is None:
         return None
-    upto_end = [o for o in ordered if o.observed_on <= period_end]
-    if not upto_end or upto_end[-1].observed_on <= baseline.observed_on:
+    upto_end = bisect_right(series.days, period_end)
+    if not upto_end or series.days[upto_end - 1] <= baseline.observed_on:
         return None
-    latest = upto_end[-1]
+    latest = series.observations[upto_end - 1]
     delta = (latest.value - baseline.value) * indicator.sign
     better = delta >= indicator.threshold
     worse = not better and delta <= -indicator.threshold

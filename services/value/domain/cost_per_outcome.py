@@ -11,7 +11,8 @@ from fractions import Fraction
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import ChildOutcome, child_outcomes
-from services.value.domain.spend import SpendIndex, allocate, enrolled_days, enrolled_periods
+from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.spend import SpendIndex, enrolled_days
 
 GROUPINGS = (
     "intervention",
@@ -64,12 +65,12 @@ class CostPerOutcome:
 
 
 class _Keys:
-    def __init__(self, facts: Facts, period: Period, group_by: str) -> None:
+    def __init__(self, arranged: Prepared, period: Period, group_by: str) -> None:
         if group_by not in GROUPINGS:
             raise ValueError(f"unknown grouping {group_by!r}; groupings are {', '.join(GROUPINGS)}")
-        self.facts, self.period, self.group_by = facts, period, group_by
-        self.need_levels = need_levels_on(facts.needs, period.end)
-        self.cohorts = entry_cohorts(facts)
+        self.facts, self.period, self.group_by = arranged.facts, period, group_by
+        self.need_levels = need_levels_on(arranged.facts.needs, period.end)
+        self.cohorts = entry_cohorts(arranged)
 
     def __call__(self, k: str | None, c: str | None, i: str | None = None) -> set[str]:
         intervention = self.facts.interventions.get(k or "")
@@ -97,12 +98,10 @@ class _Keys:
         return {key}
 
 
-def entry_cohorts(facts: Facts) -> dict[str, str]:
+def entry_cohorts(facts: Facts | Prepared) -> dict[str, str]:
     """Each child's entry cohort: the financial quarter of their first enrolment, e.g. 2024-Q3
     (financial year 2024, October to December 2024)."""
-    first: dict[str, date] = {}
-    for enrolment in facts.enrolments:
-        first[enrolment.child_ref] = min(first.get(enrolment.child_ref, date.max), enrolment.start)
+    first = prepared(facts).first_enrolled
     return {child: _financial_quarter(day) for child, day in first.items()}
 
 
@@ -112,36 +111,27 @@ def _financial_quarter(day: date) -> str:
 
 
 def cost_per_outcome(
-    facts: Facts, period: Period, *, rule: str, group_by: str, window_days: int
+    facts: Facts | Prepared, period: Period, *, rule: str, group_by: str, window_days: int
 ) -> CostPerOutcome:
-    keys = _Keys(facts, period, group_by)
+    arranged = prepared(facts)
+    keys = _Keys(arranged, period, group_by)
     rows: dict[str, Figures] = defaultdict(Figures)
     total = Figures()
-    enrolled = enrolled_periods(facts.enrolments)
-    spend = SpendIndex(allocate(facts.lines, enrolled))
 
-    for segment in spend.segments:
-        amount = segment.amount_in(period)
-        if not amount:
-            continue
-        for figures in [
-            total,
-            *(rows[x] for x in keys(segment.intervention_id, segment.child_ref)),
-        ]:
+    for (k, c), amount in _spend_in(arranged, period):
+        for figures in [total, *(rows[x] for x in keys(k, c))]:
             figures.spend += amount
-            if segment.child_ref is None:
+            if c is None:
                 figures.unallocated += amount
 
-    for (k, c), periods in sorted(enrolled.items()):
+    for (k, c), periods in arranged.enrolled.items():
         days = enrolled_days(periods, period)
-        if days and k in facts.interventions:
+        if days and k in arranged.facts.interventions:
             for figures in [total, *(rows[x] for x in keys(k, c))]:
                 figures.children.add(c)
                 figures.child_days += days
 
-    outcomes = child_outcomes(
-        facts, period, rule=rule, window_days=window_days, spend=spend, enrolled=enrolled
-    )
+    outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
     for outcome in outcomes:
         total.measured.add(outcome.child_ref)
         if outcome.shares:
@@ -150,7 +140,23 @@ def cost_per_outcome(
             for x in keys(k, outcome.child_ref, outcome.indicator_code):
                 rows[x].measured.add(outcome.child_ref)
                 _add_share(rows[x], outcome, share)
-    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes, spend)
+    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes, arranged.spend)
+
+
+def _spend_in(
+    arranged: Prepared, period: Period
+) -> list[tuple[tuple[str | None, str | None], Fraction]]:
+    """Each (intervention, child) pair's spend in `period`, where there is any."""
+
+    def compute() -> list[tuple[tuple[str | None, str | None], Fraction]]:
+        spend = arranged.spend
+        found = []
+        for k, c in spend.pairs():
+            if amount := spend.spend(k, c, period):
+                found.append(((k, c), amount))
+        return found
+
+    return arranged.remember(("spend_in", period), compute)
 
 
 def _add_share(figures: Figures, outcome: ChildOutcome, share: Fraction) -> None:

@@ -12,7 +12,7 @@ from fractions import Fraction
 from services.value.domain.model import Facts, Observation, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.periods import calendar_month
-from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+from services.value.domain.prepared import Prepared, prepared
 
 
 @dataclass(frozen=True)
@@ -96,37 +96,37 @@ class Curve:
 
 
 def turn_the_curve(
-    facts: Facts, period: Period, *, indicator_code: str, since: date, cohort: str | None = None
+    facts: Facts | Prepared,
+    period: Period,
+    *,
+    indicator_code: str,
+    since: date,
+    cohort: str | None = None,
 ) -> Curve:
     """The forecast is fitted on the months before `since` and extended over the months from it.
     Spend is that of the interventions targeting the indicator (on the facts' cost basis)."""
+    arranged = prepared(facts)
+    known = arranged.facts
     months = months_of(period)
-    include = cohort_filter(facts, period, cohort)
+    include = cohort_filter(known, period, cohort)
     history = monthly_history(
-        facts.observations, indicator_code=indicator_code, months=months, include=include
+        known.observations, indicator_code=indicator_code, months=months, include=include
     )
     cut = since.isoformat()[:7]
     fit = least_squares(
         [(i, m.mean) for i, m in enumerate(history) if m.month < cut and m.mean is not None]
     )
-    targeting = {k for k, i in facts.interventions.items() if indicator_code in i.target_indicators}
-    enrolled = enrolled_periods(facts.enrolments)
-    spend = SpendIndex(allocate(facts.lines, enrolled))
+    targeting = {k for k, i in known.interventions.items() if indicator_code in i.target_indicators}
+    spend = arranged.spend
+    pairs = [(k, c) for k, c in spend.pairs() if k in targeting and (c is None or include(c))]
     points = []
     for index, month in enumerate(history):
         window = calendar_month(month.month)
-        spent = sum(
-            (
-                s.amount_in(window)
-                for s in spend.segments
-                if s.intervention_id in targeting and (s.child_ref is None or include(s.child_ref))
-            ),
-            Fraction(0),
-        )
+        spent = sum((spend.spend(k, c, window) for k, c in pairs), Fraction(0))
         forecast = fit[0] + fit[1] * index if fit and month.month >= cut else None
         points.append(CurvePoint(month.month, month.children, month.mean, forecast, spent))
     starts: dict[str, date] = {}
-    for (k, c), periods in enrolled.items():
+    for (k, c), periods in arranged.enrolled.items():
         if k in targeting and include(c):
             first = periods[0].start
             starts[k] = min(starts.get(k, first), first)

@@ -11,7 +11,8 @@ from statistics import median
 
 from services.value.domain.cost_per_outcome import CostPerOutcome
 from services.value.domain.model import Facts, Period
-from services.value.domain.spend import enrolled_days, enrolled_periods
+from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.spend import enrolled_days
 
 CARD_GROUPINGS = ("intervention", "provider")
 # an observation is "current" if made in the last 90 days of the period (a school term or so)
@@ -50,22 +51,24 @@ class Card:
 
 
 def report_cards(
-    facts: Facts, period: Period, *, group_by: str, method: CostPerOutcome
+    facts: Facts | Prepared, period: Period, *, group_by: str, method: CostPerOutcome
 ) -> dict[str, Card]:
     """`method` is the cost-per-outcome result for the same facts, period and grouping; its
     spend (with unallocated spend) and child changes are reused, not recomputed."""
+    arranged = prepared(facts)
+    interventions = arranged.facts.interventions
     if group_by not in CARD_GROUPINGS:
         raise ValueError(f"report cards group by {' or '.join(CARD_GROUPINGS)}, not {group_by!r}")
 
     def key_of(intervention_id: str) -> str:
-        intervention = facts.interventions[intervention_id]
+        intervention = interventions[intervention_id]
         return (
             intervention.intervention_id if group_by == "intervention" else intervention.provider_id
         )
 
     cards: dict[str, Card] = {}
     targets: dict[str, set[str]] = defaultdict(set)
-    for intervention in facts.interventions.values():
+    for intervention in interventions.values():
         card = cards.setdefault(
             key_of(intervention.intervention_id), Card(key_of(intervention.intervention_id))
         )
@@ -79,9 +82,9 @@ def report_cards(
     # each child's cards: an observation or outcome is looked at against those few, not every
     # card (at 1.65M observations and 1,800 interventions, the difference is hours)
     cards_of_child: dict[str, set[str]] = defaultdict(set)
-    for (k, c), periods in enrolled_periods(facts.enrolments).items():
+    for (k, c), periods in arranged.enrolled.items():
         days = enrolled_days(periods, period)
-        if days and k in facts.interventions:
+        if days and k in interventions:
             card = cards[key_of(k)]
             card.children.add(c)
             card.child_days += days
@@ -90,16 +93,19 @@ def report_cards(
     recent = Period(
         max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1)), period.end
     )
-    for observation in facts.observations:
-        for key in cards_of_child.get(observation.child_ref, ()):
-            if observation.indicator_code not in targets[key]:
-                continue
+    for child_ref, keys in cards_of_child.items():
+        for key in keys:
             card = cards[key]
-            if recent.contains(observation.observed_on):
-                card.current.add(observation.child_ref)
-            if period.contains(observation.observed_on):
-                recorded = date.fromisoformat(observation.recorded_at[:10])
-                card.reporting_delays.append((recorded - observation.observed_on).days)
+            for code in targets[key]:
+                series = arranged.series.get((child_ref, code))
+                if series is None:
+                    continue
+                if series.observed_between(recent):
+                    card.current.add(child_ref)
+                card.reporting_delays.extend(
+                    (date.fromisoformat(o.recorded_at[:10]) - o.observed_on).days
+                    for o in series.observed_between(period)
+                )
 
     for outcome in method.outcomes:
         for key in cards_of_child.get(outcome.child_ref, ()):

@@ -43,11 +43,12 @@ def _turn_the_curve(
     since: date,
     cohort: str | None,
 ) -> dict[str, Any]:
-    facts = read_model.facts(query.basis)
+    arranged = read_model.prepared(query.basis)
+    facts = arranged.facts
     if indicator not in facts.indicators:
         raise UnknownIndicator(indicator)
     curve = turn_the_curve(
-        facts, query.period, indicator_code=indicator, since=since, cohort=cohort
+        arranged, query.period, indicator_code=indicator, since=since, cohort=cohort
     )
     threshold = query.suppression_threshold
     sign = facts.indicators[indicator].sign
@@ -91,7 +92,7 @@ def build_narrow_the_gap(
 def _narrow_the_gap(
     read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
 ) -> dict[str, Any]:
-    facts = read_model.facts(query.basis)
+    facts = read_model.prepared(query.basis).facts
     if indicator not in facts.indicators:
         raise UnknownIndicator(indicator)
     points, closing = narrow_the_gap(

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from services.value.domain.cost_per_outcome import cost_per_outcome
 from services.value.domain.model import Facts, Period
+from services.value.domain.prepared import Prepared
 from services.value.domain.presentation import count, decimal_places, figures_row, pence, pounds
 from services.value.domain.reconciliation import reconcile
 from services.value.domain.report_card import Card, report_cards
@@ -17,7 +18,9 @@ T = TypeVar("T")
 
 
 class ReadModelView(Protocol):
-    def facts(self, basis: str) -> Facts: ...
+    def prepared(self, basis: str) -> Prepared:
+        """The facts on `basis`, arranged for reports."""
+        ...
 
     def transactions(self, basis: str) -> list[dict[str, Any]]: ...
 
@@ -70,9 +73,10 @@ def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dic
 
 
 def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    facts = read_model.facts(query.basis)
+    arranged = read_model.prepared(query.basis)
+    facts = arranged.facts
     result = cost_per_outcome(
-        facts,
+        arranged,
         query.period,
         rule=query.rule,
         group_by=query.group_by,
@@ -94,7 +98,7 @@ def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[
 
 
 def _reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    facts = read_model.facts(query.basis)
+    facts = read_model.prepared(query.basis).facts
     kinds = {t["_id"]: t["kind"] for t in read_model.transactions(query.basis)}
     result = reconcile(facts, query.period)
     return {
@@ -125,15 +129,16 @@ def build_report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str
 
 
 def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    facts = read_model.facts(query.basis)
+    arranged = read_model.prepared(query.basis)
+    facts = arranged.facts
     method = cost_per_outcome(
-        facts,
+        arranged,
         query.period,
         rule=query.rule,
         group_by=query.group_by,
         window_days=query.baseline_window_days,
     )
-    cards = report_cards(facts, query.period, group_by=query.group_by, method=method)
+    cards = report_cards(arranged, query.period, group_by=query.group_by, method=method)
     return {
         **query.header("report_card"),
         "cards": [

@@ -1,0 +1,96 @@
+"""The facts arranged once for every report on them.
+
+A report at a county's size reads the same arrangement many times: each child's enrolments, the
+spend of each (intervention, child) pair as a running total, each child's observations of each
+indicator as a sorted series, the children each indicator's interventions reach. None of it
+depends on the report's period, rule or grouping, so it is built once, when first asked for, and
+kept for as long as the facts are (the read model keeps one `Prepared` per cost basis until
+something changes). What does depend on the report is remembered for the last few reports, so
+the same period asked by another grouping or as a report card is not worked out again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable
+from datetime import date
+from functools import cached_property
+from typing import TypeVar
+
+from services.value.domain.change import Series
+from services.value.domain.model import Facts, Observation, Period
+from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+
+T = TypeVar("T")
+# per-report results kept: a report and its other groupings, rules and card share them
+REMEMBERED = 8
+
+Enrolled = list[tuple[str, list[Period]]]  # (intervention, its merged periods) for one child
+
+
+class Prepared:
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+
+    @cached_property
+    def enrolled(self) -> dict[tuple[str, str], list[Period]]:
+        """Merged enrolled days per (intervention, child), in that order."""
+        return dict(sorted(enrolled_periods(self.facts.enrolments).items()))
+
+    @cached_property
+    def spend(self) -> SpendIndex:
+        return SpendIndex(allocate(self.facts.lines, self.enrolled))
+
+    @cached_property
+    def series(self) -> dict[tuple[str, str], Series]:
+        """(child, indicator) -> that child's observations of it."""
+        grouped: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+        for observation in self.facts.observations:
+            grouped[(observation.child_ref, observation.indicator_code)].append(observation)
+        return {pair: Series.of(observations) for pair, observations in grouped.items()}
+
+    @cached_property
+    def reached(self) -> dict[str, list[tuple[str, Enrolled]]]:
+        """indicator -> each child enrolled on an intervention targeting it (sorted), with those
+        interventions in the order the facts list them."""
+        interventions = self.facts.interventions
+        position = {k: n for n, k in enumerate(interventions)}
+        by_child: dict[str, list[tuple[str, list[Period]]]] = defaultdict(list)
+        for (intervention_id, child_ref), periods in self.enrolled.items():
+            if intervention_id in position:
+                by_child[child_ref].append((intervention_id, periods))
+        reached: dict[str, list[tuple[str, Enrolled]]] = defaultdict(list)
+        for child_ref, own in sorted(by_child.items()):
+            theirs: dict[str, Enrolled] = defaultdict(list)
+            for intervention_id, periods in sorted(own, key=lambda item: position[item[0]]):
+                for code in interventions[intervention_id].target_indicators:
+                    theirs[code].append((intervention_id, periods))
+            for code, enrolled in theirs.items():
+                reached[code].append((child_ref, enrolled))
+        return dict(reached)
+
+    @cached_property
+    def first_enrolled(self) -> dict[str, date]:
+        """Each child's first enrolment start."""
+        first: dict[str, date] = {}
+        for enrolment in self.facts.enrolments:
+            first[enrolment.child_ref] = min(
+                first.get(enrolment.child_ref, date.max), enrolment.start
+            )
+        return first
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, kept for the last few keys asked for."""
+        if key in self._remembered:
+            self._remembered.move_to_end(key)
+        else:
+            self._remembered[key] = compute()
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
+        result: T = self._remembered[key]  # type: ignore[assignment]
+        return result
+
+
+def prepared(facts: Facts | Prepared) -> Prepared:
+    return facts if isinstance(facts, Prepared) else Prepared(facts)

@@ -1,0 +1,119 @@
+"""The arrangement reports share (`Prepared`) answers as the method's definitions do.
+
+Running totals stand in for summing every allocated segment, bisection for scanning every
+observation, and one arrangement serves many reports: each is checked against the plain
+definition on arbitrary small councils."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.value.domain.attribution import RULES
+from services.value.domain.change import Series, change_of
+from services.value.domain.cost_per_outcome import GROUPINGS, cost_per_outcome
+from services.value.domain.model import Facts, Observation, Period
+from services.value.domain.prepared import Prepared
+from services.value.domain.report_card import CARD_GROUPINGS, report_cards
+from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+from tests.value.builders import FY2024, indicator, worked_example
+from tests.value.test_properties import START, councils, spans
+
+
+@settings(max_examples=80, deadline=None)
+@given(facts=councils(), windows=st.lists(spans(), min_size=1, max_size=4))
+def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
+    facts: Facts, windows: list[Period]
+) -> None:
+    segments = allocate(facts.lines, enrolled_periods(facts.enrolments))
+    index = SpendIndex(segments)
+    for window in windows:
+        expected: dict[tuple[str | None, str | None], Fraction] = defaultdict(Fraction)
+        for segment in segments:
+            expected[(segment.intervention_id, segment.child_ref)] += segment.amount_in(window)
+        assert set(index.pairs()) == set(expected)
+        for k, c in expected:
+            assert index.spend(k, c, window) == expected[(k, c)]
+    assert index.spend("nobody's", "C1", windows[0]) == 0
+
+
+def scanned_change(
+    observations: list[Observation], *, first_start, period_end, window_days: int
+) -> tuple[str, str] | None:
+    """The method's words, read literally: scan for the baseline and the latest."""
+    ordered = sorted(observations)
+    earliest = first_start - timedelta(days=window_days)
+    before = [o for o in ordered if earliest <= o.observed_on <= first_start]
+    after = [o for o in ordered if o.observed_on > first_start]
+    baseline = before[-1] if before else (after[0] if after else None)
+    upto_end = [o for o in ordered if o.observed_on <= period_end]
+    if baseline is None or not upto_end or upto_end[-1].observed_on <= baseline.observed_on:
+        return None
+    return baseline.observation_id, upto_end[-1].observation_id
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 60), max_size=10),
+    first=st.integers(0, 60),
+    end=st.integers(0, 60),
+    window_days=st.integers(0, 30),
+)
+def test_bisection_finds_the_baseline_and_latest_a_scan_finds(
+    days: list[int], first: int, end: int, window_days: int
+) -> None:
+    # days repeat, so observations on the same day are told apart by when they were recorded
+    observations = [
+        Observation(START + timedelta(days=day), f"r{n % 3}", f"o{n}", "C1", "attendance", n)
+        for n, day in enumerate(days)
+    ]
+    first_start, period_end = START + timedelta(days=first), START + timedelta(days=end)
+    change = change_of(
+        Series.of(observations),
+        indicator(threshold=1),
+        first_start=first_start,
+        period_end=period_end,
+        window_days=window_days,
+    )
+    found = change and (change.baseline.observation_id, change.latest.observation_id)
+    assert found == scanned_change(
+        observations, first_start=first_start, period_end=period_end, window_days=window_days
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts=councils(), periods=st.lists(spans(), min_size=1, max_size=2), data=st.data())
+def test_one_arrangement_serves_many_reports_as_fresh_facts_would(
+    facts: Facts, periods: list[Period], data: st.DataObject
+) -> None:
+    # few periods, so the same period comes back by another rule or grouping
+    asked = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(RULES), st.sampled_from(GROUPINGS), st.sampled_from(periods)),
+            min_size=2,
+            max_size=8,
+        )
+    )
+    shared = Prepared(facts)
+    for rule, group_by, period in asked:
+        reused = cost_per_outcome(shared, period, rule=rule, group_by=group_by, window_days=90)
+        fresh = cost_per_outcome(facts, period, rule=rule, group_by=group_by, window_days=90)
+        assert reused.rows == fresh.rows
+        assert reused.total == fresh.total
+        assert reused.outcomes == fresh.outcomes
+        if group_by in CARD_GROUPINGS:
+            cards = report_cards(shared, period, group_by=group_by, method=reused)
+            assert cards == report_cards(facts, period, group_by=group_by, method=fresh)
+
+
+def test_the_same_period_by_another_rule_is_shared_by_that_rule() -> None:
+    shared = Prepared(worked_example())
+    for rule, a_share in (("cost_share", Fraction(1, 4)), ("equal_share", Fraction(1, 2))):
+        report = cost_per_outcome(
+            shared, FY2024, rule=rule, group_by="intervention", window_days=180
+        )
+        assert report.rows["A"].better_off == a_share
