@@ -7,7 +7,7 @@ definition on arbitrary small councils."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -42,7 +42,7 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
 
 
 def scanned_change(
-    observations: list[Observation], *, first_start, period_end, window_days: int
+    observations: list[Observation], *, first_start: date, period_end: date, window_days: int
 ) -> tuple[str, str] | None:
     """The method's words, read literally: scan for the baseline and the latest."""
     ordered = sorted(observations)
@@ -68,7 +68,9 @@ def test_bisection_finds_the_baseline_and_latest_a_scan_finds(
 ) -> None:
     # days repeat, so observations on the same day are told apart by when they were recorded
     observations = [
-        Observation(START + timedelta(days=day), f"r{n % 3}", f"o{n}", "C1", "attendance", n)
+        Observation(
+            START + timedelta(days=day), f"r{n % 3}", f"o{n}", "C1", "attendance", Fraction(n)
+        )
         for n, day in enumerate(days)
     ]
     first_start, period_end = START + timedelta(days=first), START + timedelta(days=end)

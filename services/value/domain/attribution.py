@@ -20,8 +20,8 @@ def shares(
     if rule not in RULES:
         raise ValueError(f"unknown attribution rule {rule!r}; rules are {', '.join(RULES)}")
     interventions = sorted(days)
-    if not interventions:
-        return {}
+    if len(interventions) <= 1:  # most changes: whole or nothing, by every rule
+        return dict.fromkeys(interventions, Fraction(1))
     if rule == COST_SHARE:
         weights = {k: Fraction(spend.get(k, 0)) for k in interventions}
         if sum(weights.values()) > 0 and all(w >= 0 for w in weights.values()):
