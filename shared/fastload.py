@@ -106,6 +106,8 @@ def _value_loader(field: fields.Field) -> Loader | None:
         convert = _nested_loader(field)
     elif isinstance(field, fields.List):
         convert = _list_loader(field)
+    elif type(field) is fields.Dict:
+        convert = _dict_loader(field)
     else:
         convert = _converter(field)
     if convert is None:
@@ -168,6 +170,26 @@ def _nested_loader(field: fields.Nested) -> Loader | None:
 def _list_loader(field: fields.List) -> Loader | None:
     load_item = _value_loader(field.inner)
     return None if load_item is None else _each(load_item)
+
+
+def _dict_loader(field: fields.Dict) -> Loader | None:
+    """Each key and value through its own field, as `Mapping._deserialize` does (a needs
+    assessment's scores: twenty values, each a marshmallow call otherwise)."""
+    load_key = _value_loader(field.key_field) if field.key_field else _as_is
+    load_value = _value_loader(field.value_field) if field.value_field else _as_is
+    if load_key is None or load_value is None:
+        return None
+
+    def load(value: Any) -> dict[Any, Any]:
+        if type(value) is not dict:
+            raise Unsure
+        return {load_key(key): load_value(item) for key, item in value.items()}
+
+    return load
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _each(load_item: Loader) -> Loader:

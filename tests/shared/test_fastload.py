@@ -193,3 +193,15 @@ def test_what_is_not_modelled_is_left_to_marshmallow() -> None:
 
     assert compile_schema(Stripped()) is None
     assert compile_schema(Shouted()) is None
+
+
+@pytest.mark.parametrize("scores", [{"pirate": 1}, {"behaviour": 4}, {"behaviour": "1"}, [], None])
+def test_a_needs_assessment_s_scores_are_checked_key_by_key_and_value_by_value(
+    scores: Any,
+) -> None:
+    schema, example = _validator(o.NEEDS_ASSESSED, 1, False), EXAMPLES[o.NEEDS_ASSESSED]
+    assert same(loaded_by_fast_path(schema, example), loaded_by_marshmallow(schema, example))
+    bad = {**example, "scores": scores}
+    assert loaded_by_fast_path(schema, bad) is None
+    with pytest.raises(PayloadError, match="scores"):
+        validate_payload(o.NEEDS_ASSESSED, 1, bad, strict=False)
