@@ -30,10 +30,10 @@ from shared.auth import ROLES, JwtSettings, mint_token
 def _start_all(components: list[processes.Component]) -> list[processes.Component]:
     started = []
     for component in components:
-        if processes.start(component):
-            started.append(component)
-            print(f"  starting {component.name} (log: {component.log_file})", flush=True)
         try:
+            if processes.start(component):
+                started.append(component)
+                print(f"  starting {component.name} (log: {component.log_file})", flush=True)
             processes.wait_ready(component)
         except processes.StartError:
             for launched in reversed(started):  # leave nothing half-started behind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -28,6 +29,9 @@ class Component:
     env: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 60.0
     cwd: Path | None = None
+    # (host, port) it listens on: if something else answers there, starting it would only look
+    # ready (the readiness check reaches the other process) while it fails to bind
+    listens_on: tuple[tuple[str, int], ...] = ()
 
     @property
     def pid_file(self) -> Path:
@@ -76,6 +80,13 @@ def start(component: Component) -> bool:
     """Start `component` unless it already runs; True if this call started it."""
     if running_pid(component.pid_file) is not None:
         return False
+    for host, port in component.listens_on:
+        if _answers(host, port):
+            raise StartError(
+                f"{component.name} cannot start: {host}:{port} is already in use by a process "
+                "this project is not running (one still stopping, or started by hand); "
+                "stop it or wait for it to exit, then start again"
+            )
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with component.log_file.open("ab") as log:
@@ -91,6 +102,14 @@ def start(component: Component) -> bool:
     _children[process.pid] = process
     component.pid_file.write_text(str(process.pid))
     return True
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def wait_ready(component: Component) -> None:

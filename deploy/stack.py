@@ -129,6 +129,7 @@ def ferretdb_component() -> Component:
         ],
         ready=_mongo_ready,
         ready_timeout=30,
+        listens_on=((LOCAL_HOST, MONGO_PORT),),
     )
 
 
@@ -184,6 +185,7 @@ def kafka_component(
         ],
         ready=lambda: broker_ready(bootstrap),
         ready_timeout=180,  # a broker with many partitions takes a while to load them
+        listens_on=((LOCAL_HOST, port), (LOCAL_HOST, controller_port)),
     )
 
 
@@ -230,6 +232,7 @@ def service_components(
                 ready=lambda port=port: _http_ready(port),
                 env=env,
                 cwd=REPO_ROOT,
+                listens_on=((LOCAL_HOST, port),),
             )
         )
         if service.publishes:
