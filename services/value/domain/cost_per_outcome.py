@@ -12,7 +12,7 @@ from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import ChildOutcome, child_outcomes
 from services.value.domain.prepared import Prepared, prepared
-from services.value.domain.spend import SpendIndex, enrolled_days
+from services.value.domain.spend import enrolled_days
 
 GROUPINGS = (
     "intervention",
@@ -61,7 +61,6 @@ class CostPerOutcome:
     rows: dict[str, Figures]
     total: Figures
     outcomes: list[ChildOutcome]
-    spend: SpendIndex
 
 
 class _Keys:
@@ -140,7 +139,7 @@ def cost_per_outcome(
             for x in keys(k, outcome.child_ref, outcome.indicator_code):
                 rows[x].measured.add(outcome.child_ref)
                 _add_share(rows[x], outcome, share)
-    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes, arranged.spend)
+    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes)
 
 
 def _spend_in(
