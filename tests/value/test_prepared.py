@@ -17,7 +17,7 @@ from services.value.domain.attribution import RULES
 from services.value.domain.change import Series, change_of
 from services.value.domain.cost_per_outcome import GROUPINGS, cost_per_outcome
 from services.value.domain.model import Facts, Observation, Period
-from services.value.domain.prepared import Prepared
+from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 from tests.value.builders import FY2024, indicator, worked_example
@@ -119,3 +119,37 @@ def test_the_same_period_by_another_rule_is_shared_by_that_rule() -> None:
             shared, FY2024, rule=rule, group_by="intervention", window_days=180
         )
         assert report.rows["A"].better_off == a_share
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    earlier=councils(),
+    later=councils(),
+    changed=st.sets(st.sampled_from(["enrolments", "lines", "observations"])),
+    period=spans(),
+)
+def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
+    earlier: Facts, later: Facts, changed: set[str], period: Period
+) -> None:
+    # the read model keeps the very objects a change did not touch; here, those not in `changed`
+    facts = Facts(
+        interventions=earlier.interventions,
+        indicators=earlier.indicators,
+        **{
+            part: getattr(later if part in changed else earlier, part)
+            for part in ("enrolments", "lines", "observations")
+        },
+    )
+    before = Prepared(earlier)
+    for part in BUILT_FROM:
+        getattr(before, part)  # everything built, as after a report
+    carried = Prepared(facts, previous=before)
+    for part, inputs in BUILT_FROM.items():
+        kept = getattr(carried, part) is getattr(before, part)
+        assert kept == changed.isdisjoint(inputs)
+    for rule in RULES:
+        asked = {"rule": rule, "group_by": "intervention", "window_days": 90}
+        reused = cost_per_outcome(carried, period, **asked)  # type: ignore[arg-type]
+        fresh = cost_per_outcome(facts, period, **asked)  # type: ignore[arg-type]
+        assert reused.rows == fresh.rows and reused.total == fresh.total
+        assert reused.outcomes == fresh.outcomes

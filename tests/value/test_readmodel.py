@@ -223,3 +223,67 @@ def test_a_fact_stored_again_in_another_chunk_is_one_record(db: Database[Any]) -
         assert model.observation_count() == 3
         [current] = model.facts("invoiced").observations
         assert (current.observation_id, current.value) == ("obs-3", 83)
+
+
+def test_a_change_rebuilds_only_the_parts_of_the_arrangement_made_from_it(
+    db: Database[Any],
+) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    example = ev.worked_example()
+    consumer.apply_batch([*example["commissioning"], *example["outcomes"], *example["ledger"]])
+    before = api.prepared("invoiced")
+    spend, series = before.spend, before.series
+
+    consumer.apply(
+        ev.observation(
+            "obs-later",
+            child_ref="child-c1",
+            code="attendance",
+            value=95,
+            on="2025-03-29",
+            provider_id="prov-oak",
+        )
+    )
+    after = api.prepared("invoiced")
+    assert after.spend is spend  # no cost line or enrolment changed
+    assert after.series is not series
+    [(child, code)] = after.series
+    assert [o.observation_id for o in after.series[(child, code)].observations][-1] == "obs-later"
+
+    consumer.apply(
+        ev.transaction(
+            "tx-more",
+            intervention_id="int-a",
+            provider_id="prov-oak",
+            lines=[("child-c1", "2025-01-06", "2025-03-30", 100)],
+        )
+    )
+    latest = api.prepared("invoiced")
+    assert latest.spend is not spend and latest.series is after.series
+    assert len(latest.facts.lines) == len(after.facts.lines) + 1
+
+
+def test_an_open_enrolment_ends_when_its_intervention_is_amended_to_end(
+    db: Database[Any],
+) -> None:
+    api, consumer = ReadModel(db), ReadModel(db)
+    consumer.apply_batch(
+        [
+            ev.intervention("int-a", provider_id="prov-oak", price=100, targets=["attendance"]),
+            enrolment(1, None),
+        ]
+    )
+    [open_enrolment] = api.prepared("invoiced").facts.enrolments
+    assert open_enrolment.end is not None and open_enrolment.end.isoformat() == "2026-03-31"
+    consumer.apply(
+        ev.intervention(
+            "int-a",
+            provider_id="prov-oak",
+            price=100,
+            targets=["attendance"],
+            end="2025-06-30",
+            version=2,
+        )
+    )
+    [ended] = api.prepared("invoiced").facts.enrolments
+    assert ended.end is not None and ended.end.isoformat() == "2025-06-30"

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from services.value.domain.model import (
     CostLine,
@@ -35,6 +35,8 @@ from services.value.domain.model import (
 )
 from services.value.domain.observations import current_observations
 from services.value.domain.prepared import Prepared
+
+T = TypeVar("T")
 
 
 class Transaction(NamedTuple):
@@ -60,6 +62,9 @@ class LoadedModel:
         self.ledger: dict[str, Transaction] = {}
         self._facts: dict[str, Facts] = {}
         self._prepared: dict[str, Prepared] = {}
+        # per basis, the facts and arrangement last built and what was merged since: the next
+        # build keeps every part that depends on none of it
+        self._earlier: dict[str, tuple[Facts, Prepared | None, set[str]]] = {}
         self._current: list[Observation] | None = None  # shared by the facts of every basis
         self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
             "providers": self._provider,
@@ -73,9 +78,14 @@ class LoadedModel:
         }
 
     def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
+        for basis, facts in self._facts.items():
+            self._earlier[basis] = (facts, self._prepared.get(basis), set())
+        for _, _, merged in self._earlier.values():
+            merged.add(collection)
         self._facts.clear()
         self._prepared.clear()
-        self._current = None
+        if collection in ("observations", "withdrawals"):
+            self._current = None
         merge = self._merge[collection]
         for document in documents:
             merge(document)
@@ -90,7 +100,9 @@ class LoadedModel:
         """The facts on `basis` arranged for reports; the same object until the next merge, so
         every report until then shares the arrangement and what it remembers."""
         if basis not in self._prepared:
-            self._prepared[basis] = Prepared(self.facts(basis))
+            facts = self.facts(basis)
+            earlier = self._earlier.pop(basis, None)
+            self._prepared[basis] = Prepared(facts, previous=earlier[1] if earlier else None)
         return self._prepared[basis]
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
@@ -101,16 +113,42 @@ class LoadedModel:
         ]
 
     def _build(self, basis: str) -> Facts:
+        earlier = self._earlier.get(basis)
+
+        def kept_or_built(part: str, merged_from: tuple[str, ...], build: Callable[[], T]) -> T:
+            """The earlier facts' `part` if nothing it is made from was merged since."""
+            if earlier is not None and earlier[2].isdisjoint(merged_from):
+                kept: T = getattr(earlier[0], part)
+                return kept
+            return build()
+
         return Facts(
-            interventions=dict(self.interventions),
-            enrolments=[self._with_end(e) for e in self.enrolments.values()],
-            indicators=dict(self.indicators),
-            observations=self._current_observations(),
-            lines=[
-                line for _, t in sorted(self.ledger.items()) if t.basis == basis for line in t.lines
-            ],
-            needs=list(self.needs.values()),
-            provider_names=dict(self.provider_names),
+            interventions=kept_or_built(
+                "interventions", ("interventions",), lambda: dict(self.interventions)
+            ),
+            enrolments=kept_or_built(
+                "enrolments",
+                ("enrolments", "interventions"),  # an open enrolment ends with its intervention
+                lambda: [self._with_end(e) for e in self.enrolments.values()],
+            ),
+            indicators=kept_or_built("indicators", ("indicators",), lambda: dict(self.indicators)),
+            observations=kept_or_built(
+                "observations", ("observations", "withdrawals"), self._current_observations
+            ),
+            lines=kept_or_built(
+                "lines",
+                ("transactions",),
+                lambda: [
+                    line
+                    for _, t in sorted(self.ledger.items())
+                    if t.basis == basis
+                    for line in t.lines
+                ],
+            ),
+            needs=kept_or_built("needs", ("needs",), lambda: list(self.needs.values())),
+            provider_names=kept_or_built(
+                "provider_names", ("providers",), lambda: dict(self.provider_names)
+            ),
         )
 
     def _current_observations(self) -> list[Observation]:

@@ -5,8 +5,9 @@ spend of each (intervention, child) pair as a running total, each child's observ
 indicator as a sorted series, the children each indicator's interventions reach. None of it
 depends on the report's period, rule or grouping, so it is built once, when first asked for, and
 kept for as long as the facts are (the read model keeps one `Prepared` per cost basis until
-something changes). What does depend on the report is remembered for the last few reports, so
-the same period asked by another grouping or as a report card is not worked out again.
+something changes, and then rebuilds only the parts whose facts changed). What does depend on
+the report is remembered for the last few reports, so the same period asked by another grouping
+or as a report card is not worked out again.
 """
 
 from __future__ import annotations
@@ -28,10 +29,29 @@ REMEMBERED = 8
 Enrolled = list[tuple[str, list[Period]]]  # (intervention, its merged periods) for one child
 
 
+# each part of the arrangement and the facts it is built from
+BUILT_FROM = {
+    "enrolled": ("enrolments",),
+    "spend": ("lines", "enrolments"),
+    "series": ("observations",),
+    "reached": ("enrolments", "interventions"),
+    "first_enrolled": ("enrolments",),
+}
+
+
 class Prepared:
-    def __init__(self, facts: Facts) -> None:
+    def __init__(self, facts: Facts, *, previous: Prepared | None = None) -> None:
+        """`previous`: the arrangement of earlier facts; each part built from facts that are the
+        very same objects here (the read model keeps what a change did not touch) is carried
+        over rather than built again. What was remembered per report is not."""
         self.facts = facts
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        if previous is not None:
+            for part, inputs in BUILT_FROM.items():
+                built = previous.__dict__.get(part)  # where a cached_property keeps its value
+                same = all(getattr(facts, i) is getattr(previous.facts, i) for i in inputs)
+                if built is not None and same:
+                    self.__dict__[part] = built
 
     @cached_property
     def enrolled(self) -> dict[tuple[str, str], list[Period]]:
