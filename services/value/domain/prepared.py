@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from services.value.domain.change import Series
-from services.value.domain.model import Facts, Observation, Period
+from services.value.domain.model import CostLine, Facts, Observation, Period
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ Enrolled = list[tuple[str, list[Period]]]  # (intervention, its merged periods) 
 BUILT_FROM = {
     "enrolled": ("enrolments",),
     "spend": ("lines", "enrolments"),
+    "lines_by_intervention": ("lines",),
     "series": ("observations",),
     "reached": ("enrolments", "interventions"),
     "first_enrolled": ("enrolments",),
@@ -46,12 +47,19 @@ class Prepared:
         over rather than built again. What was remembered per report is not."""
         self.facts = facts
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        # the earlier spend when only cost lines changed: `spend` rebuilds the interventions
+        # whose lines differ and keeps every other
+        self._earlier_spend: tuple[SpendIndex, dict[str | None, list[CostLine]]] | None = None
         if previous is not None:
             for part, inputs in BUILT_FROM.items():
                 built = previous.__dict__.get(part)  # where a cached_property keeps its value
                 same = all(getattr(facts, i) is getattr(previous.facts, i) for i in inputs)
                 if built is not None and same:
                     self.__dict__[part] = built
+            spend = previous.__dict__.get("spend")
+            only_lines_changed = facts.enrolments is previous.facts.enrolments
+            if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
+                self._earlier_spend = (spend, previous.lines_by_intervention)
 
     @cached_property
     def enrolled(self) -> dict[tuple[str, str], list[Period]]:
@@ -59,8 +67,23 @@ class Prepared:
         return dict(sorted(enrolled_periods(self.facts.enrolments).items()))
 
     @cached_property
+    def lines_by_intervention(self) -> dict[str | None, list[CostLine]]:
+        grouped: dict[str | None, list[CostLine]] = defaultdict(list)
+        for line in self.facts.lines:
+            grouped[line.intervention_id].append(line)
+        return dict(grouped)
+
+    @cached_property
     def spend(self) -> SpendIndex:
-        return SpendIndex(allocate(self.facts.lines, self.enrolled))
+        if self._earlier_spend is None:
+            return SpendIndex(allocate(self.facts.lines, self.enrolled))
+        earlier, earlier_lines = self._earlier_spend
+        self._earlier_spend = None
+        lines = self.lines_by_intervention
+        changed = {k for k in earlier_lines | lines if earlier_lines.get(k) != lines.get(k)}
+        return earlier.with_interventions_replaced(
+            changed, allocate([line for k in changed for line in lines.get(k, [])], self.enrolled)
+        )
 
     @cached_property
     def series(self) -> dict[tuple[str, str], Series]:

@@ -123,6 +123,17 @@ class SpendIndex:
             pieces[(item.intervention_id, item.child_ref)].append((item.period, item.per_day))
         self._by_pair = {pair: RunningTotal(runs) for pair, runs in pieces.items()}
 
+    def with_interventions_replaced(
+        self, interventions: set[str | None], segments: Iterable[Segment]
+    ) -> SpendIndex:
+        """A new index: `interventions`' pairs made from `segments` (all of theirs), every other
+        pair's running total shared with this one."""
+        replaced = SpendIndex(segments)
+        for pair, total in self._by_pair.items():
+            if pair[0] not in interventions:
+                replaced._by_pair[pair] = total
+        return replaced
+
     def spend(self, intervention_id: str | None, child_ref: str | None, window: Period) -> Fraction:
         total = self._by_pair.get((intervention_id, child_ref))
         return total.amount_in(window) if total else Fraction(0)
