@@ -7,6 +7,7 @@ definition on arbitrary small councils."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -130,10 +131,12 @@ def test_the_same_period_by_another_rule_is_shared_by_that_rule() -> None:
         [{"lines"}, {"lines"}, {"lines", "observations"}, {"observations"}, {"enrolments"}]
     )
     | st.sets(st.sampled_from(["enrolments", "lines", "observations"])),
+    # new observations after the earlier ones, none gone: the series' own incremental path
+    observations_added=st.booleans(),
     period=spans(),
 )
 def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
-    earlier: Facts, later: Facts, changed: set[str], period: Period
+    earlier: Facts, later: Facts, changed: set[str], observations_added: bool, period: Period
 ) -> None:
     # the read model keeps the very objects a change did not touch; here, those not in `changed`
     facts = Facts(
@@ -144,6 +147,10 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
             for part in ("enrolments", "lines", "observations")
         },
     )
+    if observations_added and "observations" not in changed:
+        added = [replace(o, observation_id=f"later-{o.observation_id}") for o in later.observations]
+        facts = replace(facts, observations=[*earlier.observations, *added])
+        changed = changed | {"observations"}
     before = Prepared(earlier)
     for part in BUILT_FROM:
         getattr(before, part)  # everything built, as after a report
@@ -156,6 +163,7 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
     assert set(carried.spend.pairs()) == set(fresh_spend.pairs())
     for pair in fresh_spend.pairs():
         assert carried.spend.spend(*pair, period) == fresh_spend.spend(*pair, period)
+    assert carried.series == Prepared(facts).series
     for rule in RULES:
         asked = {"rule": rule, "group_by": "intervention", "window_days": 90}
         reused = cost_per_outcome(carried, period, **asked)  # type: ignore[arg-type]

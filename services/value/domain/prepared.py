@@ -50,12 +50,18 @@ class Prepared:
         # the earlier spend when only cost lines changed: `spend` rebuilds the interventions
         # whose lines differ and keeps every other
         self._earlier_spend: tuple[SpendIndex, dict[str | None, list[CostLine]]] | None = None
+        # the earlier series and the observations they were made from: when the new
+        # observations only add to those, `series` rebuilds just the pairs they touch
+        self._earlier_series: tuple[dict[tuple[str, str], Series], list[Observation]] | None = None
         if previous is not None:
             for part, inputs in BUILT_FROM.items():
                 built = previous.__dict__.get(part)  # where a cached_property keeps its value
                 same = all(getattr(facts, i) is getattr(previous.facts, i) for i in inputs)
                 if built is not None and same:
                     self.__dict__[part] = built
+            series = previous.__dict__.get("series")
+            if series is not None and "series" not in self.__dict__:
+                self._earlier_series = (series, previous.facts.observations)
             spend = previous.__dict__.get("spend")
             only_lines_changed = facts.enrolments is previous.facts.enrolments
             if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
@@ -88,10 +94,16 @@ class Prepared:
     @cached_property
     def series(self) -> dict[tuple[str, str], Series]:
         """(child, indicator) -> that child's observations of it."""
-        grouped: dict[tuple[str, str], list[Observation]] = defaultdict(list)
-        for observation in self.facts.observations:
-            grouped[(observation.child_ref, observation.indicator_code)].append(observation)
-        return {pair: Series.of(observations) for pair, observations in grouped.items()}
+        observations = self.facts.observations
+        earlier, self._earlier_series = self._earlier_series, None
+        if earlier is not None and _extends(observations, earlier[1]):
+            kept, known = earlier  # nothing gone or changed: only observations added after them
+            updated = dict(kept)
+            for pair, added in _by_pair(observations[len(known) :]).items():
+                before = kept[pair].observations if pair in kept else []
+                updated[pair] = Series.of([*before, *added])
+            return updated
+        return {pair: Series.of(found) for pair, found in _by_pair(observations).items()}
 
     @cached_property
     def reached(self) -> dict[str, list[tuple[str, Enrolled]]]:
@@ -133,6 +145,21 @@ class Prepared:
                 self._remembered.popitem(last=False)
         result: T = self._remembered[key]  # type: ignore[assignment]
         return result
+
+
+def _extends(observations: list[Observation], known: list[Observation]) -> bool:
+    """`observations` begin with the very objects of `known` (an observation's equality looks at
+    its day, recording and id only)."""
+    return len(observations) >= len(known) and all(
+        new is old for new, old in zip(observations, known, strict=False)
+    )
+
+
+def _by_pair(observations: list[Observation]) -> dict[tuple[str, str], list[Observation]]:
+    grouped: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    for observation in observations:
+        grouped[(observation.child_ref, observation.indicator_code)].append(observation)
+    return grouped
 
 
 def prepared(facts: Facts | Prepared) -> Prepared:
