@@ -39,6 +39,14 @@ from services.value.domain.prepared import Prepared
 T = TypeVar("T")
 
 
+class _Earlier(NamedTuple):
+    """The facts and arrangement last built for a basis, and the collections merged since."""
+
+    facts: Facts
+    prepared: Prepared | None
+    merged_since: set[str]
+
+
 class Transaction(NamedTuple):
     basis: str
     kind: str
@@ -62,9 +70,9 @@ class LoadedModel:
         self.ledger: dict[str, Transaction] = {}
         self._facts: dict[str, Facts] = {}
         self._prepared: dict[str, Prepared] = {}
-        # per basis, the facts and arrangement last built and what was merged since: the next
-        # build keeps every part that depends on none of it
-        self._earlier: dict[str, tuple[Facts, Prepared | None, set[str]]] = {}
+        # per basis, what the next build may keep: every part that depends on none of the
+        # collections merged since
+        self._earlier: dict[str, _Earlier] = {}
         self._current: list[Observation] | None = None  # shared by the facts of every basis
         self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
             "providers": self._provider,
@@ -79,9 +87,9 @@ class LoadedModel:
 
     def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
         for basis, facts in self._facts.items():
-            self._earlier[basis] = (facts, self._prepared.get(basis), set())
-        for _, _, merged in self._earlier.values():
-            merged.add(collection)
+            self._earlier[basis] = _Earlier(facts, self._prepared.get(basis), set())
+        for earlier in self._earlier.values():
+            earlier.merged_since.add(collection)
         self._facts.clear()
         self._prepared.clear()
         if collection in ("observations", "withdrawals"):
@@ -102,7 +110,7 @@ class LoadedModel:
         if basis not in self._prepared:
             facts = self.facts(basis)
             earlier = self._earlier.pop(basis, None)
-            self._prepared[basis] = Prepared(facts, previous=earlier[1] if earlier else None)
+            self._prepared[basis] = Prepared(facts, previous=earlier.prepared if earlier else None)
         return self._prepared[basis]
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
@@ -117,8 +125,8 @@ class LoadedModel:
 
         def kept_or_built(part: str, merged_from: tuple[str, ...], build: Callable[[], T]) -> T:
             """The earlier facts' `part` if nothing it is made from was merged since."""
-            if earlier is not None and earlier[2].isdisjoint(merged_from):
-                kept: T = getattr(earlier[0], part)
+            if earlier is not None and earlier.merged_since.isdisjoint(merged_from):
+                kept: T = getattr(earlier.facts, part)
                 return kept
             return build()
 
