@@ -28,7 +28,13 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
 from pymongo.errors import ConnectionFailure
 
 from shared.events import catalogue  # noqa: F401  (registers every payload schema)
@@ -48,6 +54,13 @@ class TransientError(Exception):
 
 
 TRANSIENT = (TransientError, ConnectionFailure, KafkaError)
+# how the broker refuses a commit from a member whose group has moved on
+REBALANCED = (
+    CommitFailedError,
+    RebalanceInProgressError,
+    IllegalGenerationError,
+    UnknownMemberIdError,
+)
 
 
 class PoisonMessage(Exception):
@@ -119,8 +132,22 @@ class ConsumerRunner:
                     return seen  # stopped mid-retry: do not commit; the message comes again
                 seen += 1
         if seen:
-            self.consumer.commit()
+            self._commit()
         return seen
+
+    def _commit(self) -> None:
+        """Commit what was handled. A group rebalance can take the partitions away meanwhile
+        (another member joined, or this one was slow): the broker then refuses the commit, and
+        whoever holds the partitions reads those events again. Effects are idempotent, so that
+        is a redelivery, not a loss, and the next poll joins the group's new generation; the
+        runner carries on rather than dying with the refusal."""
+        try:
+            self.consumer.commit()
+        except REBALANCED as error:
+            logger.warning(
+                "commit refused by a group rebalance; those events will be delivered again",
+                extra=log_fields(consumer=self.name, error=repr(error)),
+            )
 
     def _retrying(
         self, attempt: Callable[[], None], stop: threading.Event, record: ConsumerRecord
