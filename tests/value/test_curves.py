@@ -71,3 +71,12 @@ def test_narrow_the_gap_side_by_side_and_closing() -> None:
         facts, HALF_YEAR, indicator_code="attendance", first="low", second="low"
     )
     assert widening is False  # no gap at all is not closing
+
+
+def test_a_months_value_is_each_childs_latest_in_it_whatever_order_the_facts_list() -> None:
+    facts = curve_facts()
+    # C1 measured again later in May, listed first: the later value (61) is May's, not 50
+    facts.observations.insert(0, observation("C1", "2024-05-28", 61))
+    curve = turn_the_curve(facts, HALF_YEAR, indicator_code="attendance", since=d("2024-07-01"))
+    may = next(p for p in curve.points if p.month == "2024-05")
+    assert may.children == 2 and may.actual == Fraction(61 + 52, 2)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from services.value.domain.change import Series
 from services.value.domain.model import Facts, Observation, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.periods import calendar_month
@@ -40,16 +41,19 @@ def cohort_filter(facts: Facts, period: Period, cohort: str | None) -> Callable[
 
 
 def monthly_history(
-    observations: list[Observation],
+    series: dict[tuple[str, str], Series],
     *,
     indicator_code: str,
     months: list[str],
     include: Callable[[str], bool],
 ) -> list[Month]:
+    """Each month's mean of every included child's latest value in it. Each child's series is
+    already in order, so the latest of a month is the last one read (nothing is sorted again)."""
     latest: dict[tuple[str, str], Observation] = {}
-    for observation in sorted(observations):
-        if observation.indicator_code == indicator_code and include(observation.child_ref):
-            latest[(observation.observed_on.isoformat()[:7], observation.child_ref)] = observation
+    for (child_ref, code), observed in series.items():
+        if code == indicator_code and include(child_ref):
+            for observation in observed.observations:
+                latest[(observation.observed_on.isoformat()[:7], child_ref)] = observation
     values: dict[str, list[Fraction]] = defaultdict(list)
     for (month, _), observation in latest.items():
         values[month].append(observation.value)
@@ -110,7 +114,7 @@ def turn_the_curve(
     months = months_of(period)
     include = cohort_filter(known, period, cohort)
     history = monthly_history(
-        known.observations, indicator_code=indicator_code, months=months, include=include
+        arranged.series, indicator_code=indicator_code, months=months, include=include
     )
     cut = since.isoformat()[:7]
     fit = least_squares(
@@ -148,17 +152,18 @@ class GapPoint:
 
 
 def narrow_the_gap(
-    facts: Facts, period: Period, *, indicator_code: str, first: str, second: str
+    facts: Facts | Prepared, period: Period, *, indicator_code: str, first: str, second: str
 ) -> tuple[list[GapPoint], bool | None]:
     """The indicator for two cohorts side by side, and whether the gap is closing: the
     least-squares slope of the gap's size over the months is negative (None: too few months)."""
+    arranged = prepared(facts)
     months = months_of(period)
     series = [
         monthly_history(
-            facts.observations,
+            arranged.series,
             indicator_code=indicator_code,
             months=months,
-            include=cohort_filter(facts, period, cohort),
+            include=cohort_filter(arranged.facts, period, cohort),
         )
         for cohort in (first, second)
     ]

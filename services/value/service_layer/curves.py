@@ -92,11 +92,11 @@ def build_narrow_the_gap(
 def _narrow_the_gap(
     read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
 ) -> dict[str, Any]:
-    facts = read_model.prepared(query.basis).facts
-    if indicator not in facts.indicators:
+    arranged = read_model.prepared(query.basis)
+    if indicator not in arranged.facts.indicators:
         raise UnknownIndicator(indicator)
     points, closing = narrow_the_gap(
-        facts, query.period, indicator_code=indicator, first=first, second=second
+        arranged, query.period, indicator_code=indicator, first=first, second=second
     )
     threshold = query.suppression_threshold
 
