@@ -7,9 +7,9 @@ another chunk, or one a full load already saw) is one record, and a snapshot mer
 replaced by its stored, highest, version. The method's `Facts`, and their arrangement for reports
 (`Prepared`), are built from the records on demand, once per cost basis and change.
 
-Every observation is held, so what repeats across them is shared rather than copied per record:
-child references, indicator codes and timestamps are interned, and equal days and values are one
-`date` and one `Fraction` each.
+Every observation and cost line is held, so what repeats across them is shared rather than copied
+per record: child references, intervention ids, indicator codes and timestamps are interned, and
+equal days, values and service periods are one `date`, `Fraction` and `Period` each.
 """
 
 from __future__ import annotations
@@ -237,9 +237,9 @@ class LoadedModel:
         lines = tuple(
             CostLine(
                 transaction_id=doc["_id"],
-                intervention_id=doc.get("intervention_id"),
-                child_ref=line.get("child_ref"),
-                period=Period(_day(line["service_period_start"]), _day(line["service_period_end"])),
+                intervention_id=_interned(doc.get("intervention_id")),
+                child_ref=_interned(line.get("child_ref")),
+                period=_period(line["service_period_start"], line["service_period_end"]),
                 cost_pence=line["cost_pence"],
             )
             for line in doc["lines"]
@@ -250,6 +250,16 @@ class LoadedModel:
 @lru_cache(maxsize=65_536)
 def _day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def _interned(text: str | None) -> str | None:
+    return sys.intern(text) if text is not None else None
+
+
+@lru_cache(maxsize=65_536)
+def _period(start: str, end: str) -> Period:
+    """Most lines are for a calendar month or a week: one `Period` each (they are immutable)."""
+    return Period(_day(start), _day(end))
 
 
 @lru_cache(maxsize=65_536)
