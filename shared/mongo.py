@@ -7,10 +7,13 @@ unique `_id` derived from the event or request, never a check followed by an ins
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Collection as Sized
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+from bson import Binary
 from pymongo import MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -57,6 +60,22 @@ def find_by_ids(
     for start in range(0, len(wanted), MAX_IDS_PER_QUERY):
         some = wanted[start : start + MAX_IDS_PER_QUERY]
         yield from collection.find({"_id": {"$in": some}}, projection)
+
+
+def packed_json(text: bytes) -> Binary:
+    """A large JSON text (many events or rows in one document) as a field FerretDB stores cheaply.
+
+    FerretDB keeps a document as JSON, so a JSON text field is escaped on every write and
+    unescaped on every read or delete: ~15 ms each for the 600 KB pending outbox record of a
+    batch of 1,000 observations, together about as much as inserting the observations. Compressed
+    (zlib's fastest level: a fifth of the size, ~5 ms in Python), it is stored as base64, with
+    nothing to escape: ~4 ms each."""
+    return Binary(zlib.compress(text, 1))
+
+
+def unpacked_json(stored: Binary | bytes | str) -> Any:
+    """The value of a `packed_json` field, or of a plain JSON text one (written before packing)."""
+    return orjson.loads(stored if isinstance(stored, str) else zlib.decompress(stored))
 
 
 def keep_latest(collection: Collection[dict[str, Any]], snapshots: Iterable[dict[str, Any]]) -> int:

@@ -45,6 +45,7 @@ from shared.events import catalogue  # noqa: F401  (registers every payload sche
 from shared.events.envelope import Envelope
 from shared.events.registry import validate_payload
 from shared.logs import log_fields
+from shared.mongo import packed_json, unpacked_json
 
 OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "outbox_pending"
@@ -129,9 +130,9 @@ def pending_record(
 ) -> Document:
     """Step 1 of a write: every event as the relay will send it, with its document's id.
 
-    The events are one JSON text rather than a list of subdocuments: FerretDB decodes every value
-    of a document it reads or deletes, and as subdocuments a pending record cost ~0.13 ms an event
-    to read and again to delete; a text is one value.
+    The events are one packed JSON text (`shared.mongo.packed_json`) rather than a list of
+    subdocuments: FerretDB decodes every value of a document it reads or deletes, and as
+    subdocuments a pending record cost ~0.13 ms an event to read and again to delete.
     """
     events = [
         {
@@ -146,7 +147,7 @@ def pending_record(
     return {
         "_id": f"{time.time_ns():020d}-{uuid.uuid4().hex}",  # sorts in the order of writing
         "collection": collection,
-        "events": orjson.dumps(events).decode(),
+        "events": packed_json(orjson.dumps(events)),
         "written_at": written_at or datetime.now(UTC),
     }
 
@@ -229,7 +230,7 @@ class OutboxRelay:
         events = [
             event
             for record in records
-            for event in orjson.loads(record["events"])
+            for event in unpacked_json(record["events"])
             if event["document_id"] not in marks[record["_id"]]
         ]
         return Batch(list(marks), events)  # a mark whose record is gone is finished again
@@ -250,7 +251,7 @@ class OutboxRelay:
         ]
         events = []
         for record in sorted(stale, key=lambda r: r["_id"]):
-            record_events = orjson.loads(record["events"])
+            record_events = unpacked_json(record["events"])
             announced = self._announced(record["collection"], record_events)
             events.extend(event for event in record_events if event["id"] in announced)
         if stale:

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from kafka import KafkaProducer
 from pymongo.database import Database
@@ -17,6 +18,7 @@ from shared.events.catalogue.commissioning import PROVIDER_REGISTERED, PROVIDER_
 from shared.events.envelope import Envelope
 from shared.events.topics import dlq_topic, service_topic
 from shared.kafka import make_consumer, make_producer
+from shared.mongo import unpacked_json
 from shared.outbox import (
     OUTBOX_FIELD,
     PENDING_COLLECTION,
@@ -177,6 +179,21 @@ def test_a_crash_after_the_document_is_written_publishes_once_the_grace_period_i
     [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
     assert (key, Envelope.from_bytes(value)) == (b"prov-m", event)
     assert db[PENDING_COLLECTION].count_documents({}) == 0
+
+
+def test_a_record_written_before_events_were_packed_is_still_published(
+    db: Database, producer: KafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    event = provider_event("prov-t")
+    record = pending_record("providers", [({"_id": "prov-t"}, [event])])
+    # as written before pending records' events were packed: a plain JSON text
+    record["events"] = orjson.dumps(unpacked_json(record["events"])).decode()
+    db[PENDING_COLLECTION].insert_one(record)
+    db.providers.insert_one({"_id": "prov-t", OUTBOX_FIELD: [event.id]})
+    db[READY_COLLECTION].insert_one({"_id": record["_id"], "failed": []})
+    assert OutboxRelay(db, producer, topic).relay_pending() == 1
+    [(key, value)] = read_topic(kafka_bootstrap, topic, expect=1)
+    assert (key, Envelope.from_bytes(value)) == (b"prov-t", event)
 
 
 def test_a_bulk_write_with_some_ids_taken_announces_only_the_documents_it_wrote(

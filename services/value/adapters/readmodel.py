@@ -15,10 +15,11 @@ once per batch that changed anything.
 Facts are by far the most numerous, and FerretDB decodes every field of every document it
 stores or returns (~100-300 µs for a document of a dozen fields), so a batch's facts are stored
 as chunks: per collection, the batch's rows sorted by id, cut into documents of at most
-`CHUNK_ROWS` rows and `CHUNK_BYTES` of text, each holding its rows as one JSON text field (which
-FerretDB passes through almost for free). A chunk's `_id` is a digest of the ids it holds, so the
-same batch redelivered writes nothing; the same fact in a differently cut batch lands in a second
-chunk, and the reader's one record per id makes that harmless. A row keeps only the fields reports
+`CHUNK_ROWS` rows and `CHUNK_BYTES` of text, each holding its rows as one packed JSON text
+(`shared.mongo.packed_json`: compressed bytes, which FerretDB passes through almost for free). A
+chunk's `_id` is a digest of the ids it holds, so the same batch redelivered writes nothing; the
+same fact in a differently cut batch lands in a second chunk, and the reader's one record per id
+makes that harmless. A row keeps only the fields reports
 read (a report that needs another one needs a replay first).
 
 Reading the whole model is the slow part of a report on FerretDB, so a report process loads it
@@ -50,7 +51,7 @@ from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
 from shared.events.envelope import Envelope
-from shared.mongo import DUPLICATE_KEY, find_by_ids, keep_latest
+from shared.mongo import DUPLICATE_KEY, find_by_ids, keep_latest, packed_json, unpacked_json
 
 COLLECTIONS = (
     "providers",
@@ -146,10 +147,10 @@ def _journal_key(sequence: int) -> str:
 
 def _chunks(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """`rows` (by id) as chunk documents, cut the same way whatever order they arrived in."""
-    groups: list[list[tuple[str, str]]] = [[]]
+    groups: list[list[tuple[str, bytes]]] = [[]]
     size = 0
     for key in sorted(rows):
-        text = orjson.dumps(rows[key]).decode()
+        text = orjson.dumps(rows[key])
         if groups[-1] and (len(groups[-1]) == CHUNK_ROWS or size + len(text) > CHUNK_BYTES):
             groups.append([])
             size = 0
@@ -158,7 +159,7 @@ def _chunks(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "_id": hashlib.sha256("\n".join(key for key, _ in group).encode()).hexdigest()[:32],
-            "rows": "[" + ",".join(text for _, text in group) + "]",
+            "rows": packed_json(b"[" + b",".join(text for _, text in group) + b"]"),
         }
         for group in groups
         if group
@@ -171,7 +172,7 @@ def _rows(name: str, documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, 
         yield from documents
         return
     for chunk in documents:
-        yield from orjson.loads(chunk["rows"])
+        yield from unpacked_json(chunk["rows"])
 
 
 def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]]) -> int:
