@@ -50,7 +50,7 @@ def post(stack: Stack, headers: dict[str, str], row: dict[str, Any]) -> Any:
 def indexed(stack: Stack, child_ref: str) -> list[str]:
     """The observation ids the child index holds for `child_ref` (its `child_ref/` entries)."""
     entries = stack.db.child_observations.find({"_id": {"$regex": f"^{child_ref}/"}})
-    return [entry["_id"].partition("/")[2] for entry in entries]
+    return [observation_id for entry in entries for observation_id in entry["ids"]]
 
 
 def refusals(stack: Stack, provider_id: str) -> list[dict[str, Any]]:

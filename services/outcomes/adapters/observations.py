@@ -1,12 +1,17 @@
 """The observation store: insert-only, `_id = observation_id`, plus a per-child index.
 
 Observations will number millions and FerretDB indexes only `_id`, so nothing filters on other
-fields. Reading one child's observations goes through `child_observations`, which holds one small
-document per observation, `_id = f"{child_ref}/{observation_id}"`: the child's entries are an
-`_id` prefix range (`^child_ref/`, which the `_id` index answers), and then the observations and
-their fates are two `$in` lookups on `_id`. The index is insert-only because FerretDB's updates
-are not isolated: two writers appending to one per-child document lose entries, whereas inserts
-under distinct `_id`s never collide.
+fields, and FerretDB decodes every field of a document it writes or reads (a thousand observations
+of a dozen fields each were a third of its work under bulk ingest): an observation is stored as
+`{_id, record, _outbox}`, its fields one JSON text in `record`.
+
+Reading one child's observations goes through `child_observations`, which holds one small
+document per child per write, `_id = f"{child_ref}/{first observation_id}"`, naming that write's
+observations of the child in `ids`: the child's entries are an `_id` prefix range (`^child_ref/`,
+which the `_id` index answers), and then the observations and their fates are two `$in` lookups
+on `_id`. The index is insert-only because FerretDB's updates are not isolated: two writers
+appending to one per-child document lose entries, whereas inserts under distinct `_id`s never
+collide.
 
 No transactions: the child index is written *before* the observations, so a crash in between
 leaves an index entry pointing at nothing (skipped on read), never an observation the index misses.
@@ -16,15 +21,21 @@ correction or withdrawal is decided by an *insert*: the original's fate document
 `observation_fates` (`_id` = the original's id) carries the `observation_corrected` or
 `observation_withdrawn` event, and the unique `_id` lets exactly one of them win. The correcting
 observation is inserted after its fate is settled. An observation's status is read from its fate.
+
+Stores written before records and grouped index entries read as they are: an observation whose
+fields are top-level, and an index entry without `ids`, which names the one observation in its
+`_id`.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+import orjson
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -35,6 +46,7 @@ from shared.mongo import find_by_ids
 from shared.outbox import OUTBOX_FIELD, Outbox, strip_outbox
 
 COLLECTION = "observations"
+RECORD = "record"
 FATES = "observation_fates"
 CHILD_INDEX = "child_observations"
 
@@ -46,13 +58,20 @@ def index_id(child_ref: str, observation_id: str) -> str:
 
 def to_document(observation: Observation) -> dict[str, Any]:
     # a flat dataclass of immutable values: a shallow copy, not asdict's deep one (hot in batches)
-    document = dict(vars(observation))
-    document["observed_on"] = observation.observed_on.isoformat()
-    return {"_id": observation.observation_id, **document}
+    fields = dict(vars(observation))
+    fields["observed_on"] = observation.observed_on.isoformat()
+    fields["recorded_at"] = observation.recorded_at.isoformat()
+    return {"_id": observation.observation_id, RECORD: orjson.dumps(fields).decode()}
 
 
 def from_document(document: dict[str, Any]) -> Observation:
-    fields = {k: v for k, v in document.items() if k != "_id"}
+    """The observation in `document`, with any fate fields merged in beside its record."""
+    if RECORD in document:
+        fields = orjson.loads(document[RECORD])
+        fields["recorded_at"] = datetime.fromisoformat(fields["recorded_at"])
+        fields.update((k, v) for k, v in document.items() if k not in ("_id", RECORD))
+    else:  # stored before records
+        fields = {k: v for k, v in document.items() if k != "_id"}
     fields["observed_on"] = date.fromisoformat(fields["observed_on"])
     return Observation(**fields)
 
@@ -84,8 +103,12 @@ class MongoObservations:
         if not re.match(CHILD_REF_PATTERN, child_ref):
             return []  # only valid refs are recorded; and the prefix must be a plain literal
         # a plain-string $regex (not re.compile, whose flags FerretDB refuses) of a literal prefix
-        entries = self.db[CHILD_INDEX].find({"_id": {"$regex": f"^{child_ref}/"}}, {"_id": 1})
-        ids = [entry["_id"].partition("/")[2] for entry in entries]
+        entries = self.db[CHILD_INDEX].find({"_id": {"$regex": f"^{child_ref}/"}})
+        ids = [
+            observation_id
+            for entry in entries
+            for observation_id in entry.get("ids") or [entry["_id"].partition("/")[2]]
+        ]
         fates = {fate["_id"]: fate for fate in self._by_ids(FATES, ids)}
         found = []
         for document in self._by_ids(COLLECTION, ids):
@@ -114,9 +137,13 @@ class MongoObservations:
         return True
 
     def _index(self, observations: list[Observation]) -> None:
-        """One insert for the whole batch; raises, before any observation is written, on failure."""
+        """One entry per child, in one insert for the whole batch; raises, before any observation
+        is written, on failure."""
+        by_child: dict[str, list[str]] = defaultdict(list)
+        for observation in observations:
+            by_child[observation.child_ref].append(observation.observation_id)
         self.db[CHILD_INDEX].insert_many(
-            [{"_id": index_id(o.child_ref, o.observation_id)} for o in observations]
+            [{"_id": index_id(child, ids[0]), "ids": ids} for child, ids in by_child.items()]
         )
 
     def _by_ids(self, collection: str, ids: list[str]) -> Iterator[dict[str, Any]]:
