@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from flask import Flask
@@ -11,6 +12,14 @@ from services.value.adapters.readmodel import ReadModel
 from services.value.entrypoints.views.reports import blp as reports_blp
 from shared.config import ServiceSettings
 from shared.runtime import ServiceRuntime
+
+# The report process holds the read model as millions of long-lived objects. Python's collector
+# traverses all of them in a full collection (~1.5 s at the largest preset), which by default ran
+# every few reports, on whichever request was running. The read model holds no reference cycles
+# (what a change replaces is freed by reference counting), so full collections are made a hundred
+# times rarer: over bench.stack_reports' 35 queries in-process at the largest preset, 24 full
+# collections became 2 and the total 52 s became 44 s.
+YOUNGER_COLLECTIONS_PER_FULL_ONE = 1_000  # Python's default: 10
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,8 @@ class ValueApi:
 
 def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or value_settings.load_api()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, YOUNGER_COLLECTIONS_PER_FULL_ONE)
     runtime = ServiceRuntime.connect(settings)
     return create_service_app_for(runtime, settings)
 
