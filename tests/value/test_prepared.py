@@ -1,8 +1,10 @@
 """The arrangement reports share (`Prepared`) answers as the method's definitions do.
 
 Running totals stand in for summing every allocated segment, bisection for scanning every
-observation, and one arrangement serves many reports: each is checked against the plain
-definition on arbitrary small councils."""
+observation, one arrangement serves many reports, and an arrangement carried over a change (its
+parts and its remembered results) answers as a new one: each is checked against the plain
+definition on arbitrary small councils, and the carried results also on chosen changes that must
+change an answer."""
 
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from services.value.domain.attribution import RULES
 from services.value.domain.change import Series, change_of
 from services.value.domain.cost_per_outcome import GROUPINGS, cost_per_outcome
 from services.value.domain.model import Facts, Observation, Period
+from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
-from tests.value.builders import FY2024, indicator, worked_example
+from tests.value.builders import FY2024, enrolment, indicator, line, observation, worked_example
 from tests.value.test_properties import START, councils, spans
 
 
@@ -154,6 +157,8 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
     before = Prepared(earlier)
     for part in BUILT_FROM:
         getattr(before, part)  # everything built, as after a report
+    for rule in RULES:  # and the period's results remembered, to be carried where they hold
+        cost_per_outcome(before, period, rule=rule, group_by="intervention", window_days=90)
     carried = Prepared(facts, previous=before)
     for part, inputs in BUILT_FROM.items():
         kept = getattr(carried, part) is getattr(before, part)
@@ -170,3 +175,57 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
         fresh = cost_per_outcome(facts, period, **asked)  # type: ignore[arg-type]
         assert reused.rows == fresh.rows and reused.total == fresh.total
         assert reused.outcomes == fresh.outcomes
+
+
+def report(arranged: Prepared, rule: str = "cost_share") -> dict[str, Fraction]:
+    """Better-off outcomes per intervention in FY2024."""
+    found = cost_per_outcome(arranged, FY2024, rule=rule, group_by="intervention", window_days=180)
+    return {k: row.better_off for k, row in found.rows.items()}
+
+
+def test_a_posting_that_moves_spend_between_a_childs_interventions_moves_their_cost_shares() -> (
+    None
+):
+    facts = worked_example()
+    before = Prepared(facts)
+    assert report(before) == {"A": Fraction(1, 4), "B": Fraction(3, 4)}
+    assert report(before, "equal_share") == {"A": Fraction(1, 2), "B": Fraction(1, 2)}
+    # B's cost corrected down to A's: only the lines change
+    lines = [facts.lines[0], line("B", "C1", "2025-01-06", "2025-03-30", 120_000, "tx-b")]
+    after = Prepared(replace(facts, lines=lines), previous=before)
+    assert report(after) == {"A": Fraction(1, 2), "B": Fraction(1, 2)}
+    assert report(after, "equal_share") == {"A": Fraction(1, 2), "B": Fraction(1, 2)}
+
+
+def test_an_enrolment_made_after_a_report_brings_the_childs_change_into_the_next() -> None:
+    facts = worked_example()
+    facts = replace(
+        facts,
+        observations=[
+            *facts.observations,
+            observation("C2", "2025-01-03", 70),
+            observation("C2", "2025-03-28", 90),
+        ],
+    )
+    before = Prepared(facts)
+    assert report(before) == {"A": Fraction(1, 4), "B": Fraction(3, 4)}
+    enrolled = [*facts.enrolments, enrolment("A", "C2", "2025-01-06", "2025-03-30")]
+    after = Prepared(replace(facts, enrolments=enrolled), previous=before)
+    assert report(after) == {"A": Fraction(5, 4), "B": Fraction(3, 4)}
+
+
+def test_observations_added_work_out_again_only_the_changes_of_the_series_they_join() -> None:
+    facts = worked_example()
+    facts = replace(
+        facts,
+        enrolments=[*facts.enrolments, enrolment("A", "C2", "2025-01-06", "2025-03-30")],
+        observations=[*facts.observations, observation("C2", "2025-01-03", 70)],
+    )
+    before = Prepared(facts)
+    [c1_before] = child_outcomes(before, FY2024, rule="cost_share", window_days=180)
+    added = [*facts.observations, observation("C2", "2025-03-28", 90)]
+    after = Prepared(replace(facts, observations=added), previous=before)
+    c1_after, c2_after = child_outcomes(after, FY2024, rule="cost_share", window_days=180)
+    assert c1_after is c1_before  # C1's series did not change: its outcome is carried over
+    assert (c2_after.child_ref, c2_after.change.better_off) == ("C2", True)
+    assert report(after) == {"A": Fraction(5, 4), "B": Fraction(3, 4)}

@@ -148,6 +148,9 @@ def _spend_in(
     """Each (intervention, child) pair's spend in `period`, where there is any."""
 
     def compute() -> list[tuple[tuple[str | None, str | None], Fraction]]:
+        earlier = arranged.earlier(("spend_in", period))
+        if isinstance(earlier, list) and arranged.unchanged("spend"):
+            return earlier
         spend = arranged.spend
         found = []
         for k, c in spend.pairs():

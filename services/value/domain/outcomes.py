@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
@@ -9,7 +10,7 @@ from typing import NamedTuple
 from services.value.domain.attribution import COST_SHARE, shares
 from services.value.domain.change import Change, change_of
 from services.value.domain.model import Facts, Period
-from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.prepared import Enrolled, Prepared, prepared
 from services.value.domain.spend import enrolled_days
 
 
@@ -38,19 +39,26 @@ def _child_outcomes(
     arranged: Prepared, period: Period, *, rule: str, window_days: int
 ) -> list[ChildOutcome]:
     spend = arranged.spend
+    # After a change, a change worked out before and carried over (the very `Change` object) has
+    # the outcome it had, unless that was shared by cost and the spend has changed since.
+    earlier = arranged.earlier(("child_outcomes", period, rule, window_days))
+    known = {id(o.change): o for o in earlier} if isinstance(earlier, list) else {}
+    spend_unchanged = rule != COST_SHARE or arranged.unchanged("spend")
     found: list[ChildOutcome] = []
     for measured in _changes(arranged, period, window_days=window_days):
-        cost = {}  # only cost share weighs spend, and only between interventions
-        if rule == COST_SHARE and len(measured.days) > 1:
-            cost = {k: spend.spend(k, measured.child_ref, measured.window) for k in measured.days}
-        found.append(
-            ChildOutcome(
+        outcome = known.get(id(measured.change))
+        if outcome is None or not (spend_unchanged or len(measured.days) <= 1):
+            cost = {}  # only cost share weighs spend, and only between interventions
+            if rule == COST_SHARE and len(measured.days) > 1:
+                child, window = measured.child_ref, measured.window
+                cost = {k: spend.spend(k, child, window) for k in measured.days}
+            outcome = ChildOutcome(
                 measured.child_ref,
                 measured.indicator_code,
                 measured.change,
                 shares(rule=rule, spend=cost, days=measured.days),
             )
-        )
+        found.append(outcome)
     return found
 
 
@@ -64,28 +72,67 @@ class _Measured(NamedTuple):
 
 def _changes(arranged: Prepared, period: Period, *, window_days: int) -> list[_Measured]:
     """Every change in scope with the enrolled days that could claim it: the same for every
-    rule, so worked out once for the period."""
+    rule, so worked out once for the period. After a change that only added observations, the
+    earlier list is kept but for the (child, indicator) pairs they were added to."""
 
     def compute() -> list[_Measured]:
+        earlier = arranged.earlier(("changes", period, window_days))
+        added = arranged.observations_added()
+        same_reach = arranged.unchanged("reached", "indicators")
+        if isinstance(earlier, list) and added is not None and same_reach:
+            return _changes_updated(arranged, earlier, added, period, window_days)
         found: list[_Measured] = []
-        for code, indicator in sorted(arranged.facts.indicators.items()):
+        for code in sorted(arranged.facts.indicators):
             for child_ref, theirs in arranged.reached.get(code, []):
-                starts = [p.start for _, periods in theirs for p in periods if p.overlaps(period)]
-                series = arranged.series.get((child_ref, code))
-                if not starts or series is None:
-                    continue
-                change = change_of(
-                    series,
-                    indicator,
-                    first_start=min(starts),
-                    period_end=period.end,
-                    window_days=window_days,
-                )
-                if change is None:
-                    continue
-                window = Period(change.baseline.observed_on, change.latest.observed_on)
-                days = {k: d for k, periods in theirs if (d := enrolled_days(periods, window))}
-                found.append(_Measured(child_ref, code, change, window, days))
+                if measured := _measure(arranged, code, child_ref, theirs, period, window_days):
+                    found.append(measured)
         return found
 
     return arranged.remember(("changes", period, window_days), compute)
+
+
+def _changes_updated(
+    arranged: Prepared,
+    earlier: list[_Measured],
+    added: set[tuple[str, str]],
+    period: Period,
+    window_days: int,
+) -> list[_Measured]:
+    if not added:
+        return earlier
+    kept = [m for m in earlier if (m.child_ref, m.indicator_code) not in added]
+    for child_ref, code in added:
+        reached = arranged.reached.get(code, [])
+        at = bisect_left(reached, (child_ref,))
+        if code in arranged.facts.indicators and at < len(reached) and reached[at][0] == child_ref:
+            theirs = reached[at][1]
+            if measured := _measure(arranged, code, child_ref, theirs, period, window_days):
+                kept.append(measured)
+    return sorted(kept, key=lambda m: (m.indicator_code, m.child_ref))  # the order found in
+
+
+def _measure(
+    arranged: Prepared,
+    code: str,
+    child_ref: str,
+    theirs: Enrolled,
+    period: Period,
+    window_days: int,
+) -> _Measured | None:
+    """The child's change on the indicator in scope for `period`, if they were enrolled then."""
+    starts = [p.start for _, periods in theirs for p in periods if p.overlaps(period)]
+    series = arranged.series.get((child_ref, code))
+    if not starts or series is None:
+        return None
+    change = change_of(
+        series,
+        arranged.facts.indicators[code],
+        first_start=min(starts),
+        period_end=period.end,
+        window_days=window_days,
+    )
+    if change is None:
+        return None
+    window = Period(change.baseline.observed_on, change.latest.observed_on)
+    days = {k: d for k, periods in theirs if (d := enrolled_days(periods, window))}
+    return _Measured(child_ref, code, change, window, days)

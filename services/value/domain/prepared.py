@@ -7,7 +7,9 @@ depends on the report's period, rule or grouping, so it is built once, when firs
 kept for as long as the facts are (the read model keeps one `Prepared` per cost basis until
 something changes, and then rebuilds only the parts whose facts changed). What does depend on
 the report is remembered for the last few reports, so the same period asked by another grouping
-or as a report card is not worked out again.
+or as a report card is not worked out again; and after a change, a remembered result whose inputs
+the change did not touch is carried over, and a period's changes whose series only gained
+observations are worked out again for those series alone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from datetime import date
 from functools import cached_property
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from services.value.domain.change import Series
 from services.value.domain.model import CostLine, Facts, Observation, Period
@@ -40,13 +42,26 @@ BUILT_FROM = {
 }
 
 
+class _Earlier(NamedTuple):
+    """What the earlier arrangement remembered (each result until it is worked out again here,
+    or until the next change), and which of what it was worked out from this one has too."""
+
+    results: dict[Hashable, object]
+    unchanged: frozenset[str]  # parts carried over as they were, and facts fields that are the same
+
+
 class Prepared:
     def __init__(self, facts: Facts, *, previous: Prepared | None = None) -> None:
         """`previous`: the arrangement of earlier facts; each part built from facts that are the
         very same objects here (the read model keeps what a change did not touch) is carried
-        over rather than built again. What was remembered per report is not."""
+        over rather than built again, and its remembered results are offered to the reports
+        (`earlier`), which decide what of them still holds."""
         self.facts = facts
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        self._earlier: _Earlier | None = None
+        # (child, indicator) pairs whose series gained observations since the earlier
+        # arrangement, when that is all that changed about the series (empty: they are the same)
+        self._series_added: set[tuple[str, str]] | None = None
         # the earlier spend when only cost lines changed: `spend` rebuilds the interventions
         # whose lines differ and keeps every other
         self._earlier_spend: tuple[SpendIndex, dict[str | None, list[CostLine]]] | None = None
@@ -59,6 +74,8 @@ class Prepared:
                 same = all(getattr(facts, i) is getattr(previous.facts, i) for i in inputs)
                 if built is not None and same:
                     self.__dict__[part] = built
+            if "series" in self.__dict__:
+                self._series_added = set()
             series = previous.__dict__.get("series")
             if series is not None and "series" not in self.__dict__:
                 self._earlier_series = (series, previous.facts.observations)
@@ -66,6 +83,10 @@ class Prepared:
             only_lines_changed = facts.enrolments is previous.facts.enrolments
             if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
                 self._earlier_spend = (spend, previous.lines_by_intervention)
+            unchanged = {part for part in BUILT_FROM if part in self.__dict__}
+            if facts.indicators is previous.facts.indicators:
+                unchanged.add("indicators")
+            self._earlier = _Earlier(dict(previous._remembered), frozenset(unchanged))
 
     @cached_property
     def enrolled(self) -> dict[tuple[str, str], list[Period]]:
@@ -99,9 +120,11 @@ class Prepared:
         if earlier is not None and _extends(observations, earlier[1]):
             kept, known = earlier  # nothing gone or changed: only observations added after them
             updated = dict(kept)
-            for pair, added in _by_pair(observations[len(known) :]).items():
+            added_by_pair = _by_pair(observations[len(known) :])
+            for pair, added in added_by_pair.items():
                 before = kept[pair].observations if pair in kept else []
                 updated[pair] = Series.of([*before, *added])
+            self._series_added = set(added_by_pair)
             return updated
         return {pair: Series.of(found) for pair, found in _by_pair(observations).items()}
 
@@ -135,12 +158,32 @@ class Prepared:
             )
         return first
 
+    def earlier(self, key: Hashable) -> object | None:
+        """What the earlier arrangement remembered under `key`, if anything: whoever asks knows
+        what it was worked out from, and checks that with `unchanged` or `observations_added`."""
+        return self._earlier.results.get(key) if self._earlier else None
+
+    def unchanged(self, *names: str) -> bool:
+        """Each named part (`spend`, `reached`, ...) was carried over from the earlier arrangement
+        as it was, and each named facts field (`indicators`) is the very object it had; False
+        without an earlier arrangement."""
+        return self._earlier is not None and self._earlier.unchanged.issuperset(names)
+
+    def observations_added(self) -> set[tuple[str, str]] | None:
+        """The (child, indicator) pairs whose series only gained observations since the earlier
+        arrangement (empty when the series are the same); None when they changed otherwise or
+        there is no earlier arrangement."""
+        _ = self.series  # built now if not yet: building it finds what was added
+        return self._series_added
+
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, kept for the last few keys asked for."""
         if key in self._remembered:
             self._remembered.move_to_end(key)
         else:
             self._remembered[key] = compute()
+            if self._earlier is not None:
+                self._earlier.results.pop(key, None)  # superseded: not kept twice
             while len(self._remembered) > REMEMBERED:
                 self._remembered.popitem(last=False)
         result: T = self._remembered[key]  # type: ignore[assignment]
