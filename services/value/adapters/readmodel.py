@@ -19,8 +19,8 @@ as chunks: per collection, the batch's rows sorted by id, cut into documents of 
 (`shared.mongo.packed_json`: compressed bytes, which FerretDB passes through almost for free). A
 chunk's `_id` is a digest of the ids it holds, so the same batch redelivered writes nothing; the
 same fact in a differently cut batch lands in a second chunk, and the reader's one record per id
-makes that harmless. A row keeps only the fields reports
-read (a report that needs another one needs a replay first).
+makes that harmless. A row keeps only the fields reports read (a report that needs another one
+needs a replay first).
 
 Reading the whole model is the slow part of a report on FerretDB, so a report process loads it
 once and then follows a journal: after its effects are durable, each batch inserts a journal

@@ -98,6 +98,8 @@ def _changes_updated(
     period: Period,
     window_days: int,
 ) -> list[_Measured]:
+    """`earlier`, the period's changes before observations were `added` to some (child,
+    indicator) series, with those series' changes worked out again."""
     if not added:
         return earlier
     kept = [m for m in earlier if (m.child_ref, m.indicator_code) not in added]
@@ -108,7 +110,8 @@ def _changes_updated(
             theirs = reached[at][1]
             if measured := _measure(arranged, code, child_ref, theirs, period, window_days):
                 kept.append(measured)
-    return sorted(kept, key=lambda m: (m.indicator_code, m.child_ref))  # the order found in
+    # in the order a full search finds them: by indicator, then child
+    return sorted(kept, key=lambda m: (m.indicator_code, m.child_ref))
 
 
 def _measure(
