@@ -190,7 +190,14 @@ def _settled_report(acorn: Acorn, interventions: dict[str, str]) -> dict[str, An
             report = response.json()
             groups = {row["group"] for row in report["rows"]}
             invoiced = sum(parse_pence(amount) for amount in INVOICES.values())
-            if set(interventions.values()) <= groups and report["total"]["spend_pence"] == invoiced:
+            # every fact in: the value service learns the ledger's and the outcomes' events from
+            # different topics, so the invoices can be in before the observations
+            settled = (
+                set(interventions.values()) <= groups
+                and report["total"]["spend_pence"] == invoiced
+                and report["total"]["children_with_baseline_and_later"] == 1
+            )
+            if settled:
                 report["interventions"] = interventions
                 return report
         if time.monotonic() > deadline:
