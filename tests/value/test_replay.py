@@ -1,4 +1,5 @@
-"""Rebuilding the read model from the topics gives the same reports, to the penny."""
+"""Rebuilding the read model from the topics gives the same reports, to the penny; asking the
+command for help (or mistyping an option) rebuilds nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.value.entrypoints import replay as replay_command
 from services.value.entrypoints.replay import replay
 from tests.support.bus import running, wait_until
 from tests.value import events as ev
@@ -57,3 +59,21 @@ def test_replay_rebuilds_the_same_read_model(
     handled = replay(value_service.worker_settings(), runtime=value_service.runtime, timeout=120)
     assert handled == published
     assert reports() == built_live
+
+
+@pytest.mark.parametrize(("argv", "status"), [(["--help"], 0), (["--yes-really"], 2)])
+def test_help_or_an_unknown_option_drops_nothing(
+    argv: list[str],
+    status: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def must_not_run(*args: object, **kwargs: object) -> int:
+        raise AssertionError("the read model would have been dropped and rebuilt")
+
+    monkeypatch.setattr(replay_command, "replay", must_not_run)
+    with pytest.raises(SystemExit) as exited:
+        replay_command.main(argv)
+    assert exited.value.code == status
+    if status == 0:
+        assert "Rebuild the read model from scratch" in capsys.readouterr().out

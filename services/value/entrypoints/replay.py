@@ -8,6 +8,7 @@ running meanwhile does no harm.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import threading
 import time
@@ -60,7 +61,13 @@ def _check(deadline: float) -> None:
         raise ReplayTimeout("the replay did not catch up in time")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    # parsed before anything is touched: `--help` (or a mistyped option) must not drop the model
+    argparse.ArgumentParser(
+        prog="python -m services.value.entrypoints.replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     settings = value_settings.load_worker()
     handled = replay(settings)
     print(f"value read model rebuilt from {handled} events")
