@@ -9,7 +9,8 @@ change an answer."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import astuple, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -17,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.value.domain.attribution import RULES
-from services.value.domain.change import Series, change_of
+from services.value.domain.change import changes_of
 from services.value.domain.cost_per_outcome import GROUPINGS, cost_per_outcome
 from services.value.domain.model import Facts, Observation, Period
+from services.value.domain.observations import ObservationTable
 from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
@@ -47,7 +49,7 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
 
 def scanned_change(
     observations: list[Observation], *, first_start: date, period_end: date, window_days: int
-) -> tuple[str, str] | None:
+) -> tuple[Observation, Observation] | None:
     """The method's words, read literally: scan for the baseline and the latest."""
     ordered = sorted(observations)
     earliest = first_start - timedelta(days=window_days)
@@ -57,38 +59,66 @@ def scanned_change(
     upto_end = [o for o in ordered if o.observed_on <= period_end]
     if baseline is None or not upto_end or upto_end[-1].observed_on <= baseline.observed_on:
         return None
-    return baseline.observation_id, upto_end[-1].observation_id
+    return baseline, upto_end[-1]
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    days=st.lists(st.integers(0, 60), max_size=10),
-    first=st.integers(0, 60),
+    days=st.lists(st.lists(st.integers(0, 60), max_size=10), min_size=1, max_size=3),
+    firsts=st.lists(st.integers(0, 60), min_size=3, max_size=3),
     end=st.integers(0, 60),
     window_days=st.integers(0, 30),
 )
-def test_bisection_finds_the_baseline_and_latest_a_scan_finds(
-    days: list[int], first: int, end: int, window_days: int
+def test_one_bisection_finds_every_series_baseline_and_latest_a_scan_finds(
+    days: list[list[int]], firsts: list[int], end: int, window_days: int
 ) -> None:
-    # days repeat, so observations on the same day are told apart by when they were recorded
-    observations = [
-        Observation(
-            START + timedelta(days=day), f"r{n % 3}", f"o{n}", "C1", "attendance", Fraction(n)
-        )
-        for n, day in enumerate(days)
+    # days repeat, so observations on the same day are told apart by when they were recorded;
+    # each value is a power of two, so a change's delta tells which two observations made it
+    by_child = {
+        f"C{c}": [
+            Observation(
+                START + timedelta(days=day),
+                f"r{n % 3}",
+                f"o{c}-{n}",
+                f"C{c}",
+                "attendance",
+                Fraction(2**n),
+            )
+            for n, day in enumerate(child_days)
+        ]
+        for c, child_days in enumerate(days)
+    }
+    table = ObservationTable.of(o for observations in by_child.values() for o in observations)
+    series = [table.series_of(child, "attendance") for child in by_child]
+    searched = [
+        (s, START + timedelta(days=first))
+        for s, first in zip(series, firsts[: len(series)], strict=True)
+        if s is not None
     ]
-    first_start, period_end = START + timedelta(days=first), START + timedelta(days=end)
-    change = change_of(
-        Series.of(observations),
-        indicator(threshold=1),
-        first_start=first_start,
-        period_end=period_end,
-        window_days=window_days,
+    period_end = START + timedelta(days=end)
+    found = dict(
+        changes_of(
+            table,
+            {"attendance": indicator(threshold=1)},
+            [s for s, _ in searched],
+            [first.toordinal() for _, first in searched],
+            period_end=period_end,
+            window_days=window_days,
+        )
     )
-    found = change and (change.baseline.observation_id, change.latest.observation_id)
-    assert found == scanned_change(
-        observations, first_start=first_start, period_end=period_end, window_days=window_days
-    )
+    for s, first_start in searched:
+        child, _ = table.series_names(s)
+        scanned = scanned_change(
+            by_child[child], first_start=first_start, period_end=period_end, window_days=window_days
+        )
+        change = found.get(s)
+        assert (change and (change.window, change.delta)) == (
+            scanned
+            and (
+                Period(scanned[0].observed_on, scanned[1].observed_on),
+                scanned[1].value - scanned[0].value,
+            )
+        )
 
 
 @settings(max_examples=60, deadline=None)
@@ -168,13 +198,18 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
     assert set(carried.spend.pairs()) == set(fresh_spend.pairs())
     for pair in fresh_spend.pairs():
         assert carried.spend.spend(*pair, period) == fresh_spend.spend(*pair, period)
-    assert carried.series == Prepared(facts).series
+    assert described(carried.observed) == described(Prepared(facts).observed)
     for rule in RULES:
         asked = {"rule": rule, "group_by": "intervention", "window_days": 90}
         reused = cost_per_outcome(carried, period, **asked)  # type: ignore[arg-type]
         fresh = cost_per_outcome(facts, period, **asked)  # type: ignore[arg-type]
         assert reused.rows == fresh.rows and reused.total == fresh.total
         assert reused.outcomes == fresh.outcomes
+
+
+def described(observations: Iterable[Observation]) -> list[tuple[object, ...]]:
+    """Every field of each observation (their equality leaves the value out)."""
+    return [(*astuple(o),) for o in observations]
 
 
 def report(arranged: Prepared, rule: str = "cost_share") -> dict[str, Fraction]:
@@ -214,7 +249,7 @@ def test_an_enrolment_made_after_a_report_brings_the_childs_change_into_the_next
     assert report(after) == {"A": Fraction(5, 4), "B": Fraction(3, 4)}
 
 
-def test_observations_added_work_out_again_only_the_changes_of_the_series_they_join() -> None:
+def test_observations_added_keep_the_outcomes_of_the_series_they_do_not_join() -> None:
     facts = worked_example()
     facts = replace(
         facts,

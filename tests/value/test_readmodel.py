@@ -232,7 +232,7 @@ def test_a_change_rebuilds_only_the_parts_of_the_arrangement_made_from_it(
     example = ev.worked_example()
     consumer.apply_batch([*example["commissioning"], *example["outcomes"], *example["ledger"]])
     before = api.prepared("invoiced")
-    spend, series = before.spend, before.series
+    spend, observed = before.spend, before.observed
 
     consumer.apply(
         ev.observation(
@@ -246,9 +246,9 @@ def test_a_change_rebuilds_only_the_parts_of_the_arrangement_made_from_it(
     )
     after = api.prepared("invoiced")
     assert after.spend is spend  # no cost line or enrolment changed
-    assert after.series is not series
-    [(child, code)] = after.series
-    assert [o.observation_id for o in after.series[(child, code)].observations][-1] == "obs-later"
+    assert after.observed is not observed
+    assert after.observed.series_count == 1
+    assert after.observed[-1].observation_id == "obs-later"
 
     consumer.apply(
         ev.transaction(
@@ -259,7 +259,7 @@ def test_a_change_rebuilds_only_the_parts_of_the_arrangement_made_from_it(
         )
     )
     latest = api.prepared("invoiced")
-    assert latest.spend is not spend and latest.series is after.series
+    assert latest.spend is not spend and latest.observed is after.observed
     assert len(latest.facts.lines) == len(after.facts.lines) + 1
 
 

@@ -7,9 +7,9 @@ another chunk, or one a full load already saw) is one record, and a snapshot mer
 replaced by its stored, highest, version. The method's `Facts`, and their arrangement for reports
 (`Prepared`), are built from the records on demand, once per cost basis and change.
 
-Every observation and cost line is held, so what repeats across them is shared rather than copied
-per record: child references, intervention ids, indicator codes and timestamps are interned, and
-equal days, values and service periods are one `date`, `Fraction` and `Period` each.
+Observations, the most numerous, are held as columns (`ObservationColumns`). Every cost line is
+held too, so what repeats across them is shared rather than copied per record: child references
+and intervention ids are interned, and equal service periods are one `Period` each.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from services.value.adapters.observation_columns import ObservationColumns
 from services.value.domain.model import (
     CostLine,
     Enrolment,
@@ -29,11 +30,10 @@ from services.value.domain.model import (
     Indicator,
     Intervention,
     NeedsAssessment,
-    Observation,
     Period,
     PricePeriod,
 )
-from services.value.domain.observations import current_observations
+from services.value.domain.observations import ObservationTable
 from services.value.domain.prepared import Prepared
 
 T = TypeVar("T")
@@ -63,8 +63,7 @@ class LoadedModel:
         self.intervention_ends: dict[str, str | None] = {}
         self.enrolments: dict[str, Enrolment] = {}  # as stored: end None while open
         self.indicators: dict[str, Indicator] = {}
-        self.observations: dict[str, Observation] = {}
-        self.superseded: set[str] = set()  # named by a correction
+        self.observations = ObservationColumns()
         self.withdrawn: set[str] = set()
         self.needs: dict[str, NeedsAssessment] = {}
         self.ledger: dict[str, Transaction] = {}
@@ -73,13 +72,12 @@ class LoadedModel:
         # per basis, what the next build may keep: every part that depends on none of the
         # collections merged since
         self._earlier: dict[str, _Earlier] = {}
-        self._current: list[Observation] | None = None  # shared by the facts of every basis
+        self._current: ObservationTable | None = None  # shared by the facts of every basis
         self._merge: dict[str, Callable[[dict[str, Any]], None]] = {
             "providers": self._provider,
             "interventions": self._intervention,
             "enrolments": self._enrolment,
             "indicators": self._indicator,
-            "observations": self._observation,
             "withdrawals": self._withdrawal,
             "needs": self._needs,
             "transactions": self._transaction,
@@ -94,6 +92,9 @@ class LoadedModel:
         self._prepared.clear()
         if collection in ("observations", "withdrawals"):
             self._current = None
+        if collection == "observations":
+            self.observations.merge(documents)
+            return
         merge = self._merge[collection]
         for document in documents:
             merge(document)
@@ -159,11 +160,9 @@ class LoadedModel:
             ),
         )
 
-    def _current_observations(self) -> list[Observation]:
+    def _current_observations(self) -> ObservationTable:
         if self._current is None:
-            self._current = current_observations(
-                self.observations.values(), superseded=self.superseded, withdrawn=self.withdrawn
-            )
+            self._current = self.observations.table(withdrawn=self.withdrawn)
         return self._current
 
     def _with_end(self, enrolment: Enrolment) -> Enrolment:
@@ -212,19 +211,6 @@ class LoadedModel:
             threshold=Fraction(repr(doc["improvement_threshold"])),
         )
 
-    def _observation(self, doc: dict[str, Any]) -> None:
-        observation = Observation(
-            observed_on=_day(doc["observed_on"]),
-            recorded_at=sys.intern(doc["recorded_at"]),
-            observation_id=doc["_id"],
-            child_ref=sys.intern(doc["child_ref"]),
-            indicator_code=sys.intern(doc["indicator_code"]),
-            value=_value(doc["value"]),
-        )
-        self.observations[doc["_id"]] = observation
-        if doc.get("supersedes"):
-            self.superseded.add(doc["supersedes"])
-
     def _withdrawal(self, doc: dict[str, Any]) -> None:
         self.withdrawn.add(doc["_id"])
 
@@ -260,9 +246,3 @@ def _interned(text: str | None) -> str | None:
 def _period(start: str, end: str) -> Period:
     """Most lines are for a calendar month or a week: one `Period` each (they are immutable)."""
     return Period(_day(start), _day(end))
-
-
-@lru_cache(maxsize=65_536)
-def _value(text: str) -> Fraction:
-    """An observation's value from the decimal text it was sent as (`Fraction`s are immutable)."""
-    return Fraction(text)

@@ -2,70 +2,110 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
-from typing import NamedTuple
+from math import lcm
 
-from services.value.domain.model import Indicator, Observation, Period
+import numpy as np
+import numpy.typing as npt
+
+from services.value.domain.model import Indicator, Period
+from services.value.domain.observations import ObservationTable
 
 DEFAULT_BASELINE_WINDOW_DAYS = 180
+# scaled values up to this size are kept as machine integers (their differences cannot overflow)
+_MACHINE_INTEGERS = 2**61
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
-    baseline: Observation
-    latest: Observation
+    window: Period  # from the baseline's day to the latest's
     delta: Fraction  # already multiplied by the indicator's direction: positive is better
     better_off: bool
     worse_off: bool
 
 
-class Series(NamedTuple):
-    """One child's current observations of one indicator, sorted, with their days alongside so a
-    report finds a baseline or a latest observation by bisection."""
-
-    days: list[date]
-    observations: list[Observation]
-
-    @classmethod
-    def of(cls, observations: Iterable[Observation]) -> Series:
-        ordered = sorted(observations)
-        return cls([o.observed_on for o in ordered], ordered)
-
-    def observed_between(self, period: Period) -> list[Observation]:
-        first = bisect_left(self.days, period.start)
-        return self.observations[first : bisect_right(self.days, period.end, lo=first)]
-
-
-def baseline_of(series: Series, *, first_start: date, window_days: int) -> Observation | None:
-    """The latest observation on or before `first_start`, looking back at most `window_days`;
-    without one, the first observation after it."""
-    after = bisect_right(series.days, first_start)
-    if after and series.days[after - 1] >= first_start - timedelta(days=window_days):
-        return series.observations[after - 1]
-    return series.observations[after] if after < len(series.days) else None
-
-
-def change_of(
-    series: Series,
-    indicator: Indicator,
+def changes_of(
+    table: ObservationTable,
+    indicators: Mapping[str, Indicator],
+    series: npt.ArrayLike,
+    first_start: npt.ArrayLike,
     *,
-    first_start: date,
     period_end: date,
     window_days: int = DEFAULT_BASELINE_WINDOW_DAYS,
-) -> Change | None:
-    """The change, or None without a baseline and a later observation on or before `period_end`."""
-    baseline = baseline_of(series, first_start=first_start, window_days=window_days)
-    if baseline is None:
-        return None
-    upto_end = bisect_right(series.days, period_end)
-    if not upto_end or series.days[upto_end - 1] <= baseline.observed_on:
-        return None
-    latest = series.observations[upto_end - 1]
-    delta = (latest.value - baseline.value) * indicator.sign
-    better = delta >= indicator.threshold
-    worse = not better and delta <= -indicator.threshold
-    return Change(baseline, latest, delta, better, worse)
+) -> list[tuple[int, Change]]:
+    """(series, its change) for each of `series` (numbers in `table`, of indicators in
+    `indicators`) that has one, given the day ordinal its child's first enrolment in scope
+    started (`first_start`, alongside).
+
+    The baseline is the latest observation on or before the first start, looking back at most
+    `window_days`; without one, the first observation after it. The latest is the last on or
+    before `period_end`, and must be later than the baseline. All series are searched at once."""
+    wanted = np.asarray(series, dtype=np.int64)
+    first = np.asarray(first_start, dtype=np.int64)
+    if not len(wanted):
+        return []
+    low, high = table.starts[wanted], table.starts[wanted + 1]
+    after = table.after(wanted, first)
+    day = table.day
+    looked_back = (after > low) & (day[np.maximum(after - 1, 0)] >= first - window_days)
+    baseline = np.where(looked_back, after - 1, after)
+    latest = table.after(wanted, np.full(len(wanted), period_end.toordinal())) - 1
+    last_row = len(day) - 1
+    baseline_day = day[np.minimum(baseline, last_row)]
+    latest_day = day[np.maximum(latest, 0)]
+    found = np.flatnonzero((baseline < high) & (latest >= low) & (latest_day > baseline_day))
+
+    denominator, scaled, thresholds, signs = _scaled(table, indicators)
+    codes = table.series_codes()[wanted[found]]
+    values = table.value
+    delta = (scaled[values[latest[found]]] - scaled[values[baseline[found]]]) * signs[codes]
+    better = (delta >= thresholds[codes]).astype(bool)
+    worse = ~better & (delta <= -thresholds[codes]).astype(bool)
+
+    # observations are made on a few hundred days, so most windows are shared: one `Period` each
+    windows: dict[tuple[int, int], Period] = {}
+
+    def window(start: int, end: int) -> Period:
+        if (start, end) not in windows:
+            windows[(start, end)] = Period(date.fromordinal(start), date.fromordinal(end))
+        return windows[(start, end)]
+
+    return [
+        (
+            int(wanted[at]),
+            Change(
+                window(int(baseline_day[at]), int(latest_day[at])),
+                Fraction(int(delta[n]), denominator),
+                bool(better[n]),
+                bool(worse[n]),
+            ),
+        )
+        for n, at in enumerate(found)
+    ]
+
+
+def _scaled(
+    table: ObservationTable, indicators: Mapping[str, Indicator]
+) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every value and threshold times one common denominator, so changes are compared exactly
+    as integers: (the denominator, values by position, thresholds and signs by indicator
+    position). Machine integers where they fit, Python's own otherwise."""
+    known = [indicators[code] for code in table.codes if code in indicators]
+    denominator = lcm(
+        *(v.denominator for v in table.values), *(i.threshold.denominator for i in known)
+    )
+
+    def column(numbers: list[int]) -> npt.NDArray[np.int64]:
+        small = all(abs(n) < _MACHINE_INTEGERS for n in numbers)
+        return np.array(numbers, dtype=np.int64 if small else object)
+
+    scaled = column([int(v * denominator) for v in table.values])
+    # series of an indicator the facts do not define are never asked for: 0 stands in
+    thresholds = column(
+        [int(indicators[c].threshold * denominator) if c in indicators else 0 for c in table.codes]
+    )
+    signs = np.array([indicators[c].sign if c in indicators else 1 for c in table.codes])
+    return denominator, scaled, thresholds, signs

@@ -3,15 +3,16 @@ its baseline forecast, and the gap between what happened and what was forecast."
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from services.value.domain.change import Series
-from services.value.domain.model import Facts, Observation, Period
+import numpy as np
+
+from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
+from services.value.domain.observations import ObservationTable, month_name
 from services.value.domain.periods import calendar_month
 from services.value.domain.prepared import Prepared, prepared
 
@@ -41,26 +42,32 @@ def cohort_filter(facts: Facts, period: Period, cohort: str | None) -> Callable[
 
 
 def monthly_history(
-    series: dict[tuple[str, str], Series],
+    table: ObservationTable,
     *,
     indicator_code: str,
     months: list[str],
     include: Callable[[str], bool],
 ) -> list[Month]:
-    """Each month's mean of every included child's latest value in it. Each child's series is
-    already in order, so the latest of a month is the last one read (nothing is sorted again)."""
-    latest: dict[tuple[str, str], Observation] = {}
-    for (child_ref, code), observed in series.items():
-        if code == indicator_code and include(child_ref):
-            for observation in observed.observations:
-                latest[(observation.observed_on.isoformat()[:7], child_ref)] = observation
-    values: dict[str, list[Fraction]] = defaultdict(list)
-    for (month, _), observation in latest.items():
-        values[month].append(observation.value)
+    """Each month's mean of every included child's latest value in it. A series' rows are in
+    order, so the latest of a month is its last row in that month (nothing is sorted again)."""
+    if indicator_code not in table.codes:
+        return [Month(m, 0, None) for m in months]
+    of_indicator = np.flatnonzero(table.series_codes() == table.codes.index(indicator_code))
+    wanted = [s for s in of_indicator if include(table.series_names(int(s))[0])]
+    rows = table.rows_of(np.array(wanted, dtype=np.int64))
+    month = table.months[rows]
+    series = table.series_of_rows[rows]
+    # a row is its series' latest of the month when the next row is another series or month
+    last = np.r_[(series[1:] != series[:-1]) | (month[1:] != month[:-1]), True][: len(rows)]
+    latest_month, latest_value = month[last], table.value[rows[last]]
+    found: dict[str, tuple[int, Fraction]] = {}
+    for number in np.unique(latest_month):
+        counts = np.bincount(latest_value[latest_month == number])
+        children = int(counts.sum())
+        total = sum((int(n) * table.values[v] for v, n in enumerate(counts) if n), Fraction(0))
+        found[month_name(int(number))] = (children, total)
     return [
-        Month(
-            m, len(values[m]), sum(values[m], Fraction(0)) / len(values[m]) if values[m] else None
-        )
+        Month(m, found[m][0], found[m][1] / found[m][0]) if m in found else Month(m, 0, None)
         for m in months
     ]
 
@@ -114,7 +121,7 @@ def turn_the_curve(
     months = months_of(period)
     include = cohort_filter(known, period, cohort)
     history = monthly_history(
-        arranged.series, indicator_code=indicator_code, months=months, include=include
+        arranged.observed, indicator_code=indicator_code, months=months, include=include
     )
     cut = since.isoformat()[:7]
     fit = least_squares(
@@ -160,7 +167,7 @@ def narrow_the_gap(
     months = months_of(period)
     series = [
         monthly_history(
-            arranged.series,
+            arranged.observed,
             indicator_code=indicator_code,
             months=months,
             include=cohort_filter(arranged.facts, period, cohort),

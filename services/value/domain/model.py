@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -140,7 +141,8 @@ class Facts:
     interventions: dict[str, Intervention]
     enrolments: list[Enrolment]
     indicators: dict[str, Indicator]
-    observations: list[Observation]
+    # the read model hands over an `ObservationTable`: a sequence of them, held as columns
+    observations: Sequence[Observation]
     lines: list[CostLine]
     needs: list[NeedsAssessment] = field(default_factory=list)
     provider_names: dict[str, str] = field(default_factory=dict)

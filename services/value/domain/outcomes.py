@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+import numpy as np
+
 from services.value.domain.attribution import COST_SHARE, shares
-from services.value.domain.change import Change, change_of
+from services.value.domain.change import Change, changes_of
 from services.value.domain.model import Facts, Period
-from services.value.domain.prepared import Enrolled, Prepared, prepared
-from services.value.domain.spend import enrolled_days
+from services.value.domain.prepared import Prepared, prepared
 
 
 @dataclass(frozen=True)
@@ -39,18 +40,25 @@ def _child_outcomes(
     arranged: Prepared, period: Period, *, rule: str, window_days: int
 ) -> list[ChildOutcome]:
     spend = arranged.spend
-    # After a change, a change worked out before and carried over (the very `Change` object) has
-    # the outcome it had, unless that was shared by cost and the spend has changed since.
-    earlier = arranged.earlier(("child_outcomes", period, rule, window_days))
-    known = {id(o.change): o for o in earlier} if isinstance(earlier, list) else {}
+    # After a change, an outcome worked out before is kept when its child's change and enrolled
+    # days are as they were, unless it was shared by cost and the spend has changed since.
+    earlier_changes = arranged.earlier(("changes", period, window_days))
+    earlier_outcomes = arranged.earlier(("child_outcomes", period, rule, window_days))
+    known: dict[tuple[str, str], tuple[_Measured, ChildOutcome]] = {}
+    if isinstance(earlier_changes, list) and isinstance(earlier_outcomes, list):
+        known = {
+            (m.child_ref, m.indicator_code): (m, o)
+            for m, o in zip(earlier_changes, earlier_outcomes, strict=True)
+        }
     spend_unchanged = rule != COST_SHARE or arranged.unchanged("spend")
     found: list[ChildOutcome] = []
     for measured in _changes(arranged, period, window_days=window_days):
-        outcome = known.get(id(measured.change))
-        if outcome is None or not (spend_unchanged or len(measured.days) <= 1):
+        was, outcome = known.get((measured.child_ref, measured.indicator_code), (None, None))
+        keep = was == measured and (spend_unchanged or len(measured.days) <= 1)
+        if outcome is None or not keep:
             cost = {}  # only cost share weighs spend, and only between interventions
             if rule == COST_SHARE and len(measured.days) > 1:
-                child, window = measured.child_ref, measured.window
+                child, window = measured.child_ref, measured.change.window
                 cost = {k: spend.spend(k, child, window) for k in measured.days}
             outcome = ChildOutcome(
                 measured.child_ref,
@@ -66,76 +74,58 @@ class _Measured(NamedTuple):
     child_ref: str
     indicator_code: str
     change: Change
-    window: Period  # from the baseline's day to the latest's
-    days: dict[str, int]  # enrolled days in the window per intervention targeting the indicator
+    days: dict[str, int]  # enrolled days in the change's window per intervention targeting it
 
 
 def _changes(arranged: Prepared, period: Period, *, window_days: int) -> list[_Measured]:
     """Every change in scope with the enrolled days that could claim it: the same for every
-    rule, so worked out once for the period. After a change that only added observations, the
-    earlier list is kept but for the (child, indicator) pairs they were added to."""
-
-    def compute() -> list[_Measured]:
-        earlier = arranged.earlier(("changes", period, window_days))
-        added = arranged.observations_added()
-        same_reach = arranged.unchanged("reached", "indicators")
-        if isinstance(earlier, list) and added is not None and same_reach:
-            return _changes_updated(arranged, earlier, added, period, window_days)
-        found: list[_Measured] = []
-        for code in sorted(arranged.facts.indicators):
-            for child_ref, theirs in arranged.reached.get(code, []):
-                if measured := _measure(arranged, code, child_ref, theirs, period, window_days):
-                    found.append(measured)
-        return found
-
-    return arranged.remember(("changes", period, window_days), compute)
+    rule, so worked out once for the period."""
+    return arranged.remember(
+        ("changes", period, window_days), lambda: _measure(arranged, period, window_days)
+    )
 
 
-def _changes_updated(
-    arranged: Prepared,
-    earlier: list[_Measured],
-    added: set[tuple[str, str]],
-    period: Period,
-    window_days: int,
-) -> list[_Measured]:
-    """`earlier`, the period's changes before observations were `added` to some (child,
-    indicator) series, with those series' changes worked out again."""
-    if not added:
-        return earlier
-    kept = [m for m in earlier if (m.child_ref, m.indicator_code) not in added]
-    for child_ref, code in added:
-        reached = arranged.reached.get(code, [])
-        at = bisect_left(reached, (child_ref,))
-        if code in arranged.facts.indicators and at < len(reached) and reached[at][0] == child_ref:
-            theirs = reached[at][1]
-            if measured := _measure(arranged, code, child_ref, theirs, period, window_days):
-                kept.append(measured)
-    # in the order a full search finds them: by indicator, then child
-    return sorted(kept, key=lambda m: (m.indicator_code, m.child_ref))
-
-
-def _measure(
-    arranged: Prepared,
-    code: str,
-    child_ref: str,
-    theirs: Enrolled,
-    period: Period,
-    window_days: int,
-) -> _Measured | None:
-    """The child's change on the indicator in scope for `period`, if they were enrolled then."""
-    starts = [p.start for _, periods in theirs for p in periods if p.overlaps(period)]
-    series = arranged.series.get((child_ref, code))
-    if not starts or series is None:
-        return None
-    change = change_of(
-        series,
-        arranged.facts.indicators[code],
-        first_start=min(starts),
+def _measure(arranged: Prepared, period: Period, window_days: int) -> list[_Measured]:
+    """A child's series of an indicator is in scope when they were enrolled during `period` on
+    an intervention targeting it; its baseline is looked for from the first start of those
+    enrolments. Found by indicator, then child."""
+    table, reach, series = arranged.observed, arranged.reach, arranged.reach_series
+    interventions = list(arranged.facts.interventions)
+    in_period = (
+        (reach.start <= period.end.toordinal())
+        & (reach.end >= period.start.toordinal())
+        & (series >= 0)
+    )
+    never = np.iinfo(np.int64).max
+    first_start = np.full(table.series_count, never, dtype=np.int64)
+    np.minimum.at(first_start, series[in_period], reach.start[in_period])
+    scoped = np.flatnonzero(first_start < never)
+    found = changes_of(
+        table,
+        arranged.facts.indicators,
+        scoped,
+        first_start[scoped],
         period_end=period.end,
         window_days=window_days,
     )
-    if change is None:
-        return None
-    window = Period(change.baseline.observed_on, change.latest.observed_on)
-    days = {k: d for k, periods in theirs if (d := enrolled_days(periods, window))}
-    return _Measured(child_ref, code, change, window, days)
+
+    # the enrolled days in each change's window, per intervention (rows in the facts' order)
+    window_start = np.ones(table.series_count, dtype=np.int64)  # empty windows: start > end
+    window_end = np.zeros(table.series_count, dtype=np.int64)
+    for at, change in found:
+        window_start[at] = change.window.start.toordinal()
+        window_end[at] = change.window.end.toordinal()
+    claiming_rows = np.flatnonzero(series >= 0)
+    claimed = series[claiming_rows]
+    overlap = np.minimum(reach.end[claiming_rows], window_end[claimed]) - np.maximum(
+        reach.start[claiming_rows], window_start[claimed]
+    )
+    days: dict[int, dict[str, int]] = defaultdict(dict)
+    for row, at, extra in zip(claiming_rows, claimed, overlap, strict=True):
+        if extra >= 0:
+            claiming = days[int(at)]
+            intervention_id = interventions[reach.intervention[row]]
+            claiming[intervention_id] = claiming.get(intervention_id, 0) + int(extra) + 1
+
+    measured = [_Measured(*table.series_names(at), change, days[at]) for at, change in found]
+    return sorted(measured, key=lambda m: (m.indicator_code, m.child_ref))

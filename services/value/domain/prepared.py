@@ -1,15 +1,14 @@
 """The facts arranged once for every report on them.
 
 A report at a county's size reads the same arrangement many times: each child's enrolments, the
-spend of each (intervention, child) pair as a running total, each child's observations of each
-indicator as a sorted series, the children each indicator's interventions reach. None of it
-depends on the report's period, rule or grouping, so it is built once, when first asked for, and
-kept for as long as the facts are (the read model keeps one `Prepared` per cost basis until
-something changes, and then rebuilds only the parts whose facts changed). What does depend on
-the report is remembered for the last few reports, so the same period asked by another grouping
-or as a report card is not worked out again; and after a change, a remembered result whose inputs
-the change did not touch is carried over, and a period's changes whose series only gained
-observations are worked out again for those series alone.
+spend of each (intervention, child) pair as a running total, the observations as sorted columns
+(one run of rows per child and indicator), the enrolments that reach each indicator's series.
+None of it depends on the report's period, rule or grouping, so it is built once, when first
+asked for, and kept for as long as the facts are (the read model keeps one `Prepared` per cost
+basis until something changes, and then rebuilds only the parts whose facts changed). What does
+depend on the report is remembered for the last few reports, so the same period asked by another
+grouping or as a report card is not worked out again; and after a change, a remembered result
+whose inputs the change did not touch is carried over.
 """
 
 from __future__ import annotations
@@ -20,15 +19,16 @@ from datetime import date
 from functools import cached_property
 from typing import NamedTuple, TypeVar
 
-from services.value.domain.change import Series
-from services.value.domain.model import CostLine, Facts, Observation, Period
+import numpy as np
+import numpy.typing as npt
+
+from services.value.domain.model import CostLine, Facts, Period
+from services.value.domain.observations import ObservationTable
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
 # per-report results kept: a report and its other groupings, rules and card share them
 REMEMBERED = 8
-
-Enrolled = list[tuple[str, list[Period]]]  # (intervention, its merged periods) for one child
 
 
 # each part of the arrangement and the facts it is built from
@@ -36,10 +36,24 @@ BUILT_FROM = {
     "enrolled": ("enrolments",),
     "spend": ("lines", "enrolments"),
     "lines_by_intervention": ("lines",),
-    "series": ("observations",),
-    "reached": ("enrolments", "interventions"),
+    "observed": ("observations",),
+    "reach": ("enrolments", "interventions", "indicators"),
+    "reach_series": ("enrolments", "interventions", "indicators", "observations"),
     "first_enrolled": ("enrolments",),
 }
+
+
+class Reach(NamedTuple):
+    """Each merged enrolled period of a child on an intervention, once for each indicator the
+    intervention targets (and the facts define): the enrolments that put a child's series of that
+    indicator in scope of a period, and claim its change. Rows are sorted by indicator, child,
+    intervention (in the order the facts list them) and start."""
+
+    pairs: list[tuple[str, str]]  # the (child, indicator) pairs the rows name, sorted
+    pair: npt.NDArray[np.int64]  # position in `pairs`
+    intervention: npt.NDArray[np.int64]  # position in the facts' interventions
+    start: npt.NDArray[np.int64]  # day ordinals, both ends included
+    end: npt.NDArray[np.int64]
 
 
 class _Earlier(NamedTuple):
@@ -59,26 +73,15 @@ class Prepared:
         self.facts = facts
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
         self._earlier: _Earlier | None = None
-        # (child, indicator) pairs whose series gained observations since the earlier
-        # arrangement, when that is all that changed about the series (empty: they are the same)
-        self._series_added: set[tuple[str, str]] | None = None
         # the earlier spend when only cost lines changed: `spend` rebuilds the interventions
         # whose lines differ and keeps every other
         self._earlier_spend: tuple[SpendIndex, dict[str | None, list[CostLine]]] | None = None
-        # the earlier series and the observations they were made from: when the new
-        # observations only add to those, `series` rebuilds just the pairs they touch
-        self._earlier_series: tuple[dict[tuple[str, str], Series], list[Observation]] | None = None
         if previous is not None:
             for part, inputs in BUILT_FROM.items():
                 built = previous.__dict__.get(part)  # where a cached_property keeps its value
                 same = all(getattr(facts, i) is getattr(previous.facts, i) for i in inputs)
                 if built is not None and same:
                     self.__dict__[part] = built
-            if "series" in self.__dict__:
-                self._series_added = set()
-            series = previous.__dict__.get("series")
-            if series is not None and "series" not in self.__dict__:
-                self._earlier_series = (series, previous.facts.observations)
             spend = previous.__dict__.get("spend")
             only_lines_changed = facts.enrolments is previous.facts.enrolments
             if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
@@ -113,40 +116,42 @@ class Prepared:
         )
 
     @cached_property
-    def series(self) -> dict[tuple[str, str], Series]:
-        """(child, indicator) -> that child's observations of it."""
+    def observed(self) -> ObservationTable:
+        """The observations as columns (the read model hands them over as such already)."""
         observations = self.facts.observations
-        earlier, self._earlier_series = self._earlier_series, None
-        if earlier is not None and _extends(observations, earlier[1]):
-            kept, known = earlier  # nothing gone or changed: only observations added after them
-            updated = dict(kept)
-            added_by_pair = _by_pair(observations[len(known) :])
-            for pair, added in added_by_pair.items():
-                before = kept[pair].observations if pair in kept else []
-                updated[pair] = Series.of([*before, *added])
-            self._series_added = set(added_by_pair)
-            return updated
-        return {pair: Series.of(found) for pair, found in _by_pair(observations).items()}
+        if isinstance(observations, ObservationTable):
+            return observations
+        return ObservationTable.of(observations)
 
     @cached_property
-    def reached(self) -> dict[str, list[tuple[str, Enrolled]]]:
-        """indicator -> each child enrolled on an intervention targeting it (sorted), with those
-        interventions in the order the facts list them."""
-        interventions = self.facts.interventions
+    def reach(self) -> Reach:
+        interventions, indicators = self.facts.interventions, self.facts.indicators
         position = {k: n for n, k in enumerate(interventions)}
-        by_child: dict[str, list[tuple[str, list[Period]]]] = defaultdict(list)
-        for (intervention_id, child_ref), periods in self.enrolled.items():
-            if intervention_id in position:
-                by_child[child_ref].append((intervention_id, periods))
-        reached: dict[str, list[tuple[str, Enrolled]]] = defaultdict(list)
-        for child_ref, own in sorted(by_child.items()):
-            theirs: dict[str, Enrolled] = defaultdict(list)
-            for intervention_id, periods in sorted(own, key=lambda item: position[item[0]]):
-                for code in interventions[intervention_id].target_indicators:
-                    theirs[code].append((intervention_id, periods))
-            for code, enrolled in theirs.items():
-                reached[code].append((child_ref, enrolled))
-        return dict(reached)
+        rows = sorted(
+            (code, child_ref, position[intervention_id], period.start, period.end)
+            for (intervention_id, child_ref), periods in self.enrolled.items()
+            if intervention_id in position
+            for code in interventions[intervention_id].target_indicators
+            if code in indicators
+            for period in periods
+        )
+        pairs = sorted({(child_ref, code) for code, child_ref, *_ in rows})
+        pair_at = {pair: n for n, pair in enumerate(pairs)}
+        return Reach(
+            pairs,
+            np.array([pair_at[(row[1], row[0])] for row in rows], dtype=np.int64),
+            np.array([row[2] for row in rows], dtype=np.int64),
+            np.array([row[3].toordinal() for row in rows], dtype=np.int64),
+            np.array([row[4].toordinal() for row in rows], dtype=np.int64),
+        )
+
+    @cached_property
+    def reach_series(self) -> npt.NDArray[np.int64]:
+        """Each reach row's series in `observed`; -1 where the child has no observation of it."""
+        reach = self.reach
+        children = [child_ref for child_ref, _ in reach.pairs]
+        found = self.observed.series_numbers(children, [code for _, code in reach.pairs])
+        return found[reach.pair]
 
     @cached_property
     def first_enrolled(self) -> dict[str, date]:
@@ -169,13 +174,6 @@ class Prepared:
         without an earlier arrangement."""
         return self._earlier is not None and self._earlier.unchanged.issuperset(names)
 
-    def observations_added(self) -> set[tuple[str, str]] | None:
-        """The (child, indicator) pairs whose series only gained observations since the earlier
-        arrangement (empty when the series are the same); None when they changed otherwise or
-        there is no earlier arrangement."""
-        _ = self.series  # built now if not yet: building it finds what was added
-        return self._series_added
-
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, kept for the last few keys asked for."""
         if key in self._remembered:
@@ -188,21 +186,6 @@ class Prepared:
                 self._remembered.popitem(last=False)
         result: T = self._remembered[key]  # type: ignore[assignment]
         return result
-
-
-def _extends(observations: list[Observation], known: list[Observation]) -> bool:
-    """`observations` begin with the very objects of `known` (an observation's equality looks at
-    its day, recording and id only)."""
-    return len(observations) >= len(known) and all(
-        new is old for new, old in zip(observations, known, strict=False)
-    )
-
-
-def _by_pair(observations: list[Observation]) -> dict[tuple[str, str], list[Observation]]:
-    grouped: dict[tuple[str, str], list[Observation]] = defaultdict(list)
-    for observation in observations:
-        grouped[(observation.child_ref, observation.indicator_code)].append(observation)
-    return grouped
 
 
 def prepared(facts: Facts | Prepared) -> Prepared:

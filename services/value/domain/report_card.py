@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from fractions import Fraction
-from functools import lru_cache
 from statistics import median
+
+import numpy as np
 
 from services.value.domain.cost_per_outcome import CostPerOutcome
 from services.value.domain.model import Facts, Period
+from services.value.domain.observations import rows_in
 from services.value.domain.prepared import Prepared, prepared
 from services.value.domain.spend import enrolled_days
 
@@ -94,19 +96,27 @@ def report_cards(
     recent = Period(
         max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1)), period.end
     )
-    for child_ref, keys in cards_of_child.items():
-        for key in keys:
-            card = cards[key]
-            for code in targets[key]:
-                series = arranged.series.get((child_ref, code))
-                if series is None:
-                    continue
-                if series.observed_between(recent):
-                    card.current.add(child_ref)
-                card.reporting_delays.extend(
-                    (_recorded_on(o.recorded_at) - o.observed_on).days
-                    for o in series.observed_between(period)
-                )
+    # each card's children's series of the indicators it targets, all looked up at once
+    table = arranged.observed
+    looked_up = [
+        (key, child_ref, code)
+        for child_ref, keys in cards_of_child.items()
+        for key in keys
+        for code in targets[key]
+    ]
+    series = table.series_numbers([c for _, c, _ in looked_up], [i for _, _, i in looked_up])
+    observed = np.flatnonzero(series >= 0)
+    first, after_last = table.rows_between(series[observed], recent.start, recent.end)
+    for at in observed[after_last > first]:
+        key, child_ref, _ = looked_up[at]
+        cards[key].current.add(child_ref)
+    first, after_last = table.rows_between(series[observed], period.start, period.end)
+    rows = rows_in(first, after_last)
+    delays = (table.recorded_days[table.recorded[rows]] - table.day[rows]).tolist()
+    position = 0
+    for at, count in zip(observed, (after_last - first).tolist(), strict=True):
+        cards[looked_up[at][0]].reporting_delays.extend(delays[position : position + count])
+        position += count
 
     for outcome in method.outcomes:
         for key in cards_of_child.get(outcome.child_ref, ()):
@@ -117,10 +127,3 @@ def report_cards(
             if outcome.change.better_off:
                 result.better_off.add(outcome.child_ref)
     return dict(sorted(cards.items()))
-
-
-@lru_cache(maxsize=4_096)
-def _recorded_on(recorded_at: str) -> date:
-    """The day of a recording time. Observations are recorded in batches, so a few hundred times
-    stand for a million observations: each is parsed once, not once per observation per card."""
-    return date.fromisoformat(recorded_at[:10])
