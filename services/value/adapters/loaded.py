@@ -8,8 +8,9 @@ replaced by its stored, highest, version. The method's `Facts`, and their arrang
 (`Prepared`), are built from the records on demand, once per cost basis and change.
 
 Observations, the most numerous, are held as columns (`ObservationColumns`). Every cost line is
-held too, so what repeats across them is shared rather than copied per record: child references
-and intervention ids are interned, and equal service periods are one `Period` each.
+held too, so what repeats across records is shared rather than copied per record: child
+references, intervention ids, bases, kinds and need levels are interned, and equal service
+periods are one `Period` each.
 """
 
 from __future__ import annotations
@@ -216,7 +217,10 @@ class LoadedModel:
 
     def _needs(self, doc: dict[str, Any]) -> None:
         self.needs[doc["_id"]] = NeedsAssessment(
-            doc["child_ref"], _day(doc["assessed_on"]), doc["_id"], doc["need_level"]
+            sys.intern(doc["child_ref"]),
+            _day(doc["assessed_on"]),
+            doc["_id"],
+            sys.intern(doc["need_level"]),
         )
 
     def _transaction(self, doc: dict[str, Any]) -> None:
@@ -230,7 +234,9 @@ class LoadedModel:
             )
             for line in doc["lines"]
         )
-        self.ledger[doc["_id"]] = Transaction(doc["basis"], doc["kind"], lines)
+        self.ledger[doc["_id"]] = Transaction(
+            sys.intern(doc["basis"]), sys.intern(doc["kind"]), lines
+        )
 
 
 @lru_cache(maxsize=65_536)
