@@ -25,7 +25,7 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
-from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import RunningTotal, SpendIndex, allocate, enrolled_periods
 from tests.value.builders import FY2024, enrolment, indicator, line, observation, worked_example
 from tests.value.test_properties import START, councils, spans
 
@@ -45,6 +45,14 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
         for k, c in expected:
             assert index.spend(k, c, window) == expected[(k, c)]
     assert index.spend("nobody's", "C1", windows[0]) == 0
+
+
+def test_running_totals_beyond_64_bits_stay_exact() -> None:
+    # daily rates over large coprime denominators: scaled to one denominator, beyond 64 bits
+    rates = [Fraction(10**6, p) for p in (1_000_003, 1_000_033, 1_000_037, 1_000_039)]
+    total = RunningTotal((Period(START, START + timedelta(days=9)), rate) for rate in rates)
+    window = Period(START + timedelta(days=2), START + timedelta(days=4))
+    assert total.amount_in(window) == 3 * sum(rates)
 
 
 def scanned_change(

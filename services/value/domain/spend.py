@@ -8,9 +8,10 @@ same as one rate per enrolled child-day; with nobody enrolled it stays unallocat
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from math import lcm
 from typing import NamedTuple
@@ -87,18 +88,23 @@ class RunningTotal:
             changes[period.start.toordinal()] += per_day
             changes[period.end.toordinal() + 1] -= per_day
         self._denominator = lcm(*(change.denominator for change in changes.values()))
-        self._days: list[int] = []
-        self._totals: list[int] = []  # scaled spend on the days before self._days[i]
-        self._rates: list[int] = []  # scaled daily rate from self._days[i]
+        days: list[int] = []
+        totals: list[int] = []  # scaled spend on the days before days[i]
+        rates: list[int] = []  # scaled daily rate from days[i]
         total = rate = 0
         for day in sorted(changes):
-            if self._days:
-                total += rate * (day - self._days[-1])
+            if days:
+                total += rate * (day - days[-1])
             change = changes[day]
             rate += change.numerator * (self._denominator // change.denominator)
-            self._days.append(day)
-            self._totals.append(total)
-            self._rates.append(rate)
+            days.append(day)
+            totals.append(total)
+            rates.append(rate)
+        # machine integers where they fit: a county holds some 100,000 of these, and a list of
+        # Python ints is five times the size
+        self._days: Sequence[int] = array("i", days)
+        self._totals: Sequence[int] = _compact(totals)
+        self._rates: Sequence[int] = _compact(rates)
 
     def _before(self, day: int) -> int:
         at = bisect_right(self._days, day) - 1
@@ -109,6 +115,13 @@ class RunningTotal:
     def amount_in(self, window: Period) -> Fraction:
         scaled = self._before(window.end.toordinal() + 1) - self._before(window.start.toordinal())
         return Fraction(scaled, self._denominator)
+
+
+def _compact(numbers: list[int]) -> Sequence[int]:
+    try:
+        return array("q", numbers)
+    except OverflowError:  # a scaled amount beyond 64 bits: exact still, as Python ints
+        return numbers
 
 
 class SpendIndex:
