@@ -296,6 +296,18 @@ def test_groupings_by_provider_category_indicator_area_and_need_level() -> None:
         run(f, group_by="star_sign")
 
 
+def test_by_indicator_an_outcome_counts_for_its_own_indicator_not_every_target() -> None:
+    f = worked_example()
+    targets = ("attendance", "wellbeing")
+    f.interventions["A"] = intervention("A", targets=targets)
+    f.indicators["wellbeing"] = indicator("wellbeing", area="be_healthy")
+    by_indicator = run(f, group_by="indicator").rows
+    assert by_indicator["attendance"].better_off == 1
+    assert by_indicator["wellbeing"].better_off == 0 and not by_indicator["wellbeing"].measured
+    assert by_indicator["wellbeing"].spend == 120_000  # A's spend counts for each of its targets
+    assert run(f, group_by="outcome_area").rows["be_healthy"].better_off == 0
+
+
 def test_entry_cohort_is_the_financial_quarter_of_the_first_enrolment() -> None:
     f = facts(
         enrolments=[

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
+from typing import NamedTuple
 
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
@@ -29,6 +31,7 @@ UNALLOCATED = "(unallocated)"
 NOT_ASSESSED = "(not assessed)"
 NOT_ENROLLED = "(never enrolled)"
 NO_TARGET = "(no target indicator)"
+CHILD_GROUPINGS = ("need_level", "cohort")  # groups of children, not of interventions
 
 
 @dataclass
@@ -67,9 +70,17 @@ class _Keys:
     def __init__(self, arranged: Prepared, period: Period, group_by: str) -> None:
         if group_by not in GROUPINGS:
             raise ValueError(f"unknown grouping {group_by!r}; groupings are {', '.join(GROUPINGS)}")
-        self.facts, self.period, self.group_by = arranged.facts, period, group_by
-        self.need_levels = need_levels_on(arranged.facts.needs, period.end)
-        self.cohorts = entry_cohorts(arranged)
+        self.arranged, self.facts, self.period = arranged, arranged.facts, period
+        self.group_by = group_by
+
+    # each worked out only for the grouping that reads it (tens of milliseconds at a county's size)
+    @cached_property
+    def need_levels(self) -> dict[str, str]:
+        return need_levels_on(self.facts.needs, self.period.end)
+
+    @cached_property
+    def cohorts(self) -> dict[str, str]:
+        return entry_cohorts(self.arranged)
 
     def __call__(self, k: str | None, c: str | None, i: str | None = None) -> set[str]:
         intervention = self.facts.interventions.get(k or "")
@@ -112,59 +123,196 @@ def _financial_quarter(day: date) -> str:
 def cost_per_outcome(
     facts: Facts | Prepared, period: Period, *, rule: str, group_by: str, window_days: int
 ) -> CostPerOutcome:
+    """The period's figures per group. Spend, enrolments and outcomes are first summed per
+    intervention (or, for the groupings of children, per child) once for the period, and per rule
+    for outcomes; a grouping then adds up those few sums, so the same period by another grouping
+    costs little."""
     arranged = prepared(facts)
     keys = _Keys(arranged, period, group_by)
+    by_child = group_by in CHILD_GROUPINGS
     rows: dict[str, Figures] = defaultdict(Figures)
-    total = Figures()
 
-    for (k, c), amount in _spend_in(arranged, period):
-        for figures in [total, *(rows[x] for x in keys(k, c))]:
-            figures.spend += amount
-            if c is None:
-                figures.unallocated += amount
+    spent = _spent_in(arranged, period)
+    for unit, (amount, unallocated) in (
+        spent.by_child if by_child else spent.by_intervention
+    ).items():
+        for x in keys(None, unit) if by_child else keys(unit, None):
+            rows[x].spend += amount
+            rows[x].unallocated += unallocated
 
-    for (k, c), periods in arranged.enrolled.items():
-        days = enrolled_days(periods, period)
-        if days and k in arranged.facts.interventions:
-            for figures in [total, *(rows[x] for x in keys(k, c))]:
-                figures.children.add(c)
-                figures.child_days += days
+    enrolled = _enrolled_in(arranged, period)
+    if by_child:
+        for child_ref, days in enrolled.by_child.items():
+            for x in keys(None, child_ref):
+                rows[x].children.add(child_ref)
+                rows[x].child_days += days
+    else:
+        for intervention_id, (children, days) in enrolled.by_intervention.items():
+            for x in keys(intervention_id, None):
+                rows[x].children |= children
+                rows[x].child_days += days
 
-    outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
-    for outcome in outcomes:
-        total.measured.add(outcome.child_ref)
-        if outcome.shares:
-            _add_share(total, outcome, Fraction(1))
-        for k, share in outcome.shares.items():
-            for x in keys(k, outcome.child_ref, outcome.indicator_code):
-                rows[x].measured.add(outcome.child_ref)
-                _add_share(rows[x], outcome, share)
-    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes)
+    claimed = _claimed(arranged, period, rule=rule, window_days=window_days, by_child=by_child)
+    for (intervention_id, child_ref, code), tally in claimed.tallies.items():
+        for x in keys(intervention_id, child_ref, code):
+            tally.add_to(rows[x])
+
+    total = Figures(
+        spend=spent.total[0],
+        unallocated=spent.total[1],
+        children=set(enrolled.by_child),
+        child_days=sum(enrolled.by_child.values()),
+    )
+    claimed.total.add_to(total)
+    return CostPerOutcome(dict(sorted(rows.items())), total, claimed.outcomes)
 
 
-def _spend_in(
-    arranged: Prepared, period: Period
-) -> list[tuple[tuple[str | None, str | None], Fraction]]:
-    """Each (intervention, child) pair's spend in `period`, where there is any."""
+class _Spent(NamedTuple):
+    """A period's spend (and the unallocated part of it) summed over the (intervention, child)
+    pairs with any, per intervention, per child and in all."""
 
-    def compute() -> list[tuple[tuple[str | None, str | None], Fraction]]:
-        earlier = arranged.earlier(("spend_in", period))
-        if isinstance(earlier, list) and arranged.unchanged("spend"):
+    by_intervention: dict[str | None, tuple[Fraction, Fraction]]
+    by_child: dict[str | None, tuple[Fraction, Fraction]]
+    total: tuple[Fraction, Fraction]
+
+
+def _spent_in(arranged: Prepared, period: Period) -> _Spent:
+    def compute() -> _Spent:
+        earlier = arranged.earlier(("spent_in", period))
+        if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
             return earlier
-        spend = arranged.spend
-        found = []
-        for k, c in spend.pairs():
-            if amount := spend.spend(k, c, period):
-                found.append(((k, c), amount))
-        return found
+        # numerators per denominator: a pair's spend is one of a few hundred thousand, and
+        # integers add a hundred times faster than `Fraction`s
+        spend: dict[tuple[str, str | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        unallocated: dict[tuple[str, str | None], dict[int, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
+        for k, c, numerator, denominator in arranged.spend.spent_in(period):
+            for unit in (("intervention", k), ("child", c), ("total", None)):
+                spend[unit][denominator] += numerator
+                if c is None:
+                    unallocated[unit][denominator] += numerator
 
-    return arranged.remember(("spend_in", period), compute)
+        def both(unit: tuple[str, str | None]) -> tuple[Fraction, Fraction]:
+            return _exact(spend[unit]), _exact(unallocated.get(unit, {}))
+
+        return _Spent(
+            {k: both(("intervention", k)) for kind, k in spend if kind == "intervention"},
+            {c: both(("child", c)) for kind, c in spend if kind == "child"},
+            both(("total", None)),
+        )
+
+    return arranged.remember(("spent_in", period), compute)
 
 
-def _add_share(figures: Figures, outcome: ChildOutcome, share: Fraction) -> None:
-    if outcome.change.better_off:
-        figures.better_off += share
-        figures.better_children.add(outcome.child_ref)
-    if outcome.change.worse_off:
-        figures.worse_off += share
-        figures.worse_children.add(outcome.child_ref)
+def _exact(numerators: dict[int, int]) -> Fraction:
+    return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
+
+
+class _Enrolled(NamedTuple):
+    """The children enrolled during a period on an intervention the facts know, and their
+    enrolled days: per intervention, and per child."""
+
+    by_intervention: dict[str, tuple[set[str], int]]
+    by_child: dict[str, int]
+
+
+def _enrolled_in(arranged: Prepared, period: Period) -> _Enrolled:
+    def compute() -> _Enrolled:
+        by_intervention: dict[str, tuple[set[str], int]] = {}
+        by_child: dict[str, int] = defaultdict(int)
+        interventions = arranged.facts.interventions
+        for (k, c), periods in arranged.enrolled.items():
+            days = enrolled_days(periods, period)
+            if days and k in interventions:
+                children, before = by_intervention.get(k, (set(), 0))
+                children.add(c)
+                by_intervention[k] = (children, before + days)
+                by_child[c] += days
+        return _Enrolled(by_intervention, dict(by_child))
+
+    return arranged.remember(("enrolled_in", period), compute)
+
+
+class _Tally:
+    """The outcome figures of some children's changes. Shares are mostly whole: those are
+    counted, and only the parts are added as `Fraction`s (`settle` makes the sums)."""
+
+    __slots__ = (
+        "better",
+        "better_children",
+        "better_parts",
+        "measured",
+        "worse",
+        "worse_children",
+        "worse_parts",
+    )
+
+    def __init__(self) -> None:
+        self.measured: set[str] = set()
+        self.better_children: set[str] = set()
+        self.worse_children: set[str] = set()
+        self.better: int | Fraction = 0
+        self.worse: int | Fraction = 0
+        self.better_parts: list[Fraction] = []
+        self.worse_parts: list[Fraction] = []
+
+    def add(self, child_ref: str, outcome: ChildOutcome, share: Fraction) -> None:
+        self.measured.add(child_ref)
+        if outcome.change.better_off:
+            self.better_children.add(child_ref)
+            if share == 1:
+                self.better += 1
+            else:
+                self.better_parts.append(share)
+        if outcome.change.worse_off:
+            self.worse_children.add(child_ref)
+            if share == 1:
+                self.worse += 1
+            else:
+                self.worse_parts.append(share)
+
+    def settle(self) -> _Tally:
+        self.better = sum(self.better_parts, Fraction(self.better))
+        self.worse = sum(self.worse_parts, Fraction(self.worse))
+        self.better_parts, self.worse_parts = [], []
+        return self
+
+    def add_to(self, figures: Figures) -> None:
+        figures.measured |= self.measured
+        figures.better_children |= self.better_children
+        figures.worse_children |= self.worse_children
+        figures.better_off += self.better
+        figures.worse_off += self.worse
+
+
+class _Claimed(NamedTuple):
+    """A period's outcomes by one rule, tallied per (intervention, indicator) or per child (keyed
+    by what `_Keys` is asked: intervention, child, indicator), and in all."""
+
+    tallies: dict[tuple[str | None, str | None, str | None], _Tally]
+    total: _Tally
+    outcomes: list[ChildOutcome]
+
+
+def _claimed(
+    arranged: Prepared, period: Period, *, rule: str, window_days: int, by_child: bool
+) -> _Claimed:
+    def compute() -> _Claimed:
+        outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
+        tallies: dict[tuple[str | None, str | None, str | None], _Tally] = defaultdict(_Tally)
+        total = _Tally()
+        whole = Fraction(1)
+        for outcome in outcomes:
+            child_ref, code = outcome.child_ref, outcome.indicator_code
+            if outcome.shares:
+                total.add(child_ref, outcome, whole)
+            else:
+                total.measured.add(child_ref)
+            for k, share in outcome.shares.items():
+                key = (None, child_ref, None) if by_child else (k, None, code)
+                tallies[key].add(child_ref, outcome, share)
+        settled = {key: tally.settle() for key, tally in tallies.items()}
+        return _Claimed(settled, total.settle(), outcomes)
+
+    return arranged.remember(("claimed", period, rule, window_days, by_child), compute)

@@ -27,8 +27,9 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
-# per-report results kept: a report and its other groupings, rules and card share them
-REMEMBERED = 8
+# per-report results kept: a report and its other groupings, rules and card share them (a
+# period's three rules by intervention and by provider are nine)
+REMEMBERED = 16
 
 
 # each part of the arrangement and the facts it is built from

@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from math import lcm
 from typing import NamedTuple
@@ -113,8 +113,13 @@ class RunningTotal:
         return self._totals[at] + self._rates[at] * (day - self._days[at])
 
     def amount_in(self, window: Period) -> Fraction:
+        return Fraction(*self.scaled_in(window))
+
+    def scaled_in(self, window: Period) -> tuple[int, int]:
+        """The amount in `window` as (numerator, denominator), not reduced: many are summed
+        before one `Fraction` is made of them."""
         scaled = self._before(window.end.toordinal() + 1) - self._before(window.start.toordinal())
-        return Fraction(scaled, self._denominator)
+        return scaled, self._denominator
 
 
 def _compact(numbers: list[int]) -> Sequence[int]:
@@ -153,6 +158,14 @@ class SpendIndex:
 
     def pairs(self) -> list[tuple[str | None, str | None]]:
         return sorted(self._by_pair, key=lambda pair: (pair[0] or "", pair[1] or ""))
+
+    def spent_in(self, window: Period) -> Iterator[tuple[str | None, str | None, int, int]]:
+        """(intervention, child, numerator, denominator) of each pair's spend in `window`, where
+        there is any."""
+        for (intervention_id, child_ref), total in self._by_pair.items():
+            scaled, denominator = total.scaled_in(window)
+            if scaled:
+                yield intervention_id, child_ref, scaled, denominator
 
 
 def line_amount_in(line: CostLine, window: Period) -> Fraction:
