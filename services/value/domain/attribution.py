@@ -27,9 +27,9 @@ def shares(
         if sum(weights.values()) > 0 and all(w >= 0 for w in weights.values()):
             return _normalise(weights)
     if rule in (COST_SHARE, TIME_SHARE):
-        time_weights = {k: Fraction(days[k]) for k in interventions}
-        if sum(time_weights.values()) > 0:
-            return _normalise(time_weights)
+        total_days = sum(days[k] for k in interventions)  # whole days: no `Fraction` to add
+        if total_days > 0:
+            return {k: Fraction(days[k], total_days) for k in interventions}
     return {k: Fraction(1, len(interventions)) for k in interventions}
 
 

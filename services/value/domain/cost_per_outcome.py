@@ -4,6 +4,7 @@ outcome area, need level) and for the whole council, exact until printed."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -12,7 +13,7 @@ from typing import NamedTuple
 
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
-from services.value.domain.outcomes import ChildOutcome, child_outcomes
+from services.value.domain.outcomes import WHOLE, ChildOutcome, child_outcomes
 from services.value.domain.prepared import Prepared, prepared
 from services.value.domain.spend import enrolled_days
 
@@ -152,10 +153,13 @@ def cost_per_outcome(
                 rows[x].children |= children
                 rows[x].child_days += days
 
-    claimed = _claimed(arranged, period, rule=rule, window_days=window_days, by_child=by_child)
-    for (intervention_id, child_ref, code), tally in claimed.tallies.items():
-        for x in keys(intervention_id, child_ref, code):
-            tally.add_to(rows[x])
+    outcomes, tallied = _tallied(
+        arranged, period, rule=rule, window_days=window_days, by_child=by_child
+    )
+    for claimed in tallied:
+        for (intervention_id, child_ref, code), tally in claimed.tallies.items():
+            for x in keys(intervention_id, child_ref, code):
+                tally.add_to(rows[x])
 
     total = Figures(
         spend=spent.total[0],
@@ -163,8 +167,9 @@ def cost_per_outcome(
         children=set(enrolled.by_child),
         child_days=sum(enrolled.by_child.values()),
     )
-    claimed.total.add_to(total)
-    return CostPerOutcome(dict(sorted(rows.items())), total, claimed.outcomes)
+    for claimed in tallied:
+        claimed.total.add_to(total)
+    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes)
 
 
 class _Spent(NamedTuple):
@@ -287,32 +292,40 @@ class _Tally:
 
 
 class _Claimed(NamedTuple):
-    """A period's outcomes by one rule, tallied per (intervention, indicator) or per child (keyed
-    by what `_Keys` is asked: intervention, child, indicator), and in all."""
+    """Tallies of a period's outcomes per (intervention, indicator) or per child (keyed by what
+    `_Keys` is asked: intervention, child, indicator), and of them all."""
 
     tallies: dict[tuple[str | None, str | None, str | None], _Tally]
     total: _Tally
-    outcomes: list[ChildOutcome]
 
 
-def _claimed(
+def _claimed(outcomes: Iterable[ChildOutcome], *, by_child: bool) -> _Claimed:
+    tallies: dict[tuple[str | None, str | None, str | None], _Tally] = defaultdict(_Tally)
+    total = _Tally()
+    for outcome in outcomes:
+        child_ref, code = outcome.child_ref, outcome.indicator_code
+        if outcome.shares:
+            total.add(child_ref, outcome, WHOLE)
+        else:
+            total.measured.add(child_ref)
+        for k, share in outcome.shares.items():
+            key = (None, child_ref, None) if by_child else (k, None, code)
+            tallies[key].add(child_ref, outcome, share)
+    return _Claimed({key: tally.settle() for key, tally in tallies.items()}, total.settle())
+
+
+def _tallied(
     arranged: Prepared, period: Period, *, rule: str, window_days: int, by_child: bool
-) -> _Claimed:
-    def compute() -> _Claimed:
-        outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
-        tallies: dict[tuple[str | None, str | None, str | None], _Tally] = defaultdict(_Tally)
-        total = _Tally()
-        whole = Fraction(1)
-        for outcome in outcomes:
-            child_ref, code = outcome.child_ref, outcome.indicator_code
-            if outcome.shares:
-                total.add(child_ref, outcome, whole)
-            else:
-                total.measured.add(child_ref)
-            for k, share in outcome.shares.items():
-                key = (None, child_ref, None) if by_child else (k, None, code)
-                tallies[key].add(child_ref, outcome, share)
-        settled = {key: tally.settle() for key, tally in tallies.items()}
-        return _Claimed(settled, total.settle(), outcomes)
-
-    return arranged.remember(("claimed", period, rule, window_days, by_child), compute)
+) -> tuple[list[ChildOutcome], list[_Claimed]]:
+    """The period's outcomes by `rule`, and their tallies: those only one intervention claims
+    (the same by every rule, so tallied once for all three) and those the rule shares."""
+    outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
+    whole = arranged.remember(
+        ("tallied_whole", period, window_days, by_child),
+        lambda: _claimed((o for o in outcomes if len(o.shares) <= 1), by_child=by_child),
+    )
+    shared = arranged.remember(
+        ("tallied_shared", period, rule, window_days, by_child),
+        lambda: _claimed((o for o in outcomes if len(o.shares) > 1), by_child=by_child),
+    )
+    return outcomes, [whole, shared]

@@ -23,6 +23,9 @@ class ChildOutcome:
     shares: dict[str, Fraction]  # intervention -> share; empty: nobody to attribute it to
 
 
+WHOLE = Fraction(1)
+
+
 def child_outcomes(
     facts: Facts | Prepared, period: Period, *, rule: str, window_days: int
 ) -> list[ChildOutcome]:
@@ -52,22 +55,41 @@ def _child_outcomes(
         }
     spend_unchanged = rule != COST_SHARE or arranged.unchanged("spend")
     found: list[ChildOutcome] = []
-    for measured in _changes(arranged, period, window_days=window_days):
-        was, outcome = known.get((measured.child_ref, measured.indicator_code), (None, None))
-        keep = was == measured and (spend_unchanged or len(measured.days) <= 1)
-        if outcome is None or not keep:
-            cost = {}  # only cost share weighs spend, and only between interventions
-            if rule == COST_SHARE and len(measured.days) > 1:
-                child, window = measured.child_ref, measured.change.window
-                cost = {k: spend.spend(k, child, window) for k in measured.days}
-            outcome = ChildOutcome(
-                measured.child_ref,
-                measured.indicator_code,
-                measured.change,
-                shares(rule=rule, spend=cost, days=measured.days),
-            )
+    changes = _changes(arranged, period, window_days=window_days)
+    for measured, whole in zip(changes, _claimed_whole(arranged, period, window_days), strict=True):
+        outcome = whole
+        if outcome is None:  # claimed by more than one intervention: shared by the rule
+            was, outcome = known.get((measured.child_ref, measured.indicator_code), (None, None))
+            if outcome is None or was != measured or not spend_unchanged:
+                cost = {}  # only cost share weighs spend
+                if rule == COST_SHARE:
+                    child, window = measured.child_ref, measured.change.window
+                    cost = {k: spend.spend(k, child, window) for k in measured.days}
+                outcome = ChildOutcome(
+                    measured.child_ref,
+                    measured.indicator_code,
+                    measured.change,
+                    shares(rule=rule, spend=cost, days=measured.days),
+                )
         found.append(outcome)
     return found
+
+
+def _claimed_whole(
+    arranged: Prepared, period: Period, window_days: int
+) -> list[ChildOutcome | None]:
+    """Alongside the period's changes, the outcome of each that at most one intervention claims:
+    the same by every rule (whole or nothing), so made once for all three. None for the rest."""
+
+    def compute() -> list[ChildOutcome | None]:
+        return [
+            ChildOutcome(m.child_ref, m.indicator_code, m.change, dict.fromkeys(m.days, WHOLE))
+            if len(m.days) <= 1
+            else None
+            for m in _changes(arranged, period, window_days=window_days)
+        ]
+
+    return arranged.remember(("claimed_whole", period, window_days), compute)
 
 
 class _Measured(NamedTuple):
