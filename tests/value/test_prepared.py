@@ -257,6 +257,17 @@ def test_an_enrolment_made_after_a_report_brings_the_childs_change_into_the_next
     assert report(after) == {"A": Fraction(5, 4), "B": Fraction(3, 4)}
 
 
+def test_an_intervention_the_facts_no_longer_know_no_longer_counts_its_children() -> None:
+    facts = worked_example()
+    asked = {"rule": "cost_share", "group_by": "intervention", "window_days": 180}
+    before = Prepared(facts)
+    assert cost_per_outcome(before, FY2024, **asked).total.children == {"C1"}  # type: ignore[arg-type]
+    unknown = {k: v for k, v in facts.interventions.items() if k == "A"}
+    after = Prepared(replace(facts, interventions=unknown), previous=before)
+    rows = cost_per_outcome(after, FY2024, **asked).rows  # type: ignore[arg-type]
+    assert rows["A"].child_days and not rows["B"].children  # B's spend is still there
+
+
 def test_observations_added_keep_the_outcomes_of_the_series_they_do_not_join() -> None:
     facts = worked_example()
     facts = replace(

@@ -224,6 +224,9 @@ class _Enrolled(NamedTuple):
 
 def _enrolled_in(arranged: Prepared, period: Period) -> _Enrolled:
     def compute() -> _Enrolled:
+        earlier = arranged.earlier(("enrolled_in", period))
+        if isinstance(earlier, _Enrolled) and arranged.unchanged("enrolled", "interventions"):
+            return earlier
         by_intervention: dict[str, tuple[set[str], int]] = {}
         by_child: dict[str, int] = defaultdict(int)
         interventions = arranged.facts.interventions

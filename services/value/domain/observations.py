@@ -151,17 +151,28 @@ class ObservationTable(Sequence[Observation]):
         [number] = self.series_numbers([child_ref], [code])
         return int(number) if number >= 0 else None
 
-    def series_numbers(self, children: Sequence[str], codes: Sequence[str]) -> Rows:
-        """The number of each (child, indicator) series named, alongside; -1 where there is none."""
-        if not self.series_count or not len(children):
-            return np.full(len(children), -1, dtype=np.int64)
+    def series_numbers(
+        self,
+        children: Sequence[str],
+        codes: Sequence[str],
+        child: Rows | None = None,
+        code: Rows | None = None,
+    ) -> Rows:
+        """The number of each (child, indicator) series named; -1 where there is none. The pairs
+        are (`children[child[n]]`, `codes[code[n]]`), or without `child` and `code` (`children[n]`,
+        `codes[n]`): each name is looked up once, however many pairs name it."""
+        child = np.arange(len(children), dtype=np.int64) if child is None else child
+        code = np.arange(len(codes), dtype=np.int64) if code is None else code
+        if not self.series_count or not len(child):
+            return np.full(len(child), -1, dtype=np.int64)
         child_at = {name: n for n, name in enumerate(self.children)}
         code_at = {name: n for n, name in enumerate(self.codes)}
-        child = np.array([child_at.get(name, -1) for name in children], dtype=np.int64)
-        code = np.array([code_at.get(name, -1) for name in codes], dtype=np.int64)
-        pair = child * len(self.codes) + code
+        child_rank = np.array([child_at.get(name, -1) for name in children], dtype=np.int64)
+        code_rank = np.array([code_at.get(name, -1) for name in codes], dtype=np.int64)
+        ranked_child, ranked_code = child_rank[child], code_rank[code]
+        pair = ranked_child * len(self.codes) + ranked_code
         at = np.minimum(np.searchsorted(self.series_pair, pair), self.series_count - 1)
-        found = (child >= 0) & (code >= 0) & (self.series_pair[at] == pair)
+        found = (ranked_child >= 0) & (ranked_code >= 0) & (self.series_pair[at] == pair)
         return np.where(found, at, -1)
 
     def series_names(self, series: int) -> tuple[str, str]:

@@ -50,8 +50,10 @@ class Reach(NamedTuple):
     indicator in scope of a period, and claim its change. Rows are sorted by indicator, child,
     intervention (in the order the facts list them) and start."""
 
-    pairs: list[tuple[str, str]]  # the (child, indicator) pairs the rows name, sorted
-    pair: npt.NDArray[np.int64]  # position in `pairs`
+    children: list[str]  # the children the rows name, sorted
+    codes: list[str]  # the indicators the rows name, sorted
+    child: npt.NDArray[np.int64]  # each row's position in `children`
+    code: npt.NDArray[np.int64]  # each row's position in `codes`
     intervention: npt.NDArray[np.int64]  # position in the facts' interventions
     start: npt.NDArray[np.int64]  # day ordinals, both ends included
     end: npt.NDArray[np.int64]
@@ -88,8 +90,9 @@ class Prepared:
             if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
                 self._earlier_spend = (spend, previous.lines_by_intervention)
             unchanged = {part for part in BUILT_FROM if part in self.__dict__}
-            if facts.indicators is previous.facts.indicators:
-                unchanged.add("indicators")
+            for field in ("indicators", "interventions"):
+                if getattr(facts, field) is getattr(previous.facts, field):
+                    unchanged.add(field)
             self._earlier = _Earlier(dict(previous._remembered), frozenset(unchanged))
 
     @cached_property
@@ -136,11 +139,15 @@ class Prepared:
             if code in indicators
             for period in periods
         )
-        pairs = sorted({(child_ref, code) for code, child_ref, *_ in rows})
-        pair_at = {pair: n for n, pair in enumerate(pairs)}
+        children = sorted({row[1] for row in rows})
+        codes = sorted({row[0] for row in rows})
+        child_at = {c: n for n, c in enumerate(children)}
+        code_at = {c: n for n, c in enumerate(codes)}
         return Reach(
-            pairs,
-            np.array([pair_at[(row[1], row[0])] for row in rows], dtype=np.int64),
+            children,
+            codes,
+            np.array([child_at[row[1]] for row in rows], dtype=np.int64),
+            np.array([code_at[row[0]] for row in rows], dtype=np.int64),
             np.array([row[2] for row in rows], dtype=np.int64),
             np.array([row[3].toordinal() for row in rows], dtype=np.int64),
             np.array([row[4].toordinal() for row in rows], dtype=np.int64),
@@ -150,9 +157,7 @@ class Prepared:
     def reach_series(self) -> npt.NDArray[np.int64]:
         """Each reach row's series in `observed`; -1 where the child has no observation of it."""
         reach = self.reach
-        children = [child_ref for child_ref, _ in reach.pairs]
-        found = self.observed.series_numbers(children, [code for _, code in reach.pairs])
-        return found[reach.pair]
+        return self.observed.series_numbers(reach.children, reach.codes, reach.child, reach.code)
 
     @cached_property
     def first_enrolled(self) -> dict[str, date]:
@@ -166,13 +171,13 @@ class Prepared:
 
     def earlier(self, key: Hashable) -> object | None:
         """What the earlier arrangement remembered under `key`, if anything: whoever asks knows
-        what it was worked out from, and checks that with `unchanged` or `observations_added`."""
+        what it was worked out from, and checks that with `unchanged`."""
         return self._earlier.results.get(key) if self._earlier else None
 
     def unchanged(self, *names: str) -> bool:
-        """Each named part (`spend`, `reached`, ...) was carried over from the earlier arrangement
-        as it was, and each named facts field (`indicators`) is the very object it had; False
-        without an earlier arrangement."""
+        """Each named part (`spend`, `enrolled`, ...) was carried over from the earlier
+        arrangement as it was, and each named facts field (`indicators`, `interventions`) is the
+        very object it had; False without an earlier arrangement."""
         return self._earlier is not None and self._earlier.unchanged.issuperset(names)
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
