@@ -15,7 +15,7 @@ from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared, prepared
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChildOutcome:
     child_ref: str
     indicator_code: str
@@ -82,8 +82,18 @@ def _claimed_whole(
     the same by every rule (whole or nothing), so made once for all three. None for the rest."""
 
     def compute() -> list[ChildOutcome | None]:
+        # one shares dict per intervention, not per change: tens of thousands are kept per period
+        # (nothing changes an outcome's shares once made)
+        whole: dict[str, dict[str, Fraction]] = {}
+
+        def shares_of(claimants: dict[str, int]) -> dict[str, Fraction]:
+            if not claimants:
+                return {}
+            [k] = claimants
+            return whole.setdefault(k, {k: WHOLE})
+
         return [
-            ChildOutcome(m.child_ref, m.indicator_code, m.change, dict.fromkeys(m.days, WHOLE))
+            ChildOutcome(m.child_ref, m.indicator_code, m.change, shares_of(m.days))
             if len(m.days) <= 1
             else None
             for m in _changes(arranged, period, window_days=window_days)
