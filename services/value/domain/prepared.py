@@ -27,8 +27,9 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
-# per-report results kept: a report and its other groupings, rules and card share them (a
-# period's three rules by intervention and by provider are nine)
+# per-report results kept: a report and its other groupings, rules and card share them (a period
+# asked by all three rules is eleven of them: its changes, spend, enrolments and whole outcomes
+# and their sums, and each rule's outcomes and sums)
 REMEMBERED = 16
 
 
