@@ -141,7 +141,7 @@ def cost_per_outcome(
             rows[x].spend += amount
             rows[x].unallocated += unallocated
 
-    enrolled = _enrolled_in(arranged, period)
+    enrolled = enrolled_in(arranged, period)
     if by_child:
         for child_ref, days in enrolled.by_child.items():
             for x in keys(None, child_ref):
@@ -214,18 +214,18 @@ def _exact(numerators: dict[int, int]) -> Fraction:
     return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
 
 
-class _Enrolled(NamedTuple):
+class Enrolled(NamedTuple):
     """The children enrolled during a period on an intervention the facts know, and their
-    enrolled days: per intervention, and per child."""
+    enrolled days: per intervention, and per child (report cards read them too)."""
 
     by_intervention: dict[str, tuple[set[str], int]]
     by_child: dict[str, int]
 
 
-def _enrolled_in(arranged: Prepared, period: Period) -> _Enrolled:
-    def compute() -> _Enrolled:
+def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
+    def compute() -> Enrolled:
         earlier = arranged.earlier(("enrolled_in", period))
-        if isinstance(earlier, _Enrolled) and arranged.unchanged("enrolled", "interventions"):
+        if isinstance(earlier, Enrolled) and arranged.unchanged("enrolled", "interventions"):
             return earlier
         by_intervention: dict[str, tuple[set[str], int]] = {}
         by_child: dict[str, int] = defaultdict(int)
@@ -237,7 +237,7 @@ def _enrolled_in(arranged: Prepared, period: Period) -> _Enrolled:
                 children.add(c)
                 by_intervention[k] = (children, before + days)
                 by_child[c] += days
-        return _Enrolled(by_intervention, dict(by_child))
+        return Enrolled(by_intervention, dict(by_child))
 
     return arranged.remember(("enrolled_in", period), compute)
 

@@ -11,11 +11,10 @@ from statistics import median
 
 import numpy as np
 
-from services.value.domain.cost_per_outcome import CostPerOutcome
+from services.value.domain.cost_per_outcome import CostPerOutcome, enrolled_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import rows_in
 from services.value.domain.prepared import Prepared, prepared
-from services.value.domain.spend import enrolled_days
 
 CARD_GROUPINGS = ("intervention", "provider")
 # an observation is "current" if made in the last 90 days of the period (a school term or so)
@@ -85,12 +84,11 @@ def report_cards(
     # each child's cards: an observation or outcome is looked at against those few, not every
     # card (at 1.65M observations and 1,800 interventions, the difference is hours)
     cards_of_child: dict[str, set[str]] = defaultdict(set)
-    for (k, c), periods in arranged.enrolled.items():
-        days = enrolled_days(periods, period)
-        if days and k in interventions:
-            card = cards[key_of(k)]
-            card.children.add(c)
-            card.child_days += days
+    for k, (children, days) in enrolled_in(arranged, period).by_intervention.items():
+        card = cards[key_of(k)]
+        card.children |= children
+        card.child_days += days
+        for c in children:
             cards_of_child[c].add(card.key)
 
     recent = Period(
