@@ -11,11 +11,12 @@ from fractions import Fraction
 from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
+
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import WHOLE, ChildOutcome, child_outcomes
 from services.value.domain.prepared import Prepared, prepared
-from services.value.domain.spend import enrolled_days
 
 GROUPINGS = (
     "intervention",
@@ -227,16 +228,22 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
         earlier = arranged.earlier(("enrolled_in", period))
         if isinstance(earlier, Enrolled) and arranged.unchanged("enrolled", "interventions"):
             return earlier
+        rows = arranged.enrolled_rows
+        overlap = np.minimum(rows.end, period.end.toordinal()) - np.maximum(
+            rows.start, period.start.toordinal()
+        )
+        days = np.zeros(len(rows.pairs), dtype=np.int64)
+        np.add.at(days, rows.pair, np.maximum(overlap + 1, 0))
         by_intervention: dict[str, tuple[set[str], int]] = {}
         by_child: dict[str, int] = defaultdict(int)
         interventions = arranged.facts.interventions
-        for (k, c), periods in arranged.enrolled.items():
-            days = enrolled_days(periods, period)
-            if days and k in interventions:
+        for at in np.flatnonzero(days).tolist():
+            (k, c), enrolled = rows.pairs[at], int(days[at])
+            if k in interventions:
                 children, before = by_intervention.get(k, (set(), 0))
                 children.add(c)
-                by_intervention[k] = (children, before + days)
-                by_child[c] += days
+                by_intervention[k] = (children, before + enrolled)
+                by_child[c] += enrolled
         return Enrolled(by_intervention, dict(by_child))
 
     return arranged.remember(("enrolled_in", period), compute)

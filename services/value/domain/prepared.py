@@ -36,6 +36,7 @@ REMEMBERED = 16
 # each part of the arrangement and the facts it is built from
 BUILT_FROM = {
     "enrolled": ("enrolments",),
+    "enrolled_rows": ("enrolments",),
     "spend": ("lines", "enrolments"),
     "lines_by_intervention": ("lines",),
     "observed": ("observations",),
@@ -43,6 +44,16 @@ BUILT_FROM = {
     "reach_series": ("enrolments", "interventions", "indicators", "observations"),
     "first_enrolled": ("enrolments",),
 }
+
+
+class EnrolledRows(NamedTuple):
+    """`Prepared.enrolled` as arrays, so a period's enrolled days are one subtraction: each
+    merged period with its (intervention, child) pair."""
+
+    pairs: list[tuple[str, str]]  # (intervention, child), in the order of `enrolled`
+    pair: npt.NDArray[np.int64]  # each period's position in `pairs`
+    start: npt.NDArray[np.int64]  # day ordinals, both ends included
+    end: npt.NDArray[np.int64]
 
 
 class Reach(NamedTuple):
@@ -100,6 +111,16 @@ class Prepared:
     def enrolled(self) -> dict[tuple[str, str], list[Period]]:
         """Merged enrolled days per (intervention, child), in that order."""
         return dict(sorted(enrolled_periods(self.facts.enrolments).items()))
+
+    @cached_property
+    def enrolled_rows(self) -> EnrolledRows:
+        periods = [(n, p) for n, merged in enumerate(self.enrolled.values()) for p in merged]
+        return EnrolledRows(
+            list(self.enrolled),
+            np.array([n for n, _ in periods], dtype=np.int64),
+            np.array([p.start.toordinal() for _, p in periods], dtype=np.int64),
+            np.array([p.end.toordinal() for _, p in periods], dtype=np.int64),
+        )
 
     @cached_property
     def lines_by_intervention(self) -> dict[str | None, list[CostLine]]:

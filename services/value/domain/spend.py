@@ -38,10 +38,6 @@ def enrolled_periods(enrolments: Iterable[Enrolment]) -> dict[tuple[str, str], l
     return {key: merge(value) for key, value in periods.items()}
 
 
-def enrolled_days(periods: list[Period], window: Period) -> int:
-    return sum(period.overlap_days(window) for period in periods)
-
-
 def allocate(
     lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]
 ) -> list[Segment]:
