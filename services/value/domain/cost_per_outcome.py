@@ -187,28 +187,39 @@ def _spent_in(arranged: Prepared, period: Period) -> _Spent:
         earlier = arranged.earlier(("spent_in", period))
         if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
             return earlier
-        # numerators per denominator: a pair's spend is one of a few hundred thousand, and
-        # integers add a hundred times faster than `Fraction`s
-        spend: dict[tuple[str, str | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        unallocated: dict[tuple[str, str | None], dict[int, int]] = defaultdict(
-            lambda: defaultdict(int)
-        )
+        by_intervention: dict[str | None, _Money] = defaultdict(_Money)
+        by_child: dict[str | None, _Money] = defaultdict(_Money)
+        total = _Money()
         for k, c, numerator, denominator in arranged.spend.spent_in(period):
-            for unit in (("intervention", k), ("child", c), ("total", None)):
-                spend[unit][denominator] += numerator
-                if c is None:
-                    unallocated[unit][denominator] += numerator
-
-        def both(unit: tuple[str, str | None]) -> tuple[Fraction, Fraction]:
-            return _exact(spend[unit]), _exact(unallocated.get(unit, {}))
-
+            for money in (by_intervention[k], by_child[c], total):
+                money.add(numerator, denominator, unallocated=c is None)
         return _Spent(
-            {k: both(("intervention", k)) for kind, k in spend if kind == "intervention"},
-            {c: both(("child", c)) for kind, c in spend if kind == "child"},
-            both(("total", None)),
+            {k: money.exact() for k, money in by_intervention.items()},
+            {c: money.exact() for c, money in by_child.items()},
+            total.exact(),
         )
 
     return arranged.remember(("spent_in", period), compute)
+
+
+class _Money:
+    """Spend, and the unallocated part of it, as numerators per denominator: a period's spend is
+    summed over some hundred thousand pairs, and integers add a hundred times faster than
+    `Fraction`s."""
+
+    __slots__ = ("spend", "unallocated")
+
+    def __init__(self) -> None:
+        self.spend: dict[int, int] = defaultdict(int)
+        self.unallocated: dict[int, int] = defaultdict(int)
+
+    def add(self, numerator: int, denominator: int, *, unallocated: bool) -> None:
+        self.spend[denominator] += numerator
+        if unallocated:
+            self.unallocated[denominator] += numerator
+
+    def exact(self) -> tuple[Fraction, Fraction]:
+        return _exact(self.spend), _exact(self.unallocated)
 
 
 def _exact(numerators: dict[int, int]) -> Fraction:
@@ -249,56 +260,57 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
     return arranged.remember(("enrolled_in", period), compute)
 
 
-class _Tally:
-    """The outcome figures of some children's changes. Shares are mostly whole: those are
-    counted, and only the parts are added as `Fraction`s (`settle` makes the sums)."""
+class _Count:
+    """Children better (or worse) off, and their shares summed. Shares are mostly whole: those
+    are counted, and only the parts are added as `Fraction`s, once, by `settle`."""
 
-    __slots__ = (
-        "better",
-        "better_children",
-        "better_parts",
-        "measured",
-        "worse",
-        "worse_children",
-        "worse_parts",
-    )
+    __slots__ = ("children", "parts", "sum", "whole")
+
+    def __init__(self) -> None:
+        self.children: set[str] = set()
+        self.whole = 0
+        self.parts: list[Fraction] = []
+        self.sum = Fraction(0)
+
+    def add(self, child_ref: str, share: Fraction) -> None:
+        self.children.add(child_ref)
+        if share == 1:
+            self.whole += 1
+        else:
+            self.parts.append(share)
+
+    def settle(self) -> None:
+        self.sum = sum(self.parts, Fraction(self.whole))
+
+
+class _Tally:
+    """The outcome figures of some children's changes."""
+
+    __slots__ = ("better", "measured", "worse")
 
     def __init__(self) -> None:
         self.measured: set[str] = set()
-        self.better_children: set[str] = set()
-        self.worse_children: set[str] = set()
-        self.better: int | Fraction = 0
-        self.worse: int | Fraction = 0
-        self.better_parts: list[Fraction] = []
-        self.worse_parts: list[Fraction] = []
+        self.better = _Count()
+        self.worse = _Count()
 
     def add(self, child_ref: str, outcome: ChildOutcome, share: Fraction) -> None:
         self.measured.add(child_ref)
         if outcome.change.better_off:
-            self.better_children.add(child_ref)
-            if share == 1:
-                self.better += 1
-            else:
-                self.better_parts.append(share)
+            self.better.add(child_ref, share)
         if outcome.change.worse_off:
-            self.worse_children.add(child_ref)
-            if share == 1:
-                self.worse += 1
-            else:
-                self.worse_parts.append(share)
+            self.worse.add(child_ref, share)
 
     def settle(self) -> _Tally:
-        self.better = sum(self.better_parts, Fraction(self.better))
-        self.worse = sum(self.worse_parts, Fraction(self.worse))
-        self.better_parts, self.worse_parts = [], []
+        self.better.settle()
+        self.worse.settle()
         return self
 
     def add_to(self, figures: Figures) -> None:
         figures.measured |= self.measured
-        figures.better_children |= self.better_children
-        figures.worse_children |= self.worse_children
-        figures.better_off += self.better
-        figures.worse_off += self.worse
+        figures.better_children |= self.better.children
+        figures.worse_children |= self.worse.children
+        figures.better_off += self.better.sum
+        figures.worse_off += self.worse.sum
 
 
 class _Claimed(NamedTuple):
