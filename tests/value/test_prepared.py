@@ -14,6 +14,7 @@ from dataclasses import astuple, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
-from services.value.domain.spend import RunningTotal, SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import Segment, SpendIndex, allocate, enrolled_periods
 from tests.value.builders import FY2024, enrolment, indicator, line, observation, worked_example
 from tests.value.test_properties import START, councils, spans
 
@@ -41,18 +42,30 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
         expected: dict[tuple[str | None, str | None], Fraction] = defaultdict(Fraction)
         for segment in segments:
             expected[(segment.intervention_id, segment.child_ref)] += segment.amount_in(window)
-        assert set(index.pairs()) == set(expected)
+        assert set(index.pairs) == set(expected)
         for k, c in expected:
             assert index.spend(k, c, window) == expected[(k, c)]
     assert index.spend("nobody's", "C1", windows[0]) == 0
 
 
-def test_running_totals_beyond_64_bits_stay_exact() -> None:
+def test_spend_beyond_64_bits_stays_exact_beside_spend_within() -> None:
     # daily rates over large coprime denominators: scaled to one denominator, beyond 64 bits
     rates = [Fraction(10**6, p) for p in (1_000_003, 1_000_033, 1_000_037, 1_000_039)]
-    total = RunningTotal((Period(START, START + timedelta(days=9)), rate) for rate in rates)
+    ten_days = Period(START, START + timedelta(days=9))
+    large = [Segment("T", "K", "C1", ten_days, rate) for rate in rates]
+    small = [Segment("T", "K", "C2", ten_days, Fraction(700)), Segment("U", "L", "C1", ten_days, 5)]
+    index = SpendIndex([*large, *small])
     window = Period(START + timedelta(days=2), START + timedelta(days=4))
-    assert total.amount_in(window) == 3 * sum(rates)
+    assert index.spend("K", "C1", window) == 3 * sum(rates)
+    assert index.spend("K", "C2", window) == 2_100 and index.spend("L", "C1", window) == 15
+    assert index.total_in(window, np.arange(3)) == 3 * sum(rates) + 2_115
+    # replacing one intervention keeps the other's pairs, whichever way they are held
+    replaced = index.with_interventions_replaced({"L"}, [Segment("V", "L", "C3", ten_days, 1)])
+    assert replaced.pairs == [("K", "C1"), ("K", "C2"), ("L", "C3")]
+    assert replaced.spend("K", "C1", window) == 3 * sum(rates)
+    assert replaced.spend("L", "C1", window) == 0 and replaced.spend("L", "C3", window) == 3
+    replaced = index.with_interventions_replaced({"K"}, [])
+    assert replaced.pairs == [("L", "C1")] and replaced.spend("K", "C1", window) == 0
 
 
 def scanned_change(
@@ -203,8 +216,8 @@ def test_an_arrangement_carried_over_a_change_answers_as_a_new_one(
         assert kept == changed.isdisjoint(inputs)
     # spend is rebuilt for the interventions whose lines changed, and kept for the rest
     fresh_spend = Prepared(facts).spend
-    assert set(carried.spend.pairs()) == set(fresh_spend.pairs())
-    for pair in fresh_spend.pairs():
+    assert set(carried.spend.pairs) == set(fresh_spend.pairs)
+    for pair in fresh_spend.pairs:
         assert carried.spend.spend(*pair, period) == fresh_spend.spend(*pair, period)
     assert described(carried.observed) == described(Prepared(facts).observed)
     for rule in RULES:

@@ -12,11 +12,13 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import WHOLE, ChildOutcome, child_outcomes
 from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.spend import SpendIndex, Spent, exact_sums
 
 GROUPINGS = (
     "intervention",
@@ -173,13 +175,36 @@ def cost_per_outcome(
     return CostPerOutcome(dict(sorted(rows.items())), total, outcomes)
 
 
-class _Spent(NamedTuple):
-    """A period's spend (and the unallocated part of it) summed over the (intervention, child)
-    pairs with any, per intervention, per child and in all."""
+class _Spent:
+    """A period's spend, and the unallocated part of it, summed over the (intervention, child)
+    pairs with any: per intervention, in all, and (for the groupings of children) per child."""
 
-    by_intervention: dict[str | None, tuple[Fraction, Fraction]]
-    by_child: dict[str | None, tuple[Fraction, Fraction]]
-    total: tuple[Fraction, Fraction]
+    def __init__(self, index: SpendIndex, spent: Spent) -> None:
+        self._index, self._spent = index, spent
+        interventions = sorted({k or "" for k, _ in index.pairs})
+        at = {k: n for n, k in enumerate(interventions)}
+        unit = np.array([at[index.pairs[n][0] or ""] for n in spent.pair.tolist()], dtype=np.int64)
+        self.by_intervention = self._per(unit, [k or None for k in interventions])
+        nothing = (Fraction(0), Fraction(0))
+        self.total = self._per(np.zeros(len(unit), dtype=np.int64), [TOTAL]).get(TOTAL, nothing)
+
+    @cached_property
+    def by_child(self) -> dict[str | None, tuple[Fraction, Fraction]]:
+        pairs = self._index.pairs
+        children = sorted({c or "" for _, c in pairs})
+        at = {c: n for n, c in enumerate(children)}
+        unit = np.array([at[pairs[n][1] or ""] for n in self._spent.pair.tolist()], dtype=np.int64)
+        return self._per(unit, [c or None for c in children])
+
+    def _per(
+        self, unit: npt.NDArray[np.int64], names: list[str | None]
+    ) -> dict[str | None, tuple[Fraction, Fraction]]:
+        """Spend and unallocated spend per unit; `unit` gives each spent pair's, in `names`."""
+        pairs, spent, denominators = self._index.pairs, self._spent, self._index.denominators
+        unallocated = np.array([pairs[n][1] is None for n in spent.pair.tolist()], dtype=bool)
+        spend = exact_sums(unit, spent, denominators)
+        loose = exact_sums(unit[unallocated], spent.only(unallocated), denominators)
+        return {names[u]: (amount, loose.get(u, Fraction(0))) for u, amount in spend.items()}
 
 
 def _spent_in(arranged: Prepared, period: Period) -> _Spent:
@@ -187,43 +212,9 @@ def _spent_in(arranged: Prepared, period: Period) -> _Spent:
         earlier = arranged.earlier(("spent_in", period))
         if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
             return earlier
-        by_intervention: dict[str | None, _Money] = defaultdict(_Money)
-        by_child: dict[str | None, _Money] = defaultdict(_Money)
-        total = _Money()
-        for k, c, numerator, denominator in arranged.spend.spent_in(period):
-            for money in (by_intervention[k], by_child[c], total):
-                money.add(numerator, denominator, unallocated=c is None)
-        return _Spent(
-            {k: money.exact() for k, money in by_intervention.items()},
-            {c: money.exact() for c, money in by_child.items()},
-            total.exact(),
-        )
+        return _Spent(arranged.spend, arranged.spend.spent_in(period))
 
     return arranged.remember(("spent_in", period), compute)
-
-
-class _Money:
-    """Spend, and the unallocated part of it, as numerators per denominator: a period's spend is
-    summed over some hundred thousand pairs, and integers add a hundred times faster than
-    `Fraction`s."""
-
-    __slots__ = ("spend", "unallocated")
-
-    def __init__(self) -> None:
-        self.spend: dict[int, int] = defaultdict(int)
-        self.unallocated: dict[int, int] = defaultdict(int)
-
-    def add(self, numerator: int, denominator: int, *, unallocated: bool) -> None:
-        self.spend[denominator] += numerator
-        if unallocated:
-            self.unallocated[denominator] += numerator
-
-    def exact(self) -> tuple[Fraction, Fraction]:
-        return _exact(self.spend), _exact(self.unallocated)
-
-
-def _exact(numerators: dict[int, int]) -> Fraction:
-    return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
 
 
 class Enrolled(NamedTuple):

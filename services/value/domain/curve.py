@@ -129,11 +129,14 @@ def turn_the_curve(
     )
     targeting = {k for k, i in known.interventions.items() if indicator_code in i.target_indicators}
     spend = arranged.spend
-    pairs = [(k, c) for k, c in spend.pairs() if k in targeting and (c is None or include(c))]
+    pairs = np.array(
+        [n for n, (k, c) in enumerate(spend.pairs) if k in targeting and (c is None or include(c))],
+        dtype=np.int64,
+    )
     points = []
     for index, month in enumerate(history):
         window = calendar_month(month.month)
-        spent = sum((spend.spend(k, c, window) for k, c in pairs), Fraction(0))
+        spent = spend.total_in(window, pairs)
         forecast = fit[0] + fit[1] * index if fit and month.month >= cut else None
         points.append(CurvePoint(month.month, month.children, month.mean, forecast, spent))
     starts: dict[str, date] = {}

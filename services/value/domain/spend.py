@@ -8,13 +8,14 @@ same as one rate per enrolled child-day; with nobody enrolled it stays unallocat
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from fractions import Fraction
 from math import lcm
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 
@@ -69,99 +70,229 @@ def _allocate_line(line: CostLine, enrolled: list[tuple[str, Period]]) -> list[S
     return [segment(child_ref, overlap, per_child_day) for child_ref, overlap in pieces]
 
 
-class RunningTotal:
-    """Spend accumulated day by day from constant daily rates, so the amount in any window is the
-    difference of two running totals (two bisections), however many segments made it.
-
-    Exact: every rate is scaled by one common denominator to an integer, and the amount is made a
-    `Fraction` only when asked for."""
-
-    __slots__ = ("_days", "_denominator", "_rates", "_totals")
-
-    def __init__(self, pieces: Iterable[tuple[Period, Fraction]]) -> None:
-        changes: dict[int, Fraction] = defaultdict(Fraction)  # day ordinal -> change of daily rate
-        for period, per_day in pieces:
-            changes[period.start.toordinal()] += per_day
-            changes[period.end.toordinal() + 1] -= per_day
-        self._denominator = lcm(*(change.denominator for change in changes.values()))
-        days: list[int] = []
-        totals: list[int] = []  # scaled spend on the days before days[i]
-        rates: list[int] = []  # scaled daily rate from days[i]
-        total = rate = 0
-        for day in sorted(changes):
-            if days:
-                total += rate * (day - days[-1])
-            change = changes[day]
-            rate += change.numerator * (self._denominator // change.denominator)
-            days.append(day)
-            totals.append(total)
-            rates.append(rate)
-        # machine integers where they fit: a county holds some 100,000 of these, and a list of
-        # Python ints is five times the size
-        self._days: Sequence[int] = array("i", days)
-        self._totals: Sequence[int] = _compact(totals)
-        self._rates: Sequence[int] = _compact(rates)
-
-    def _before(self, day: int) -> int:
-        at = bisect_right(self._days, day) - 1
-        if at < 0:
-            return 0
-        return self._totals[at] + self._rates[at] * (day - self._days[at])
-
-    def amount_in(self, window: Period) -> Fraction:
-        return Fraction(*self.scaled_in(window))
-
-    def scaled_in(self, window: Period) -> tuple[int, int]:
-        """The amount in `window` as (numerator, denominator), not reduced: many are summed
-        before one `Fraction` is made of them."""
-        scaled = self._before(window.end.toordinal() + 1) - self._before(window.start.toordinal())
-        return scaled, self._denominator
+Pair = tuple[str | None, str | None]  # (intervention, child); None: no intervention, unallocated
+# a row's search key: its pair's position above the day ordinal (the far future is below 2**22)
+_DAY_BITS = 22
+_DAY_MASK = (1 << _DAY_BITS) - 1
+# scaled figures below this are machine integers: a daily rate times the days of its run is then
+# at most the difference of two totals, and no sum or product below overflows 64 bits
+_MACHINE_INTEGERS = 2**61
 
 
-def _compact(numbers: list[int]) -> Sequence[int]:
-    try:
-        return array("q", numbers)
-    except OverflowError:  # a scaled amount beyond 64 bits: exact still, as Python ints
-        return numbers
+class _RunningTotal(NamedTuple):
+    """One pair's spend accumulated day by day from constant daily rates, every rate scaled by
+    one common denominator to an integer: the spend in a window is the difference of the totals
+    before its end and before its start."""
+
+    denominator: int
+    days: list[int]  # the days the daily rate changes
+    totals: list[int]  # scaled spend on the days before days[i]
+    rates: list[int]  # scaled daily rate from days[i]
+
+
+def _running_total(pieces: Iterable[tuple[Period, Fraction]]) -> _RunningTotal:
+    changes: dict[int, Fraction] = defaultdict(Fraction)  # day ordinal -> change of daily rate
+    for period, per_day in pieces:
+        changes[period.start.toordinal()] += per_day
+        changes[period.end.toordinal() + 1] -= per_day
+    denominator = lcm(*(change.denominator for change in changes.values()))
+    total = rate = 0
+    running = _RunningTotal(denominator, [], [], [])
+    for day in sorted(changes):
+        if running.days:
+            total += rate * (day - running.days[-1])
+        change = changes[day]
+        rate += change.numerator * (denominator // change.denominator)
+        running.days.append(day)
+        running.totals.append(total)
+        running.rates.append(rate)
+    return running
+
+
+class _Columns(NamedTuple):
+    """The running totals of some pairs as flat columns, rows sorted by pair and day, so the
+    totals of many pairs on many days are one search."""
+
+    key: npt.NDArray[np.int64]  # the pair's position above the day: sorted
+    total: npt.NDArray[Any]  # int64, or object (Python integers) where they would not fit
+    rate: npt.NDArray[Any]
+
+    @classmethod
+    def of(cls, totals: dict[int, _RunningTotal], dtype: type) -> _Columns:
+        key = [pair << _DAY_BITS | day for pair in sorted(totals) for day in totals[pair].days]
+        return cls(
+            np.array(key, dtype=np.int64),
+            np.array([n for pair in sorted(totals) for n in totals[pair].totals], dtype=dtype),
+            np.array([n for pair in sorted(totals) for n in totals[pair].rates], dtype=dtype),
+        )
+
+    def before(self, pairs: npt.NDArray[np.int64], days: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        """Each of `pairs`' scaled spend on the days before the alongside `days` (0 for a pair
+        these columns do not hold)."""
+        if not len(self.key):
+            return np.zeros(len(pairs), dtype=self.total.dtype)
+        at = np.searchsorted(self.key, pairs << _DAY_BITS | days, side="right") - 1
+        row = np.maximum(at, 0)
+        held = (at >= 0) & (self.key[row] >> _DAY_BITS == pairs)
+        since = days - (self.key[row] & _DAY_MASK)
+        return np.where(held, self.total[row] + self.rate[row] * since, 0)
+
+    def renumbered(self, position: npt.NDArray[np.int64]) -> _Columns:
+        """The rows with each pair at `position[pair]`, without those of pairs at -1."""
+        pair = position[self.key >> _DAY_BITS]
+        keep = pair >= 0
+        key = pair[keep] << _DAY_BITS | self.key[keep] & _DAY_MASK
+        return _Columns(key, self.total[keep], self.rate[keep])
+
+    @staticmethod
+    def merged(one: _Columns, other: _Columns) -> _Columns:
+        order = np.argsort(np.concatenate((one.key, other.key)), kind="stable")
+        return _Columns(*(np.concatenate((a, b))[order] for a, b in zip(one, other, strict=True)))
+
+
+class Spent(NamedTuple):
+    """Spend in a window of each pair with any: (numerator / denominator) each, not reduced, so
+    many are summed before a `Fraction` is made (`exact_sums`)."""
+
+    pair: npt.NDArray[np.int64]  # position in `SpendIndex.pairs`
+    numerator: npt.NDArray[Any]  # int64, or object where a figure is beyond 64 bits
+    denominator: npt.NDArray[np.int64]  # position in `SpendIndex.denominators`
+
+    def only(self, rows: npt.NDArray[np.bool_]) -> Spent:
+        return Spent(self.pair[rows], self.numerator[rows], self.denominator[rows])
 
 
 class SpendIndex:
-    """Spend of (intervention, child) over any window, from the allocated segments: one running
-    total per pair, so a report asks for a window in constant time instead of summing segments."""
+    """Spend of (intervention, child) pairs over any window, from the allocated segments: one
+    running total per pair, all of them held as flat columns, so the spend of every pair in a
+    window (or of many pairs, each in its own window) is one search instead of a sum of segments.
+
+    Exact: each pair's amounts are integers over its own denominator. Running totals whose
+    scaled figures fit 61 bits are held as machine integers; the few beyond (a pair with many
+    lines of coprime child-days) are held apart as Python integers, searched the same way."""
 
     def __init__(self, segments: Iterable[Segment]) -> None:
-        pieces: dict[tuple[str | None, str | None], list[tuple[Period, Fraction]]] = defaultdict(
-            list
-        )
+        pieces: dict[Pair, list[tuple[Period, Fraction]]] = defaultdict(list)
         for item in segments:
             pieces[(item.intervention_id, item.child_ref)].append((item.period, item.per_day))
-        self._by_pair = {pair: RunningTotal(runs) for pair, runs in pieces.items()}
+        self._set({pair: _running_total(runs) for pair, runs in pieces.items()}, denominators=[])
+
+    def _set(self, totals: dict[Pair, _RunningTotal], *, denominators: list[int]) -> None:
+        self.pairs: list[Pair] = sorted(totals, key=_pair_order)
+        self.position = {pair: n for n, pair in enumerate(self.pairs)}
+        self.denominators = denominators  # distinct, in the order first met
+        denominator_at = {d: n for n, d in enumerate(denominators)}
+        small: dict[int, _RunningTotal] = {}
+        large: dict[int, _RunningTotal] = {}
+        at: list[int] = []
+        for n, pair in enumerate(self.pairs):
+            total = totals[pair]
+            fits = all(abs(x) < _MACHINE_INTEGERS for x in (*total.totals, *total.rates))
+            (small if fits else large)[n] = total
+            if total.denominator not in denominator_at:
+                denominator_at[total.denominator] = len(self.denominators)
+                self.denominators.append(total.denominator)
+            at.append(denominator_at[total.denominator])
+        self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
+        self._small = _Columns.of(small, np.int64)
+        self._large = _Columns.of(large, object)
 
     def with_interventions_replaced(
         self, interventions: set[str | None], segments: Iterable[Segment]
     ) -> SpendIndex:
         """A new index: `interventions`' pairs made from `segments` (all of theirs), every other
-        pair's running total shared with this one."""
+        pair's running total as it is in this one."""
         replaced = SpendIndex(segments)
-        for pair, total in self._by_pair.items():
-            if pair[0] not in interventions:
-                replaced._by_pair[pair] = total
+        kept = [pair for pair in self.pairs if pair[0] not in interventions]
+        pairs = sorted([*kept, *replaced.pairs], key=_pair_order)
+        position = {pair: n for n, pair in enumerate(pairs)}
+        denominators = list(self.denominators)
+        denominator_at = {d: n for n, d in enumerate(denominators)}
+        for d in replaced.denominators:
+            if d not in denominator_at:
+                denominator_at[d] = len(denominators)
+                denominators.append(d)
+        # each pair's new position in either index; -1: dropped
+        old_at = np.array(
+            [-1 if p[0] in interventions else position[p] for p in self.pairs], dtype=np.int64
+        )
+        new_at = np.array([position[p] for p in replaced.pairs], dtype=np.int64)
+        denominator = np.zeros(len(pairs), dtype=np.int64)
+        for index, at in ((self, old_at), (replaced, new_at)):
+            held = at >= 0
+            denominator[at[held]] = [
+                denominator_at[index.denominators[d]] for d in index.denominator[held].tolist()
+            ]
+        replaced.pairs, replaced.position = pairs, position
+        replaced.denominators, replaced.denominator = denominators, denominator
+        for part in ("_small", "_large"):
+            ours, theirs = getattr(self, part), getattr(replaced, part)
+            setattr(
+                replaced, part, _Columns.merged(ours.renumbered(old_at), theirs.renumbered(new_at))
+            )
         return replaced
 
+    def scaled_in(
+        self, pairs: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+    ) -> npt.NDArray[Any]:
+        """Each of `pairs`' spend from the alongside `start` to `end` (day ordinals, both
+        included), scaled by the pair's denominator: int64 or, if any is beyond, Python ints."""
+        scaled: npt.NDArray[Any] = self._small.before(pairs, end + 1) - self._small.before(
+            pairs, start
+        )
+        if len(self._large.key):
+            large = self._large.before(pairs, end + 1) - self._large.before(pairs, start)
+            if large.any():
+                scaled = scaled.astype(object) + large
+        return scaled
+
+    def spent_in(self, window: Period, pairs: npt.NDArray[np.int64] | None = None) -> Spent:
+        """The spend in `window` of each pair (or of `pairs`, positions in `pairs`) with any."""
+        if pairs is None:
+            pairs = np.arange(len(self.pairs), dtype=np.int64)
+        ends = np.full(len(pairs), window.end.toordinal(), dtype=np.int64)
+        starts = np.full(len(pairs), window.start.toordinal(), dtype=np.int64)
+        scaled = self.scaled_in(pairs, starts, ends)
+        some = np.flatnonzero(scaled != 0)
+        return Spent(pairs[some], scaled[some], self.denominator[pairs[some]])
+
+    def total_in(self, window: Period, pairs: npt.NDArray[np.int64]) -> Fraction:
+        """The spend of `pairs` together in `window`."""
+        spent = self.spent_in(window, pairs)
+        together = np.zeros(len(spent.pair), dtype=np.int64)
+        return exact_sums(together, spent, self.denominators).get(0, Fraction(0))
+
     def spend(self, intervention_id: str | None, child_ref: str | None, window: Period) -> Fraction:
-        total = self._by_pair.get((intervention_id, child_ref))
-        return total.amount_in(window) if total else Fraction(0)
+        n = self.position.get((intervention_id, child_ref))
+        return Fraction(0) if n is None else self.total_in(window, np.array([n], dtype=np.int64))
 
-    def pairs(self) -> list[tuple[str | None, str | None]]:
-        return sorted(self._by_pair, key=lambda pair: (pair[0] or "", pair[1] or ""))
 
-    def spent_in(self, window: Period) -> Iterator[tuple[str | None, str | None, int, int]]:
-        """(intervention, child, numerator, denominator) of each pair's spend in `window`, where
-        there is any."""
-        for (intervention_id, child_ref), total in self._by_pair.items():
-            scaled, denominator = total.scaled_in(window)
-            if scaled:
-                yield intervention_id, child_ref, scaled, denominator
+def _pair_order(pair: Pair) -> tuple[str, str]:
+    return (pair[0] or "", pair[1] or "")
+
+
+def exact_sums(
+    groups: npt.NDArray[np.int64], spent: Spent, denominators: list[int]
+) -> dict[int, Fraction]:
+    """Each group's spend, exactly: `groups` gives each of `spent`'s pairs' group. Numerators
+    are added per group and denominator as Python integers (no overflow however many), and each
+    group's sums are then put over the lowest common denominator, one `Fraction` per group."""
+    if not len(groups):
+        return {}
+    order = np.lexsort((spent.denominator, groups))
+    group, denominator = groups[order], spent.denominator[order]
+    first = np.flatnonzero(
+        np.concatenate(([True], (group[1:] != group[:-1]) | (denominator[1:] != denominator[:-1])))
+    )
+    sums = np.add.reduceat(spent.numerator[order].astype(object), first).tolist()
+    by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for g, d, s in zip(group[first].tolist(), denominator[first].tolist(), sums, strict=True):
+        by_group[g].append((s, denominators[d]))
+    exact: dict[int, Fraction] = {}
+    for g, parts in by_group.items():
+        common = lcm(*(d for _, d in parts))
+        exact[g] = Fraction(sum(s * (common // d) for s, d in parts), common)
+    return exact
 
 
 def line_amount_in(line: CostLine, window: Period) -> Fraction:
