@@ -4,7 +4,7 @@ outcome area, need level) and for the whole council, exact until printed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -16,7 +16,14 @@ import numpy.typing as npt
 
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
-from services.value.domain.outcomes import WHOLE, ChildOutcome, child_outcomes
+from services.value.domain.outcomes import (
+    ChildOutcome,
+    Measured,
+    Rows,
+    child_outcomes,
+    measured,
+    rule_shares,
+)
 from services.value.domain.prepared import Prepared, prepared
 from services.value.domain.spend import SpendIndex, Spent, exact_sums
 
@@ -67,7 +74,13 @@ class Figures:
 class CostPerOutcome:
     rows: dict[str, Figures]
     total: Figures
-    outcomes: list[ChildOutcome]
+    measured: Measured = field(compare=False)  # the period's changes, and who claims each
+    listed: Callable[[], list[ChildOutcome]] = field(compare=False, repr=False)
+
+    @cached_property
+    def outcomes(self) -> list[ChildOutcome]:
+        """Each change as an outcome, with its shares: made only for a reader who asks."""
+        return self.listed()
 
 
 class _Keys:
@@ -156,9 +169,7 @@ def cost_per_outcome(
                 rows[x].children |= children
                 rows[x].child_days += days
 
-    outcomes, tallied = _tallied(
-        arranged, period, rule=rule, window_days=window_days, by_child=by_child
-    )
+    tallied = _tallied(arranged, period, rule=rule, window_days=window_days, by_child=by_child)
     for claimed in tallied:
         for (intervention_id, child_ref, code), tally in claimed.tallies.items():
             for x in keys(intervention_id, child_ref, code):
@@ -172,7 +183,12 @@ def cost_per_outcome(
     )
     for claimed in tallied:
         claimed.total.add_to(total)
-    return CostPerOutcome(dict(sorted(rows.items())), total, outcomes)
+    return CostPerOutcome(
+        dict(sorted(rows.items())),
+        total,
+        measured(arranged, period, window_days=window_days),
+        lambda: child_outcomes(arranged, period, rule=rule, window_days=window_days),
+    )
 
 
 class _Spent:
@@ -252,26 +268,13 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
 
 
 class _Count:
-    """Children better (or worse) off, and their shares summed. Shares are mostly whole: those
-    are counted, and only the parts are added as `Fraction`s, once, by `settle`."""
+    """Children better (or worse) off, and their shares summed."""
 
-    __slots__ = ("children", "parts", "sum", "whole")
+    __slots__ = ("children", "sum")
 
-    def __init__(self) -> None:
-        self.children: set[str] = set()
-        self.whole = 0
-        self.parts: list[Fraction] = []
-        self.sum = Fraction(0)
-
-    def add(self, child_ref: str, share: Fraction) -> None:
-        self.children.add(child_ref)
-        if share == 1:
-            self.whole += 1
-        else:
-            self.parts.append(share)
-
-    def settle(self) -> None:
-        self.sum = sum(self.parts, Fraction(self.whole))
+    def __init__(self, children: set[str], whole: int, parts: list[Fraction]) -> None:
+        self.children = children
+        self.sum = sum(parts, Fraction(whole))
 
 
 class _Tally:
@@ -279,22 +282,8 @@ class _Tally:
 
     __slots__ = ("better", "measured", "worse")
 
-    def __init__(self) -> None:
-        self.measured: set[str] = set()
-        self.better = _Count()
-        self.worse = _Count()
-
-    def add(self, child_ref: str, outcome: ChildOutcome, share: Fraction) -> None:
-        self.measured.add(child_ref)
-        if outcome.change.better_off:
-            self.better.add(child_ref, share)
-        if outcome.change.worse_off:
-            self.worse.add(child_ref, share)
-
-    def settle(self) -> _Tally:
-        self.better.settle()
-        self.worse.settle()
-        return self
+    def __init__(self, measured: set[str], better: _Count, worse: _Count) -> None:
+        self.measured, self.better, self.worse = measured, better, worse
 
     def add_to(self, figures: Figures) -> None:
         figures.measured |= self.measured
@@ -304,41 +293,89 @@ class _Tally:
         figures.worse_off += self.worse.sum
 
 
+TallyKey = tuple[
+    str | None, str | None, str | None
+]  # what `_Keys` is asked: intervention, child, indicator
+
+
 class _Claimed(NamedTuple):
-    """Tallies of a period's outcomes per (intervention, indicator) or per child (keyed by what
-    `_Keys` is asked: intervention, child, indicator), and of them all."""
+    """Tallies of some of a period's outcomes per (intervention, indicator) or per child, and of
+    them all (each outcome attributed to anyone counted whole)."""
 
-    tallies: dict[tuple[str | None, str | None, str | None], _Tally]
+    tallies: dict[TallyKey, _Tally]
     total: _Tally
-
-
-def _claimed(outcomes: Iterable[ChildOutcome], *, by_child: bool) -> _Claimed:
-    tallies: dict[tuple[str | None, str | None, str | None], _Tally] = defaultdict(_Tally)
-    total = _Tally()
-    for outcome in outcomes:
-        child_ref, code = outcome.child_ref, outcome.indicator_code
-        if outcome.shares:
-            total.add(child_ref, outcome, WHOLE)
-        else:
-            total.measured.add(child_ref)
-        for k, share in outcome.shares.items():
-            key = (None, child_ref, None) if by_child else (k, None, code)
-            tallies[key].add(child_ref, outcome, share)
-    return _Claimed({key: tally.settle() for key, tally in tallies.items()}, total.settle())
 
 
 def _tallied(
     arranged: Prepared, period: Period, *, rule: str, window_days: int, by_child: bool
-) -> tuple[list[ChildOutcome], list[_Claimed]]:
-    """The period's outcomes by `rule`, and their tallies: those only one intervention claims
-    (the same by every rule, so tallied once for all three) and those the rule shares."""
-    outcomes = child_outcomes(arranged, period, rule=rule, window_days=window_days)
+) -> list[_Claimed]:
+    """The tallies of the period's outcomes: those at most one intervention claims (the same by
+    every rule, so tallied once for all three), and those the rule shares."""
+    found = measured(arranged, period, window_days=window_days)
     whole = arranged.remember(
         ("tallied_whole", period, window_days, by_child),
-        lambda: _claimed((o for o in outcomes if len(o.shares) <= 1), by_child=by_child),
+        lambda: _claimed(
+            found, np.flatnonzero(found.claimants[found.claim_of] == 1), None, by_child=by_child
+        ),
     )
+    shares = rule_shares(arranged, period, rule=rule, window_days=window_days)
     shared = arranged.remember(
         ("tallied_shared", period, rule, window_days, by_child),
-        lambda: _claimed((o for o in outcomes if len(o.shares) > 1), by_child=by_child),
+        lambda: _claimed(found, shares.claims, shares.share, by_child=by_child),
     )
-    return outcomes, [whole, shared]
+    return [whole, shared]
+
+
+def _claimed(
+    found: Measured, claims: Rows, share: list[Fraction] | None, *, by_child: bool
+) -> _Claimed:
+    """The tallies of `claims` (positions in `found`'s claims, each with its `share`; None:
+    all whole), and the total of the changes they are claims on: every change of one group (at
+    most one claimant, or more than one), so the two totals add up to the period's."""
+    change = found.claim_of[claims]
+    codes = len(found.codes)
+    key = (
+        found.child[change] if by_child else found.intervention[claims] * codes + found.code[change]
+    )
+    tallies = {
+        (None, found.children[k], None)
+        if by_child
+        else (found.interventions[k // codes], None, found.codes[k % codes]): tally
+        for k, tally in _tallies(found, key, change, share).items()
+    }
+    shared = share is not None
+    group = np.flatnonzero((found.claimants > 1) if shared else (found.claimants <= 1))
+    claimed = group[found.claimants[group] > 0]
+    totals = _tallies(found, np.zeros(len(claimed), dtype=np.int64), claimed, None)
+    total = totals[0] if totals else _Tally(set(), _Count(set(), 0, []), _Count(set(), 0, []))
+    total.measured |= {found.children[c] for c in found.child[group].tolist()}
+    return _Claimed(tallies, total)
+
+
+def _tallies(
+    found: Measured, key: Rows, change: Rows, share: list[Fraction] | None
+) -> dict[int, _Tally]:
+    """A tally per key of outcomes: `key` and `change` give each outcome's key and change in
+    `found`, and `share` its share (None: every one whole)."""
+    if not len(key):
+        return {}
+    order = np.argsort(key, kind="stable")
+    key, change = key[order], change[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    names = [found.children[c] for c in found.child[change].tolist()]
+    flags = (found.changes.better_off[change].tolist(), found.changes.worse_off[change].tolist())
+    shares = None if share is None else [share[n] for n in order.tolist()]
+    tallies: dict[int, _Tally] = {}
+    for k, start, end in zip(
+        key[first].tolist(), first.tolist(), [*first[1:].tolist(), len(key)], strict=True
+    ):
+        counts = []
+        for flagged in flags:
+            chosen = [n for n in range(start, end) if flagged[n]]
+            children = {names[n] for n in chosen}
+            if shares is None:
+                counts.append(_Count(children, len(chosen), []))
+            else:
+                counts.append(_Count(children, 0, [shares[n] for n in chosen]))
+        tallies[k] = _Tally(set(names[start:end]), *counts)
+    return tallies

@@ -1,18 +1,26 @@
-"""Steps 2 and 3 together: every child's change in scope, and who it is attributed to."""
+"""Steps 2 and 3 together: every child's change in scope, and who it is attributed to.
+
+A county has some 50,000 changes in a year, so a period's changes and their claims are columns
+(`Measured`). Most changes are claimed by one intervention, whole by every rule; only those more
+than one claims are shared by the rule (`Shares`). An outcome object per change is made only for
+a reader who asks for the list (`child_outcomes`).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from services.value.domain.attribution import COST_SHARE, shares
-from services.value.domain.change import Change, changes_of
+from services.value.domain.change import Change, Changes, changes_of
 from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared, prepared
+
+Rows = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,55 @@ class ChildOutcome:
 WHOLE = Fraction(1)
 
 
+class Measured(NamedTuple):
+    """A period's changes in scope, sorted by indicator then child, and their claims: each
+    intervention targeting the change's indicator that the child was enrolled on in the change's
+    window, with those enrolled days. Claims are sorted by change, then intervention (in the
+    order the facts list them)."""
+
+    changes: Changes
+    child: Rows  # each change's child, as a position in `children`
+    code: Rows  # its indicator, as a position in `codes`
+    children: list[str]
+    codes: list[str]
+    claim_of: Rows  # each claim's change
+    intervention: Rows  # the claiming intervention, as a position in `interventions`
+    days: Rows  # its enrolled days in the change's window
+    interventions: list[str]
+    claimants: Rows  # how many claims each change has
+
+    def shared_claims(self) -> Rows:
+        """The claims on changes more than one intervention claims."""
+        return np.flatnonzero(self.claimants[self.claim_of] > 1)
+
+
+class Shares(NamedTuple):
+    """A rule's shares of the claims on changes more than one intervention claims (every other
+    claim is whole, by every rule)."""
+
+    claims: Rows  # positions in `Measured`'s claims
+    share: list[Fraction]  # alongside
+
+
+def measured(facts: Facts | Prepared, period: Period, *, window_days: int) -> Measured:
+    """The period's changes and claims: the same for every rule, so worked out once for it."""
+    arranged = prepared(facts)
+    return arranged.remember(
+        ("changes", period, window_days), lambda: _measure(arranged, period, window_days)
+    )
+
+
+def rule_shares(facts: Facts | Prepared, period: Period, *, rule: str, window_days: int) -> Shares:
+    """The shares `rule` gives the claims on the period's changes that more than one
+    intervention claims. Cost share weighs each claimant's spend on the child in the change's
+    window."""
+    arranged = prepared(facts)
+    return arranged.remember(
+        ("shares", period, rule, window_days),
+        lambda: _shares(arranged, measured(arranged, period, window_days=window_days), rule),
+    )
+
+
 def child_outcomes(
     facts: Facts | Prepared, period: Period, *, rule: str, window_days: int
 ) -> list[ChildOutcome]:
@@ -33,96 +90,66 @@ def child_outcomes(
     that targets i. Attribution goes to the interventions targeting i the child was enrolled on
     between the baseline date and the latest observation's date."""
     arranged = prepared(facts)
-    return arranged.remember(
-        ("child_outcomes", period, rule, window_days),
-        lambda: _child_outcomes(arranged, period, rule=rule, window_days=window_days),
-    )
+    found = measured(arranged, period, window_days=window_days)
+    by_rule = rule_shares(arranged, period, rule=rule, window_days=window_days)
+    share_of = dict(zip(by_rule.claims.tolist(), by_rule.share, strict=True))
+    claims_of = np.searchsorted(found.claim_of, np.arange(found.changes.count + 1))
+    claimant = [found.interventions[k] for k in found.intervention.tolist()]
+    outcomes = []
+    for n, (child, code) in enumerate(zip(found.child.tolist(), found.code.tolist(), strict=True)):
+        claims = range(claims_of[n], claims_of[n + 1])
+        outcomes.append(
+            ChildOutcome(
+                found.children[child],
+                found.codes[code],
+                found.changes.change(n),
+                {claimant[c]: share_of.get(c, WHOLE) for c in claims},
+            )
+        )
+    return outcomes
 
 
-def _child_outcomes(
-    arranged: Prepared, period: Period, *, rule: str, window_days: int
-) -> list[ChildOutcome]:
-    spend = arranged.spend
-    # After a change, an outcome worked out before is kept when its child's change and enrolled
-    # days are as they were, unless it was shared by cost and the spend has changed since.
-    earlier_changes = arranged.earlier(("changes", period, window_days))
-    earlier_outcomes = arranged.earlier(("child_outcomes", period, rule, window_days))
-    known: dict[tuple[str, str], tuple[_Measured, ChildOutcome]] = {}
-    if isinstance(earlier_changes, list) and isinstance(earlier_outcomes, list):
-        known = {
-            (m.child_ref, m.indicator_code): (m, o)
-            for m, o in zip(earlier_changes, earlier_outcomes, strict=True)
-        }
-    spend_unchanged = rule != COST_SHARE or arranged.unchanged("spend")
-    found: list[ChildOutcome] = []
-    changes = _changes(arranged, period, window_days=window_days)
-    for measured, whole in zip(changes, _claimed_whole(arranged, period, window_days), strict=True):
-        outcome = whole
-        if outcome is None:  # claimed by more than one intervention: shared by the rule
-            was, outcome = known.get((measured.child_ref, measured.indicator_code), (None, None))
-            if outcome is None or was != measured or not spend_unchanged:
-                cost = {}  # only cost share weighs spend
-                if rule == COST_SHARE:
-                    child, window = measured.child_ref, measured.change.window
-                    cost = {k: spend.spend(k, child, window) for k in measured.days}
-                outcome = ChildOutcome(
-                    measured.child_ref,
-                    measured.indicator_code,
-                    measured.change,
-                    shares(rule=rule, spend=cost, days=measured.days),
-                )
-        found.append(outcome)
-    return found
+def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
+    claims = found.shared_claims()
+    claimant = [found.interventions[k] for k in found.intervention[claims].tolist()]
+    change = found.claim_of[claims]
+    spend = [Fraction(0)] * len(claims)
+    if rule == COST_SHARE:
+        index = arranged.spend
+        child = [found.children[c] for c in found.child[change].tolist()]
+        pair = np.array(
+            [index.position.get(p, -1) for p in zip(claimant, child, strict=True)], dtype=np.int64
+        )
+        held = np.flatnonzero(pair >= 0)
+        scaled = index.scaled_in(
+            pair[held],
+            found.changes.baseline_day[change[held]],
+            found.changes.latest_day[change[held]],
+        )
+        denominators = index.denominator[pair[held]].tolist()
+        for at, numerator, denominator in zip(
+            held.tolist(), scaled.tolist(), denominators, strict=True
+        ):
+            spend[at] = Fraction(numerator, index.denominators[denominator])
+    days = found.days[claims].tolist()
+    # the claims of one change are adjacent: each change's shares are worked out together
+    first = np.flatnonzero(np.r_[True, change[1:] != change[:-1]]).tolist()
+    share: list[Fraction] = []
+    for start, end in zip(first, [*first[1:], len(claims)], strict=True):
+        of_change = shares(
+            rule=rule,
+            spend=dict(zip(claimant[start:end], spend[start:end], strict=True)),
+            days=dict(zip(claimant[start:end], days[start:end], strict=True)),
+        )
+        share.extend(of_change[k] for k in claimant[start:end])
+    return Shares(claims, share)
 
 
-def _claimed_whole(
-    arranged: Prepared, period: Period, window_days: int
-) -> list[ChildOutcome | None]:
-    """Alongside the period's changes, the outcome of each that at most one intervention claims:
-    the same by every rule (whole or nothing), so made once for all three. None for the rest."""
-
-    def compute() -> list[ChildOutcome | None]:
-        # one shares dict per intervention, not per change: tens of thousands are kept per period
-        # (nothing changes an outcome's shares once made)
-        whole: dict[str, dict[str, Fraction]] = {}
-
-        def shares_of(claimants: dict[str, int]) -> dict[str, Fraction]:
-            if not claimants:
-                return {}
-            [k] = claimants
-            return whole.setdefault(k, {k: WHOLE})
-
-        return [
-            ChildOutcome(m.child_ref, m.indicator_code, m.change, shares_of(m.days))
-            if len(m.days) <= 1
-            else None
-            for m in _changes(arranged, period, window_days=window_days)
-        ]
-
-    return arranged.remember(("claimed_whole", period, window_days), compute)
-
-
-class _Measured(NamedTuple):
-    child_ref: str
-    indicator_code: str
-    change: Change
-    days: dict[str, int]  # enrolled days in the change's window per intervention targeting it
-
-
-def _changes(arranged: Prepared, period: Period, *, window_days: int) -> list[_Measured]:
-    """Every change in scope with the enrolled days that could claim it: the same for every
-    rule, so worked out once for the period."""
-    return arranged.remember(
-        ("changes", period, window_days), lambda: _measure(arranged, period, window_days)
-    )
-
-
-def _measure(arranged: Prepared, period: Period, window_days: int) -> list[_Measured]:
+def _measure(arranged: Prepared, period: Period, window_days: int) -> Measured:
     """A child's series of an indicator is in scope when they were enrolled during `period` on
     an intervention targeting it; its baseline is looked for from the first start of those
-    enrolments. Found by indicator, then child."""
+    enrolments."""
     table, reach, series = arranged.observed, arranged.reach, arranged.reach_series
-    interventions = list(arranged.facts.interventions)
     in_period = (
         (reach.start <= period.end.toordinal())
         & (reach.end >= period.start.toordinal())
@@ -140,24 +167,41 @@ def _measure(arranged: Prepared, period: Period, window_days: int) -> list[_Meas
         period_end=period.end,
         window_days=window_days,
     )
+    # by indicator, then child: the table's names are sorted, so their positions sort as they do
+    child, code = np.divmod(table.series_pair[found.series], max(len(table.codes), 1))
+    order = np.lexsort((child, code))
+    found, child, code = found.take(order), child[order], code[order]
 
-    # the enrolled days in each change's window, per intervention (rows in the facts' order)
-    window_start = np.ones(table.series_count, dtype=np.int64)  # empty windows: start > end
-    window_end = np.zeros(table.series_count, dtype=np.int64)
-    for at, change in found:
-        window_start[at] = change.window.start.toordinal()
-        window_end[at] = change.window.end.toordinal()
-    claiming_rows = np.flatnonzero(series >= 0)
-    claimed = series[claiming_rows]
-    overlap = np.minimum(reach.end[claiming_rows], window_end[claimed]) - np.maximum(
-        reach.start[claiming_rows], window_start[claimed]
+    # the enrolled days in each change's window, per intervention: each reach row of a series
+    # with a change, where it overlaps the window
+    change_of_series = np.full(table.series_count, -1, dtype=np.int64)
+    change_of_series[found.series] = np.arange(found.count)
+    rows = np.flatnonzero(series >= 0)
+    change = change_of_series[series[rows]]
+    rows, change = rows[change >= 0], change[change >= 0]
+    overlap = (
+        np.minimum(reach.end[rows], found.latest_day[change])
+        - np.maximum(reach.start[rows], found.baseline_day[change])
+        + 1
     )
-    days: dict[int, dict[str, int]] = defaultdict(dict)
-    for row, at, extra in zip(claiming_rows, claimed, overlap, strict=True):
-        if extra >= 0:
-            claiming = days[int(at)]
-            intervention_id = interventions[reach.intervention[row]]
-            claiming[intervention_id] = claiming.get(intervention_id, 0) + int(extra) + 1
-
-    measured = [_Measured(*table.series_names(at), change, days[at]) for at, change in found]
-    return sorted(measured, key=lambda m: (m.indicator_code, m.child_ref))
+    claiming = overlap > 0
+    intervention = reach.intervention[rows[claiming]]
+    # a child's merged periods on one intervention are separate rows: one claim per intervention
+    claim, at = np.unique(
+        change[claiming] * len(arranged.facts.interventions) + intervention, return_inverse=True
+    )
+    days = np.zeros(len(claim), dtype=np.int64)
+    np.add.at(days, at, overlap[claiming])
+    claim_of, claimant = np.divmod(claim, max(len(arranged.facts.interventions), 1))
+    return Measured(
+        found,
+        child,
+        code,
+        table.children,
+        table.codes,
+        claim_of,
+        claimant,
+        days,
+        list(arranged.facts.interventions),
+        np.bincount(claim_of, minlength=found.count),
+    )

@@ -28,8 +28,8 @@ from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
 # per-report results kept: a report and its other groupings, rules and card share them (a period
-# asked by all three rules is eleven of them: its changes, spend, enrolments and whole outcomes
-# and their sums, and each rule's outcomes and sums)
+# asked by all three rules is up to eleven of them: its changes, spend, enrolments and the tallies
+# of its whole outcomes, and each rule's shares and tallies)
 REMEMBERED = 16
 
 

@@ -116,12 +116,19 @@ def report_cards(
         cards[looked_up[at][0]].reporting_delays.extend(delays[position : position + count])
         position += count
 
-    for outcome in method.outcomes:
-        for key in cards_of_child.get(outcome.child_ref, ()):
-            result = cards[key].indicators.get(outcome.indicator_code)
+    found = method.measured
+    for child, code, better in zip(
+        found.child.tolist(),
+        found.code.tolist(),
+        found.changes.better_off.tolist(),
+        strict=True,
+    ):
+        child_ref, indicator_code = found.children[child], found.codes[code]
+        for key in cards_of_child.get(child_ref, ()):
+            result = cards[key].indicators.get(indicator_code)
             if result is None:
                 continue
-            result.measured.add(outcome.child_ref)
-            if outcome.change.better_off:
-                result.better_off.add(outcome.child_ref)
+            result.measured.add(child_ref)
+            if better:
+                result.better_off.add(child_ref)
     return dict(sorted(cards.items()))
