@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
+from math import lcm
 
 COST_SHARE = "cost_share"
 TIME_SHARE = "time_share"
@@ -23,16 +24,19 @@ def shares(
     if len(interventions) <= 1:  # most changes: whole or nothing, by every rule
         return dict.fromkeys(interventions, Fraction(1))
     if rule == COST_SHARE:
-        weights = {k: Fraction(spend.get(k, 0)) for k in interventions}
-        if sum(weights.values()) > 0 and all(w >= 0 for w in weights.values()):
-            return _normalise(weights)
+        spent = [spend.get(k, 0) for k in interventions]
+        # over one common denominator: whole-number weights, and one `Fraction` per share
+        common = lcm(*(s.denominator for s in spent))
+        weights = [s.numerator * (common // s.denominator) for s in spent]
+        if sum(weights) > 0 and all(w >= 0 for w in weights):
+            return _shares_by(interventions, weights)
     if rule in (COST_SHARE, TIME_SHARE):
-        total_days = sum(days[k] for k in interventions)  # whole days: no `Fraction` to add
-        if total_days > 0:
-            return {k: Fraction(days[k], total_days) for k in interventions}
+        weights = [days[k] for k in interventions]
+        if sum(weights) > 0:
+            return _shares_by(interventions, weights)
     return {k: Fraction(1, len(interventions)) for k in interventions}
 
 
-def _normalise(weights: dict[str, Fraction]) -> dict[str, Fraction]:
-    total = sum(weights.values())
-    return {k: w / total for k, w in weights.items()}
+def _shares_by(interventions: list[str], weights: list[int]) -> dict[str, Fraction]:
+    total = sum(weights)
+    return {k: Fraction(w, total) for k, w in zip(interventions, weights, strict=True)}

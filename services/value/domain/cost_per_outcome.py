@@ -4,12 +4,12 @@ outcome area, need level) and for the whole council, exact until printed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import (
     ChildOutcome,
     Measured,
-    Rows,
+    Shares,
     child_outcomes,
     measured,
     rule_shares,
@@ -43,6 +43,7 @@ NOT_ASSESSED = "(not assessed)"
 NOT_ENROLLED = "(never enrolled)"
 NO_TARGET = "(no target indicator)"
 CHILD_GROUPINGS = ("need_level", "cohort")  # groups of children, not of interventions
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,6 +100,20 @@ class _Keys:
     def cohorts(self) -> dict[str, str]:
         return entry_cohorts(self.arranged)
 
+    @property
+    def by_child(self) -> bool:
+        return self.group_by in CHILD_GROUPINGS
+
+    def of_child(self, c: str | None) -> str:
+        """A child's one group, by a grouping of children (None: spend on no child)."""
+        [x] = self(None, c)
+        return x
+
+    def of_outcome(self, k: str, i: str) -> str:
+        """The one group of an outcome on indicator `i` that intervention `k` claims."""
+        [x] = self(k, None, i)
+        return x
+
     def __call__(self, k: str | None, c: str | None, i: str | None = None) -> set[str]:
         intervention = self.facts.interventions.get(k or "")
         if self.group_by in ("need_level", "cohort"):
@@ -146,49 +161,126 @@ def cost_per_outcome(
     costs little."""
     arranged = prepared(facts)
     keys = _Keys(arranged, period, group_by)
-    by_child = group_by in CHILD_GROUPINGS
+    by_child = keys.by_child
     rows: dict[str, Figures] = defaultdict(Figures)
 
     spent = _spent_in(arranged, period)
-    for unit, (amount, unallocated) in (
-        spent.by_child if by_child else spent.by_intervention
-    ).items():
-        for x in keys(None, unit) if by_child else keys(unit, None):
+    if by_child:
+        for x, (amount, unallocated) in spent.by_group_of_child(keys.of_child).items():
             rows[x].spend += amount
             rows[x].unallocated += unallocated
+    else:
+        for intervention_id, (amount, unallocated) in spent.by_intervention.items():
+            for x in keys(intervention_id, None):
+                rows[x].spend += amount
+                rows[x].unallocated += unallocated
 
     enrolled = enrolled_in(arranged, period)
     if by_child:
         for child_ref, days in enrolled.by_child.items():
-            for x in keys(None, child_ref):
-                rows[x].children.add(child_ref)
-                rows[x].child_days += days
+            x = keys.of_child(child_ref)
+            rows[x].children.add(child_ref)
+            rows[x].child_days += days
     else:
         for intervention_id, (children, days) in enrolled.by_intervention.items():
             for x in keys(intervention_id, None):
                 rows[x].children |= children
                 rows[x].child_days += days
 
-    tallied = _tallied(arranged, period, rule=rule, window_days=window_days, by_child=by_child)
-    for claimed in tallied:
-        for (intervention_id, child_ref, code), tally in claimed.tallies.items():
-            for x in keys(intervention_id, child_ref, code):
-                tally.add_to(rows[x])
-
+    found = measured(arranged, period, window_days=window_days)
+    shares = rule_shares(arranged, period, rule=rule, window_days=window_days)
+    _add_outcomes(rows, found, shares, keys)
     total = Figures(
         spend=spent.total[0],
         unallocated=spent.total[1],
         children=set(enrolled.by_child),
         child_days=sum(enrolled.by_child.values()),
     )
-    for claimed in tallied:
-        claimed.total.add_to(total)
+    _add_total_outcomes(total, found)
     return CostPerOutcome(
         dict(sorted(rows.items())),
         total,
-        measured(arranged, period, window_days=window_days),
+        found,
         lambda: child_outcomes(arranged, period, rule=rule, window_days=window_days),
     )
+
+
+def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, keys: _Keys) -> None:
+    """Each claim on a change counts in its group: its child measured, and better (or worse) off
+    by its share, whole unless the rule shares it with other claimants."""
+    group, names = _claim_groups(found, keys)
+    if not len(group):
+        return
+    child = found.child[found.claim_of]
+    changes = found.changes
+    measured_children = _children_by_group(group, child, found.children, len(names))
+    for x, children in zip(names, measured_children, strict=True):
+        rows[x].measured |= children
+    shared = np.zeros(len(group), dtype=bool)
+    shared[shares.claims] = True
+    for flags, children_of, off in (
+        (changes.better_off[found.claim_of], "better_children", "better_off"),
+        (changes.worse_off[found.claim_of], "worse_children", "worse_off"),
+    ):
+        children = _children_by_group(group[flags], child[flags], found.children, len(names))
+        whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
+        parts: list[list[Fraction]] = [[] for _ in names]
+        for claim, share in zip(shares.claims.tolist(), shares.share, strict=True):
+            if flags[claim]:
+                parts[group[claim]].append(share)
+        for n, x in enumerate(names):
+            getattr(rows[x], children_of).update(children[n])
+            setattr(rows[x], off, getattr(rows[x], off) + sum(parts[n], Fraction(whole[n])))
+
+
+def _add_total_outcomes(total: Figures, found: Measured) -> None:
+    """Every change's child is measured; each change attributed to anyone counts once, whole."""
+    changes, children = found.changes, found.children
+    claimed = found.claimants > 0
+    total.measured |= {children[c] for c in np.unique(found.child).tolist()}
+    for flags, children_of, off in (
+        (changes.better_off & claimed, "better_children", "better_off"),
+        (changes.worse_off & claimed, "worse_children", "worse_off"),
+    ):
+        getattr(total, children_of).update(
+            children[c] for c in np.unique(found.child[flags]).tolist()
+        )
+        setattr(total, off, getattr(total, off) + int(flags.sum()))
+
+
+def _claim_groups(found: Measured, keys: _Keys) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Each claim's group, as a position in the groups' names: a child's (by the groupings of
+    children), or its intervention's and its change's indicator's."""
+    change = found.claim_of
+    codes = len(found.codes)
+    if keys.by_child:
+        unit = found.child[change]
+        units, at = np.unique(unit, return_inverse=True)
+        named = [keys.of_child(found.children[u]) for u in units.tolist()]
+    else:
+        unit = found.intervention * codes + found.code[change]
+        units, at = np.unique(unit, return_inverse=True)
+        named = [
+            keys.of_outcome(found.interventions[u // codes], found.codes[u % codes])
+            for u in units.tolist()
+        ]
+    names = sorted(set(named))
+    position = {x: n for n, x in enumerate(names)}
+    group_of_unit = np.array([position[x] for x in named], dtype=np.int64)
+    return group_of_unit[at], names
+
+
+def _children_by_group(
+    group: npt.NDArray[np.int64], child: npt.NDArray[np.int64], children: list[str], groups: int
+) -> list[set[str]]:
+    """The names of the children in each group; `group` and `child` are alongside."""
+    found: list[set[str]] = [set() for _ in range(groups)]
+    pairs = np.unique(group * len(children) + child)
+    for g, c in zip(
+        (pairs // len(children)).tolist(), (pairs % len(children)).tolist(), strict=True
+    ):
+        found[g].add(children[c])
+    return found
 
 
 class _Spent:
@@ -204,17 +296,20 @@ class _Spent:
         nothing = (Fraction(0), Fraction(0))
         self.total = self._per(np.zeros(len(unit), dtype=np.int64), [TOTAL]).get(TOTAL, nothing)
 
-    @cached_property
-    def by_child(self) -> dict[str | None, tuple[Fraction, Fraction]]:
-        pairs = self._index.pairs
-        children = sorted({c or "" for _, c in pairs})
-        at = {c: n for n, c in enumerate(children)}
-        unit = np.array([at[pairs[n][1] or ""] for n in self._spent.pair.tolist()], dtype=np.int64)
-        return self._per(unit, [c or None for c in children])
+    def by_group_of_child(
+        self, group_of: Callable[[str | None], str]
+    ) -> dict[str, tuple[Fraction, Fraction]]:
+        """Spend per group of the pairs' children (`group_of` a child, or None: unallocated)."""
+        pairs, spent = self._index.pairs, self._spent.pair.tolist()
+        named = {c: group_of(c) for c in {pairs[n][1] for n in spent}}
+        names = sorted(set(named.values()))
+        position = {x: n for n, x in enumerate(names)}
+        unit = np.array([position[named[pairs[n][1]]] for n in spent], dtype=np.int64)
+        return self._per(unit, names)
 
     def _per(
-        self, unit: npt.NDArray[np.int64], names: list[str | None]
-    ) -> dict[str | None, tuple[Fraction, Fraction]]:
+        self, unit: npt.NDArray[np.int64], names: Sequence[T]
+    ) -> dict[T, tuple[Fraction, Fraction]]:
         """Spend and unallocated spend per unit; `unit` gives each spent pair's, in `names`."""
         pairs, spent, denominators = self._index.pairs, self._spent, self._index.denominators
         unallocated = np.array([pairs[n][1] is None for n in spent.pair.tolist()], dtype=bool)
@@ -265,117 +360,3 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
         return Enrolled(by_intervention, dict(by_child))
 
     return arranged.remember(("enrolled_in", period), compute)
-
-
-class _Count:
-    """Children better (or worse) off, and their shares summed."""
-
-    __slots__ = ("children", "sum")
-
-    def __init__(self, children: set[str], whole: int, parts: list[Fraction]) -> None:
-        self.children = children
-        self.sum = sum(parts, Fraction(whole))
-
-
-class _Tally:
-    """The outcome figures of some children's changes."""
-
-    __slots__ = ("better", "measured", "worse")
-
-    def __init__(self, measured: set[str], better: _Count, worse: _Count) -> None:
-        self.measured, self.better, self.worse = measured, better, worse
-
-    def add_to(self, figures: Figures) -> None:
-        figures.measured |= self.measured
-        figures.better_children |= self.better.children
-        figures.worse_children |= self.worse.children
-        figures.better_off += self.better.sum
-        figures.worse_off += self.worse.sum
-
-
-TallyKey = tuple[
-    str | None, str | None, str | None
-]  # what `_Keys` is asked: intervention, child, indicator
-
-
-class _Claimed(NamedTuple):
-    """Tallies of some of a period's outcomes per (intervention, indicator) or per child, and of
-    them all (each outcome attributed to anyone counted whole)."""
-
-    tallies: dict[TallyKey, _Tally]
-    total: _Tally
-
-
-def _tallied(
-    arranged: Prepared, period: Period, *, rule: str, window_days: int, by_child: bool
-) -> list[_Claimed]:
-    """The tallies of the period's outcomes: those at most one intervention claims (the same by
-    every rule, so tallied once for all three), and those the rule shares."""
-    found = measured(arranged, period, window_days=window_days)
-    whole = arranged.remember(
-        ("tallied_whole", period, window_days, by_child),
-        lambda: _claimed(
-            found, np.flatnonzero(found.claimants[found.claim_of] == 1), None, by_child=by_child
-        ),
-    )
-    shares = rule_shares(arranged, period, rule=rule, window_days=window_days)
-    shared = arranged.remember(
-        ("tallied_shared", period, rule, window_days, by_child),
-        lambda: _claimed(found, shares.claims, shares.share, by_child=by_child),
-    )
-    return [whole, shared]
-
-
-def _claimed(
-    found: Measured, claims: Rows, share: list[Fraction] | None, *, by_child: bool
-) -> _Claimed:
-    """The tallies of `claims` (positions in `found`'s claims, each with its `share`; None:
-    all whole), and the total of the changes they are claims on: every change of one group (at
-    most one claimant, or more than one), so the two totals add up to the period's."""
-    change = found.claim_of[claims]
-    codes = len(found.codes)
-    key = (
-        found.child[change] if by_child else found.intervention[claims] * codes + found.code[change]
-    )
-    tallies = {
-        (None, found.children[k], None)
-        if by_child
-        else (found.interventions[k // codes], None, found.codes[k % codes]): tally
-        for k, tally in _tallies(found, key, change, share).items()
-    }
-    shared = share is not None
-    group = np.flatnonzero((found.claimants > 1) if shared else (found.claimants <= 1))
-    claimed = group[found.claimants[group] > 0]
-    totals = _tallies(found, np.zeros(len(claimed), dtype=np.int64), claimed, None)
-    total = totals[0] if totals else _Tally(set(), _Count(set(), 0, []), _Count(set(), 0, []))
-    total.measured |= {found.children[c] for c in found.child[group].tolist()}
-    return _Claimed(tallies, total)
-
-
-def _tallies(
-    found: Measured, key: Rows, change: Rows, share: list[Fraction] | None
-) -> dict[int, _Tally]:
-    """A tally per key of outcomes: `key` and `change` give each outcome's key and change in
-    `found`, and `share` its share (None: every one whole)."""
-    if not len(key):
-        return {}
-    order = np.argsort(key, kind="stable")
-    key, change = key[order], change[order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    names = [found.children[c] for c in found.child[change].tolist()]
-    flags = (found.changes.better_off[change].tolist(), found.changes.worse_off[change].tolist())
-    shares = None if share is None else [share[n] for n in order.tolist()]
-    tallies: dict[int, _Tally] = {}
-    for k, start, end in zip(
-        key[first].tolist(), first.tolist(), [*first[1:].tolist(), len(key)], strict=True
-    ):
-        counts = []
-        for flagged in flags:
-            chosen = [n for n in range(start, end) if flagged[n]]
-            children = {names[n] for n in chosen}
-            if shares is None:
-                counts.append(_Count(children, len(chosen), []))
-            else:
-                counts.append(_Count(children, 0, [shares[n] for n in chosen]))
-        tallies[k] = _Tally(set(names[start:end]), *counts)
-    return tallies
