@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from services.value.domain.attribution import shares
+from services.value.domain.attribution import weighed
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import current_rows
@@ -269,13 +269,15 @@ def test_only_interventions_enrolled_in_the_window_and_targeting_the_indicator_s
 
 
 def test_cost_share_falls_back_to_time_then_equal_share() -> None:
-    assert shares(rule="cost_share", spend={}, days={"A": 1, "B": 3}) == {
-        "A": Fraction(1, 4),
-        "B": Fraction(3, 4),
-    }
-    assert shares(rule="time_share", spend={}, days={}) == {}
+    no_spend = [(0, 1), (0, 1)]
+    assert weighed(rule="cost_share", spend=no_spend, days=[1, 3]) == [
+        Fraction(1, 4),
+        Fraction(3, 4),
+    ]
+    assert weighed(rule="cost_share", spend=no_spend, days=[0, 0]) == [Fraction(1, 2)] * 2
+    assert weighed(rule="time_share", spend=[], days=[]) == []
     with pytest.raises(ValueError, match="unknown attribution rule"):
-        shares(rule="vibes", spend={}, days={"A": 1})
+        weighed(rule="vibes", spend=[(0, 1)], days=[1])
 
 
 # --- grouping --------------------------------------------------------------------------------

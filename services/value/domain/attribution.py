@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from fractions import Fraction
 from math import lcm
 
@@ -10,33 +10,33 @@ COST_SHARE = "cost_share"
 TIME_SHARE = "time_share"
 EQUAL_SHARE = "equal_share"
 RULES = (COST_SHARE, TIME_SHARE, EQUAL_SHARE)
+WHOLE = Fraction(1)
 
 
-def shares(
-    *, rule: str, spend: Mapping[str, Fraction], days: Mapping[str, int]
-) -> dict[str, Fraction]:
-    """Shares summing exactly to 1 over the interventions in `days` (the child's enrolments in
-    the window). Cost share with no spend in the window falls back to time share, and time share
-    with no days to equal share, so a change is never lost for want of a weight."""
+def check_rule(rule: str) -> None:
     if rule not in RULES:
         raise ValueError(f"unknown attribution rule {rule!r}; rules are {', '.join(RULES)}")
-    interventions = sorted(days)
-    if len(interventions) <= 1:  # most changes: whole or nothing, by every rule
-        return dict.fromkeys(interventions, Fraction(1))
+
+
+def weighed(*, rule: str, spend: Sequence[tuple[int, int]], days: Sequence[int]) -> list[Fraction]:
+    """The shares, summing exactly to 1, of a change's claimants, alongside their spend in its
+    window (numerator, denominator) and their enrolled days in it. Cost share with no spend in
+    the window falls back to time share, and time share with no days to equal share, so a
+    change is never lost for want of a weight."""
+    check_rule(rule)
+    if len(days) <= 1:  # most changes: whole or nothing, by every rule
+        return [WHOLE] * len(days)
     if rule == COST_SHARE:
-        spent = [spend.get(k, 0) for k in interventions]
         # over one common denominator: whole-number weights, and one `Fraction` per share
-        common = lcm(*(s.denominator for s in spent))
-        weights = [s.numerator * (common // s.denominator) for s in spent]
+        common = lcm(*(denominator for _, denominator in spend))
+        weights = [numerator * (common // denominator) for numerator, denominator in spend]
         if sum(weights) > 0 and all(w >= 0 for w in weights):
-            return _shares_by(interventions, weights)
-    if rule in (COST_SHARE, TIME_SHARE):
-        weights = [days[k] for k in interventions]
-        if sum(weights) > 0:
-            return _shares_by(interventions, weights)
-    return {k: Fraction(1, len(interventions)) for k in interventions}
+            return _by_weight(weights)
+    if rule in (COST_SHARE, TIME_SHARE) and sum(days) > 0:
+        return _by_weight(days)
+    return [Fraction(1, len(days))] * len(days)
 
 
-def _shares_by(interventions: list[str], weights: list[int]) -> dict[str, Fraction]:
+def _by_weight(weights: Sequence[int]) -> list[Fraction]:
     total = sum(weights)
-    return {k: Fraction(w, total) for k, w in zip(interventions, weights, strict=True)}
+    return [Fraction(w, total) for w in weights]

@@ -14,11 +14,13 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from services.value.domain.columns import split_by
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import (
     ChildOutcome,
     Measured,
+    Names,
     Shares,
     child_outcomes,
     measured,
@@ -36,7 +38,6 @@ GROUPINGS = (
     "cohort",
     "need_level",
 )
-TOTAL = "all"
 NO_INTERVENTION = "(no intervention)"
 UNALLOCATED = "(unallocated)"
 NOT_ASSESSED = "(not assessed)"
@@ -91,23 +92,30 @@ class _Keys:
         self.arranged, self.facts, self.period = arranged, arranged.facts, period
         self.group_by = group_by
 
-    # each worked out only for the grouping that reads it (tens of milliseconds at a county's size)
+    # each worked out only for the grouping that reads it, and once for every report on the same
+    # facts (tens of milliseconds at a county's size)
     @cached_property
     def need_levels(self) -> dict[str, str]:
-        return need_levels_on(self.facts.needs, self.period.end)
+        day = self.period.end
+        return self.arranged.remember(
+            ("need_levels", day), lambda: need_levels_on(self.facts.needs, day)
+        )
 
     @cached_property
     def cohorts(self) -> dict[str, str]:
-        return entry_cohorts(self.arranged)
+        return self.arranged.remember(("cohorts",), lambda: entry_cohorts(self.arranged))
 
     @property
     def by_child(self) -> bool:
         return self.group_by in CHILD_GROUPINGS
 
     def of_child(self, c: str | None) -> str:
-        """A child's one group, by a grouping of children (None: spend on no child)."""
-        [x] = self(None, c)
-        return x
+        """A child's group, by a grouping of children (None: spend on no child)."""
+        if c is None:
+            return UNALLOCATED
+        if self.group_by == "cohort":
+            return self.cohorts.get(c, NOT_ENROLLED)
+        return self.need_levels.get(c, NOT_ASSESSED)
 
     def of_outcome(self, k: str, i: str) -> str:
         """The one group of an outcome on indicator `i` that intervention `k` claims."""
@@ -116,12 +124,8 @@ class _Keys:
 
     def __call__(self, k: str | None, c: str | None, i: str | None = None) -> set[str]:
         intervention = self.facts.interventions.get(k or "")
-        if self.group_by in ("need_level", "cohort"):
-            if c is None:
-                return {UNALLOCATED}
-            if self.group_by == "cohort":
-                return {self.cohorts.get(c, NOT_ENROLLED)}
-            return {self.need_levels.get(c, NOT_ASSESSED)}
+        if self.by_child:
+            return {self.of_child(c)}
         if self.group_by in ("indicator", "outcome_area"):
             codes = [i] if i else list(intervention.target_indicators if intervention else [])
             if self.group_by == "indicator":
@@ -225,9 +229,12 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
         children = _children_by_group(group[flags], child[flags], found.children, len(names))
         whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
         parts: list[list[Fraction]] = [[] for _ in names]
-        for claim, share in zip(shares.claims.tolist(), shares.share, strict=True):
-            if flags[claim]:
-                parts[group[claim]].append(share)
+        counted = flags[shares.claims].tolist()
+        for g, share, count in zip(
+            group[shares.claims].tolist(), shares.share, counted, strict=True
+        ):
+            if count:
+                parts[g].append(share)
         for n, x in enumerate(names):
             getattr(rows[x], children_of).update(children[n])
             setattr(rows[x], off, getattr(rows[x], off) + sum(parts[n], Fraction(whole[n])))
@@ -237,14 +244,12 @@ def _add_total_outcomes(total: Figures, found: Measured) -> None:
     """Every change's child is measured; each change attributed to anyone counts once, whole."""
     changes, children = found.changes, found.children
     claimed = found.claimants > 0
-    total.measured |= {children[c] for c in np.unique(found.child).tolist()}
+    total.measured |= set(children[found.child].tolist())
     for flags, children_of, off in (
         (changes.better_off & claimed, "better_children", "better_off"),
         (changes.worse_off & claimed, "worse_children", "worse_off"),
     ):
-        getattr(total, children_of).update(
-            children[c] for c in np.unique(found.child[flags]).tolist()
-        )
+        getattr(total, children_of).update(children[found.child[flags]].tolist())
         setattr(total, off, getattr(total, off) + int(flags.sum()))
 
 
@@ -271,15 +276,12 @@ def _claim_groups(found: Measured, keys: _Keys) -> tuple[npt.NDArray[np.int64], 
 
 
 def _children_by_group(
-    group: npt.NDArray[np.int64], child: npt.NDArray[np.int64], children: list[str], groups: int
+    group: npt.NDArray[np.int64], child: npt.NDArray[np.int64], names: Names, groups: int
 ) -> list[set[str]]:
     """The names of the children in each group; `group` and `child` are alongside."""
     found: list[set[str]] = [set() for _ in range(groups)]
-    pairs = np.unique(group * len(children) + child)
-    for g, c in zip(
-        (pairs // len(children)).tolist(), (pairs % len(children)).tolist(), strict=True
-    ):
-        found[g].add(children[c])
+    for g, children in split_by(group, names[child]):
+        found[g] = set(children.tolist())
     return found
 
 
@@ -289,12 +291,11 @@ class _Spent:
 
     def __init__(self, index: SpendIndex, spent: Spent) -> None:
         self._index, self._spent = index, spent
-        interventions = sorted({k or "" for k, _ in index.pairs})
-        at = {k: n for n, k in enumerate(interventions)}
-        unit = np.array([at[index.pairs[n][0] or ""] for n in spent.pair.tolist()], dtype=np.int64)
-        self.by_intervention = self._per(unit, [k or None for k in interventions])
-        nothing = (Fraction(0), Fraction(0))
-        self.total = self._per(np.zeros(len(unit), dtype=np.int64), [TOTAL]).get(TOTAL, nothing)
+        self.by_intervention = self._per(index.intervention[spent.pair], index.interventions)
+        self.total = (
+            sum((amount for amount, _ in self.by_intervention.values()), Fraction(0)),
+            sum((loose for _, loose in self.by_intervention.values()), Fraction(0)),
+        )
 
     def by_group_of_child(
         self, group_of: Callable[[str | None], str]
@@ -311,8 +312,8 @@ class _Spent:
         self, unit: npt.NDArray[np.int64], names: Sequence[T]
     ) -> dict[T, tuple[Fraction, Fraction]]:
         """Spend and unallocated spend per unit; `unit` gives each spent pair's, in `names`."""
-        pairs, spent, denominators = self._index.pairs, self._spent, self._index.denominators
-        unallocated = np.array([pairs[n][1] is None for n in spent.pair.tolist()], dtype=bool)
+        spent, denominators = self._spent, self._index.denominators
+        unallocated = self._index.unallocated[spent.pair]
         spend = exact_sums(unit, spent, denominators)
         loose = exact_sums(unit[unallocated], spent.only(unallocated), denominators)
         return {names[u]: (amount, loose.get(u, Fraction(0))) for u, amount in spend.items()}

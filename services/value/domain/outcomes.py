@@ -15,12 +15,13 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.attribution import COST_SHARE, shares
+from services.value.domain.attribution import COST_SHARE, WHOLE, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
 from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared, prepared
 
 Rows = npt.NDArray[np.int64]
+Names = npt.NDArray[np.object_]  # strings, picked out by an array of positions at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +30,6 @@ class ChildOutcome:
     indicator_code: str
     change: Change
     shares: dict[str, Fraction]  # intervention -> share; empty: nobody to attribute it to
-
-
-WHOLE = Fraction(1)
 
 
 class Measured(NamedTuple):
@@ -43,7 +41,7 @@ class Measured(NamedTuple):
     changes: Changes
     child: Rows  # each change's child, as a position in `children`
     code: Rows  # its indicator, as a position in `codes`
-    children: list[str]
+    children: Names
     codes: list[str]
     claim_of: Rows  # each claim's change
     intervention: Rows  # the claiming intervention, as a position in `interventions`
@@ -76,6 +74,7 @@ def rule_shares(facts: Facts | Prepared, period: Period, *, rule: str, window_da
     """The shares `rule` gives the claims on the period's changes that more than one
     intervention claims. Cost share weighs each claimant's spend on the child in the change's
     window."""
+    check_rule(rule)
     arranged = prepared(facts)
     return arranged.remember(
         ("shares", period, rule, window_days),
@@ -111,11 +110,11 @@ def child_outcomes(
 
 def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
     claims = found.shared_claims()
-    claimant = [found.interventions[k] for k in found.intervention[claims].tolist()]
     change = found.claim_of[claims]
-    spend = [Fraction(0)] * len(claims)
+    spend = [(0, 1)] * len(claims)  # (numerator, denominator): only cost share weighs spend
     if rule == COST_SHARE:
         index = arranged.spend
+        claimant = [found.interventions[k] for k in found.intervention[claims].tolist()]
         child = [found.children[c] for c in found.child[change].tolist()]
         pair = np.array(
             [index.position.get(p, -1) for p in zip(claimant, child, strict=True)], dtype=np.int64
@@ -125,23 +124,16 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
             pair[held],
             found.changes.baseline_day[change[held]],
             found.changes.latest_day[change[held]],
-        )
-        denominators = index.denominator[pair[held]].tolist()
-        for at, numerator, denominator in zip(
-            held.tolist(), scaled.tolist(), denominators, strict=True
-        ):
-            spend[at] = Fraction(numerator, index.denominators[denominator])
+        ).tolist()
+        denominators = [index.denominators[d] for d in index.denominator[pair[held]].tolist()]
+        for at, numerator, denominator in zip(held.tolist(), scaled, denominators, strict=True):
+            spend[at] = (numerator, denominator)
     days = found.days[claims].tolist()
     # the claims of one change are adjacent: each change's shares are worked out together
     first = np.flatnonzero(np.r_[True, change[1:] != change[:-1]]).tolist()
     share: list[Fraction] = []
     for start, end in zip(first, [*first[1:], len(claims)], strict=True):
-        of_change = shares(
-            rule=rule,
-            spend=dict(zip(claimant[start:end], spend[start:end], strict=True)),
-            days=dict(zip(claimant[start:end], days[start:end], strict=True)),
-        )
-        share.extend(of_change[k] for k in claimant[start:end])
+        share.extend(weighed(rule=rule, spend=spend[start:end], days=days[start:end]))
     return Shares(claims, share)
 
 
@@ -197,7 +189,7 @@ def _measure(arranged: Prepared, period: Period, window_days: int) -> Measured:
         found,
         child,
         code,
-        table.children,
+        np.array(table.children, dtype=object),
         table.codes,
         claim_of,
         claimant,

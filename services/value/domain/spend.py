@@ -178,8 +178,7 @@ class SpendIndex:
         self._set({pair: _running_total(runs) for pair, runs in pieces.items()}, denominators=[])
 
     def _set(self, totals: dict[Pair, _RunningTotal], *, denominators: list[int]) -> None:
-        self.pairs: list[Pair] = sorted(totals, key=_pair_order)
-        self.position = {pair: n for n, pair in enumerate(self.pairs)}
+        self._name_pairs(sorted(totals, key=_pair_order))
         self.denominators = denominators  # distinct, in the order first met
         denominator_at = {d: n for n, d in enumerate(denominators)}
         small: dict[int, _RunningTotal] = {}
@@ -196,6 +195,16 @@ class SpendIndex:
         self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
         self._small = _Columns.of(small, np.int64)
         self._large = _Columns.of(large, object)
+
+    def _name_pairs(self, pairs: list[Pair]) -> None:
+        self.pairs = pairs
+        self.position = {pair: n for n, pair in enumerate(pairs)}
+        # each pair's intervention, as a position in `interventions`, and whether its spend is
+        # unallocated: what a report sums spend by
+        self.interventions = sorted({k for k, _ in pairs}, key=lambda k: k or "")
+        at = {k: n for n, k in enumerate(self.interventions)}
+        self.intervention = np.array([at[k] for k, _ in pairs], dtype=np.int64)
+        self.unallocated = np.array([c is None for _, c in pairs], dtype=bool)
 
     def with_interventions_replaced(
         self, interventions: set[str | None], segments: Iterable[Segment]
@@ -223,7 +232,7 @@ class SpendIndex:
             denominator[at[held]] = [
                 denominator_at[index.denominators[d]] for d in index.denominator[held].tolist()
             ]
-        replaced.pairs, replaced.position = pairs, position
+        replaced._name_pairs(pairs)
         replaced.denominators, replaced.denominator = denominators, denominator
         for part in ("_small", "_large"):
             ours, theirs = getattr(self, part), getattr(replaced, part)
