@@ -59,6 +59,8 @@ def test_spend_beyond_64_bits_stays_exact_beside_spend_within() -> None:
     assert index.spend("K", "C1", window) == 3 * sum(rates)
     assert index.spend("K", "C2", window) == 2_100 and index.spend("L", "C1", window) == 15
     assert index.total_in(window, np.arange(3)) == 3 * sum(rates) + 2_115
+    later = Period(START + timedelta(days=10), START + timedelta(days=20))  # fits 64 bits: none
+    assert index.spend("K", "C1", later) == 0 and index.total_in(later, np.arange(3)) == 0
     # replacing one intervention keeps the other's pairs, whichever way they are held
     replaced = index.with_interventions_replaced({"L"}, [Segment("V", "L", "C3", ten_days, 1)])
     assert replaced.pairs == [("K", "C1"), ("K", "C2"), ("L", "C3")]

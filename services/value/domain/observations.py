@@ -165,15 +165,28 @@ class ObservationTable(Sequence[Observation]):
         code = np.arange(len(codes), dtype=np.int64) if code is None else code
         if not self.series_count or not len(child):
             return np.full(len(child), -1, dtype=np.int64)
-        child_at = {name: n for n, name in enumerate(self.children)}
-        code_at = {name: n for n, name in enumerate(self.codes)}
+        child_at, code_at = self.child_position, self.code_position
         child_rank = np.array([child_at.get(name, -1) for name in children], dtype=np.int64)
         code_rank = np.array([code_at.get(name, -1) for name in codes], dtype=np.int64)
-        ranked_child, ranked_code = child_rank[child], code_rank[code]
-        pair = ranked_child * len(self.codes) + ranked_code
+        return self.series_at(child_rank[child], code_rank[code])
+
+    def series_at(self, child: Rows, code: Rows) -> Rows:
+        """The number of each (child, indicator) series, both given as positions in `children`
+        and `codes` (-1: none); -1 where there is no such series."""
+        if not self.series_count or not len(child):
+            return np.full(len(child), -1, dtype=np.int64)
+        pair = child * len(self.codes) + code
         at = np.minimum(np.searchsorted(self.series_pair, pair), self.series_count - 1)
-        found = (ranked_child >= 0) & (ranked_code >= 0) & (self.series_pair[at] == pair)
+        found = (child >= 0) & (code >= 0) & (self.series_pair[at] == pair)
         return np.where(found, at, -1)
+
+    @cached_property
+    def child_position(self) -> dict[str, int]:
+        return {name: n for n, name in enumerate(self.children)}
+
+    @cached_property
+    def code_position(self) -> dict[str, int]:
+        return {name: n for n, name in enumerate(self.codes)}
 
     def series_names(self, series: int) -> tuple[str, str]:
         """(child, indicator) of a series."""

@@ -18,9 +18,9 @@ import numpy.typing as npt
 from services.value.domain.attribution import COST_SHARE, WHOLE, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
 from services.value.domain.model import Facts, Period
+from services.value.domain.observations import Rows
 from services.value.domain.prepared import Prepared, prepared
 
-Rows = npt.NDArray[np.int64]
 Names = npt.NDArray[np.object_]  # strings, picked out by an array of positions at once
 
 

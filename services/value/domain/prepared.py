@@ -27,10 +27,10 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
-# per-report results kept: a report and its other groupings, rules and card share them (a period
-# asked by all three rules is up to eleven of them: its changes, spend, enrolments and the tallies
-# of its whole outcomes, and each rule's shares and tallies)
-REMEMBERED = 16
+# per-period results kept: a report and its other groupings, rules and card share them. A period
+# asked by every rule is up to eight of them (its changes, spend, enrolments and need levels, and
+# each rule's shares), some 15 MB at the largest preset: enough for six financial years
+REMEMBERED = 48
 
 
 # each part of the arrangement and the facts it is built from

@@ -89,8 +89,7 @@ def report_cards(
     table = arranged.observed
     keys = list(cards)
     card_at = {key: n for n, key in enumerate(keys)}
-    child_at = {name: n for n, name in enumerate(table.children)}
-    code_at = {name: n for n, name in enumerate(table.codes)}
+    child_at, code_at = table.child_position, table.code_position
     enrolled_card: list[int] = []
     enrolled_child: list[int] = []
     for k, (children, days) in enrolled_in(arranged, period).by_intervention.items():
@@ -116,7 +115,7 @@ def report_cards(
     looked_card, looked_code = np.nonzero(targeted[pair_card])  # row: a pair; column: a code
     looked_child = pair_child[looked_card]
     looked_card = pair_card[looked_card]
-    series = table.series_numbers(table.children, table.codes, looked_child, looked_code)
+    series = table.series_at(looked_child, looked_code)
     observed = np.flatnonzero(series >= 0)
     recent = Period(
         max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1)), period.end
