@@ -162,8 +162,19 @@ def cost_per_outcome(
     """The period's figures per group. Spend, enrolments and outcomes are first summed per
     intervention (or, for the groupings of children, per child) once for the period, and per rule
     for outcomes; a grouping then adds up those few sums, so the same period by another grouping
-    costs little."""
+    costs little. The result is remembered too: a report card reads the same one."""
     arranged = prepared(facts)
+    return arranged.remember(
+        ("cost_per_outcome", period, rule, group_by, window_days),
+        lambda: _cost_per_outcome(
+            arranged, period, rule=rule, group_by=group_by, window_days=window_days
+        ),
+    )
+
+
+def _cost_per_outcome(
+    arranged: Prepared, period: Period, *, rule: str, group_by: str, window_days: int
+) -> CostPerOutcome:
     keys = _Keys(arranged, period, group_by)
     by_child = keys.by_child
     rows: dict[str, Figures] = defaultdict(Figures)

@@ -28,9 +28,9 @@ from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
 # per-period results kept: a report and its other groupings, rules and card share them. A period
-# asked by every rule is up to eight of them (its changes, spend, enrolments and need levels, and
-# each rule's shares), some 15 MB at the largest preset: enough for six financial years
-REMEMBERED = 48
+# asked by every rule in two groupings is a dozen of them (its changes, spend and enrolments, each
+# rule's shares, and the six reports' figures), ~20 MB at the largest preset: six financial years
+REMEMBERED = 72
 
 
 # each part of the arrangement and the facts it is built from

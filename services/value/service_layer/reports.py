@@ -157,7 +157,9 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
     current_share = (
         _percent(len(card.current), children) if isinstance(current, int) and children else None
     )
-    unit_cost = pounds(card.cost_per_child_week)
+    per_child_week = card.cost_per_child_week
+    unit_cost = pounds(per_child_week)
+    spent = pounds(card.spend)
     median_days = card.median_reporting_days
     indicators = []
     for code, result in sorted(card.indicators.items()):
@@ -185,12 +187,12 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
             "children_served": served,
             "child_weeks": weeks,
             "spend_pence": pence(card.spend),
-            "spend": pounds(card.spend),
+            "spend": spent,
             "sentence": f"We worked with {served} {'child' if served == 1 else 'children'} "
-            f"for {weeks} child-weeks and spent {pounds(card.spend)}.",
+            f"for {weeks} child-weeks and spent {spent}.",
         },
         "how_well": {
-            "cost_per_child_week_pence": pence(card.cost_per_child_week),
+            "cost_per_child_week_pence": pence(per_child_week),
             "cost_per_child_week": unit_cost,
             "children_with_current_outcome_data": current,
             "current_outcome_data_percent": current_share,
