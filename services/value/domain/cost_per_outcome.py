@@ -13,7 +13,9 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from gmpy2 import mpq
 
+from services.value.domain.attribution import as_fraction
 from services.value.domain.columns import split_by
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
@@ -239,7 +241,7 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
     ):
         children = _children_by_group(group[flags], child[flags], found.children, len(names))
         whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
-        parts: list[list[Fraction]] = [[] for _ in names]
+        parts: list[list[mpq]] = [[] for _ in names]
         counted = flags[shares.claims].tolist()
         for g, share, count in zip(
             group[shares.claims].tolist(), shares.share, counted, strict=True
@@ -248,7 +250,8 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
                 parts[g].append(share)
         for n, x in enumerate(names):
             getattr(rows[x], children_of).update(children[n])
-            setattr(rows[x], off, getattr(rows[x], off) + sum(parts[n], Fraction(whole[n])))
+            summed = as_fraction(sum(parts[n], mpq(whole[n])))
+            setattr(rows[x], off, getattr(rows[x], off) + summed)
 
 
 def _add_total_outcomes(total: Figures, found: Measured) -> None:

@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from gmpy2 import mpq
 
-from services.value.domain.attribution import COST_SHARE, WHOLE, check_rule, weighed
+from services.value.domain.attribution import COST_SHARE, WHOLE, as_fraction, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import Rows
@@ -59,7 +60,7 @@ class Shares(NamedTuple):
     claim is whole, by every rule)."""
 
     claims: Rows  # positions in `Measured`'s claims
-    share: list[Fraction]  # alongside
+    share: list[mpq]  # alongside
 
 
 def measured(facts: Facts | Prepared, period: Period, *, window_days: int) -> Measured:
@@ -102,7 +103,7 @@ def child_outcomes(
                 found.children[child],
                 found.codes[code],
                 found.changes.change(n),
-                {claimant[c]: share_of.get(c, WHOLE) for c in claims},
+                {claimant[c]: as_fraction(share_of.get(c, WHOLE)) for c in claims},
             )
         )
     return outcomes
@@ -131,7 +132,7 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
     days = found.days[claims].tolist()
     # the claims of one change are adjacent: each change's shares are worked out together
     first = np.flatnonzero(np.r_[True, change[1:] != change[:-1]]).tolist()
-    share: list[Fraction] = []
+    share: list[mpq] = []
     for start, end in zip(first, [*first[1:], len(claims)], strict=True):
         share.extend(weighed(rule=rule, spend=spend[start:end], days=days[start:end]))
     return Shares(claims, share)
