@@ -78,7 +78,6 @@ class Figures:
 class CostPerOutcome:
     rows: dict[str, Figures]
     total: Figures
-    measured: Measured = field(compare=False)  # the period's changes, and who claims each
     listed: Callable[[], list[ChildOutcome]] = field(compare=False, repr=False)
 
     @cached_property
@@ -164,24 +163,13 @@ def cost_per_outcome(
     """The period's figures per group. Spend, enrolments and outcomes are first summed per
     intervention (or, for the groupings of children, per child) once for the period, and per rule
     for outcomes; a grouping then adds up those few sums, so the same period by another grouping
-    costs little. The result is remembered too: a report card reads the same one."""
+    costs little."""
     arranged = prepared(facts)
-    return arranged.remember(
-        ("cost_per_outcome", period, rule, group_by, window_days),
-        lambda: _cost_per_outcome(
-            arranged, period, rule=rule, group_by=group_by, window_days=window_days
-        ),
-    )
-
-
-def _cost_per_outcome(
-    arranged: Prepared, period: Period, *, rule: str, group_by: str, window_days: int
-) -> CostPerOutcome:
     keys = _Keys(arranged, period, group_by)
     by_child = keys.by_child
     rows: dict[str, Figures] = defaultdict(Figures)
 
-    spent = _spent_in(arranged, period)
+    spent = spent_in(arranged, period)
     if by_child:
         for x, (amount, unallocated) in spent.by_group_of_child(keys.of_child).items():
             rows[x].spend += amount
@@ -217,7 +205,6 @@ def _cost_per_outcome(
     return CostPerOutcome(
         dict(sorted(rows.items())),
         total,
-        found,
         lambda: child_outcomes(arranged, period, rule=rule, window_days=window_days),
     )
 
@@ -333,7 +320,7 @@ class _Spent:
         return {names[u]: (amount, loose.get(u, Fraction(0))) for u, amount in spend.items()}
 
 
-def _spent_in(arranged: Prepared, period: Period) -> _Spent:
+def spent_in(arranged: Prepared, period: Period) -> _Spent:
     def compute() -> _Spent:
         earlier = arranged.earlier(("spent_in", period))
         if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
@@ -362,16 +349,17 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
         )
         days = np.zeros(len(rows.pairs), dtype=np.int64)
         np.add.at(days, rows.pair, np.maximum(overlap + 1, 0))
+        known = np.array([k in arranged.facts.interventions for k in rows.interventions], bool)
+        enrolled = np.flatnonzero(days > 0)
+        enrolled = enrolled[known[rows.intervention[enrolled]]]
         by_intervention: dict[str, tuple[set[str], int]] = {}
-        by_child: dict[str, int] = defaultdict(int)
-        interventions = arranged.facts.interventions
-        for at in np.flatnonzero(days).tolist():
-            (k, c), enrolled = rows.pairs[at], int(days[at])
-            if k in interventions:
-                children, before = by_intervention.get(k, (set(), 0))
-                children.add(c)
-                by_intervention[k] = (children, before + enrolled)
-                by_child[c] += enrolled
-        return Enrolled(by_intervention, dict(by_child))
+        for k, at in split_by(rows.intervention[enrolled], enrolled):
+            children = set(rows.children[rows.child[at]].tolist())
+            by_intervention[rows.interventions[k]] = (children, int(days[at].sum()))
+        child_days = np.zeros(len(rows.children), dtype=np.int64)
+        np.add.at(child_days, rows.child[enrolled], days[enrolled])
+        some = np.flatnonzero(child_days)
+        by_child = dict(zip(rows.children[some].tolist(), child_days[some].tolist(), strict=True))
+        return Enrolled(by_intervention, by_child)
 
     return arranged.remember(("enrolled_in", period), compute)

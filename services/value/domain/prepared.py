@@ -28,9 +28,9 @@ from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
 # per-period results kept: a report and its other groupings, rules and card share them. A period
-# asked by every rule in two groupings is a dozen of them (its changes, spend and enrolments, each
-# rule's shares, and the six reports' figures), ~20 MB at the largest preset: six financial years
-REMEMBERED = 72
+# asked by every rule is up to eight of them (its changes, spend, enrolments and need levels, and
+# each rule's shares), some 15 MB at the largest preset: enough for six financial years
+REMEMBERED = 48
 
 
 # each part of the arrangement and the facts it is built from
@@ -51,6 +51,10 @@ class EnrolledRows(NamedTuple):
     merged period with its (intervention, child) pair."""
 
     pairs: list[tuple[str, str]]  # (intervention, child), in the order of `enrolled`
+    interventions: list[str]  # the pairs' interventions, sorted
+    intervention: npt.NDArray[np.int64]  # each pair's, as a position in `interventions`
+    children: npt.NDArray[np.object_]  # the pairs' children, sorted
+    child: npt.NDArray[np.int64]  # each pair's, as a position in `children`
     pair: npt.NDArray[np.int64]  # each period's position in `pairs`
     start: npt.NDArray[np.int64]  # day ordinals, both ends included
     end: npt.NDArray[np.int64]
@@ -114,9 +118,18 @@ class Prepared:
 
     @cached_property
     def enrolled_rows(self) -> EnrolledRows:
+        pairs = list(self.enrolled)
+        interventions = sorted({k for k, _ in pairs})
+        children = sorted({c for _, c in pairs})
+        intervention_at = {k: n for n, k in enumerate(interventions)}
+        child_at = {c: n for n, c in enumerate(children)}
         periods = [(n, p) for n, merged in enumerate(self.enrolled.values()) for p in merged]
         return EnrolledRows(
-            list(self.enrolled),
+            pairs,
+            interventions,
+            np.array([intervention_at[k] for k, _ in pairs], dtype=np.int64),
+            np.array(children, dtype=object),
+            np.array([child_at[c] for _, c in pairs], dtype=np.int64),
             np.array([n for n, _ in periods], dtype=np.int64),
             np.array([p.start.toordinal() for _, p in periods], dtype=np.int64),
             np.array([p.end.toordinal() for _, p in periods], dtype=np.int64),

@@ -12,9 +12,10 @@ from statistics import median
 import numpy as np
 
 from services.value.domain.columns import split_by
-from services.value.domain.cost_per_outcome import CostPerOutcome, enrolled_in
+from services.value.domain.cost_per_outcome import enrolled_in, spent_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import rows_in
+from services.value.domain.outcomes import measured
 from services.value.domain.prepared import Prepared, prepared
 
 CARD_GROUPINGS = ("intervention", "provider")
@@ -54,10 +55,10 @@ class Card:
 
 
 def report_cards(
-    facts: Facts | Prepared, period: Period, *, group_by: str, method: CostPerOutcome
+    facts: Facts | Prepared, period: Period, *, group_by: str, window_days: int
 ) -> dict[str, Card]:
-    """`method` is the cost-per-outcome result for the same facts, period and grouping; its
-    spend (with unallocated spend) and child changes are reused, not recomputed."""
+    """The period's spend, enrolments and changes are those the cost-per-outcome report sums
+    (worked out once for both); no attribution rule: a card counts each child once."""
     arranged = prepared(facts)
     interventions = arranged.facts.interventions
     if group_by not in CARD_GROUPINGS:
@@ -78,9 +79,9 @@ def report_cards(
         targets[card.key].update(intervention.target_indicators)
         for code in intervention.target_indicators:
             card.indicators.setdefault(code, IndicatorResult())
-    for key, figures in method.rows.items():
-        if key in cards:
-            cards[key].spend = figures.spend
+    for k, (amount, _) in spent_in(arranged, period).by_intervention.items():
+        if k in interventions:
+            cards[key_of(k)].spend += amount
 
     # every (card, child) enrolled in the period, and each card's target indicators, as
     # positions in the observation table's names: observations and changes are matched to the
@@ -108,7 +109,7 @@ def report_cards(
     for key, codes in targets.items():
         targeted[card_at[key], [code_at[c] for c in codes if c in code_at]] = True
 
-    found = method.measured
+    found = measured(arranged, period, window_days=window_days)
     names = found.children  # the table's, as an array
 
     # How well: each card's children's series of the indicators it targets, looked up at once

@@ -131,14 +131,9 @@ def build_report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str
 def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     arranged = read_model.prepared(query.basis)
     facts = arranged.facts
-    method = cost_per_outcome(
-        arranged,
-        query.period,
-        rule=query.rule,
-        group_by=query.group_by,
-        window_days=query.baseline_window_days,
+    cards = report_cards(
+        arranged, query.period, group_by=query.group_by, window_days=query.baseline_window_days
     )
-    cards = report_cards(arranged, query.period, group_by=query.group_by, method=method)
     return {
         **query.header("report_card"),
         "cards": [
