@@ -336,6 +336,8 @@ class Enrolled(NamedTuple):
 
     by_intervention: dict[str, tuple[set[str], int]]
     by_child: dict[str, int]
+    pairs: npt.NDArray[np.int64]  # the enrolled pairs, as positions in `Prepared.enrolled_rows`
+    days: npt.NDArray[np.int64]  # alongside: their enrolled days
 
 
 def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
@@ -360,6 +362,6 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
         np.add.at(child_days, rows.child[enrolled], days[enrolled])
         some = np.flatnonzero(child_days)
         by_child = dict(zip(rows.children[some].tolist(), child_days[some].tolist(), strict=True))
-        return Enrolled(by_intervention, by_child)
+        return Enrolled(by_intervention, by_child, enrolled, days[enrolled])
 
     return arranged.remember(("enrolled_in", period), compute)

@@ -91,19 +91,23 @@ def report_cards(
     keys = list(cards)
     card_at = {key: n for n, key in enumerate(keys)}
     child_at, code_at = table.child_position, table.code_position
-    enrolled_card: list[int] = []
-    enrolled_child: list[int] = []
-    for k, (children, days) in enrolled_in(arranged, period).by_intervention.items():
-        card = cards[key_of(k)]
-        card.children |= children
-        card.child_days += days
-        observed = [child_at[c] for c in children if c in child_at]
-        enrolled_child.extend(observed)
-        enrolled_card.extend([card_at[card.key]] * len(observed))
-    pairs = np.unique(
-        np.array(enrolled_card, dtype=np.int64) * len(child_at)
-        + np.array(enrolled_child, dtype=np.int64)
+    enrolled, rows = enrolled_in(arranged, period), arranged.enrolled_rows
+    card_of = np.array(
+        [card_at[key_of(k)] if k in interventions else -1 for k in rows.interventions],
+        dtype=np.int64,
     )
+    enrolled_card = card_of[rows.intervention[enrolled.pairs]]  # enrolled pairs: known ones
+    enrolled_child = rows.child[enrolled.pairs]
+    for card, children in split_by(enrolled_card, rows.children[enrolled_child]):
+        cards[keys[card]].children = set(children.tolist())
+    child_days = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(child_days, enrolled_card, enrolled.days)
+    for card in np.flatnonzero(child_days).tolist():
+        cards[keys[card]].child_days = int(child_days[card])
+    in_table = np.array([child_at.get(c, -1) for c in rows.children.tolist()], dtype=np.int64)
+    observed_child = in_table[enrolled_child]
+    seen = observed_child >= 0
+    pairs = np.unique(enrolled_card[seen] * len(child_at) + observed_child[seen])
     pair_card, pair_child = np.divmod(pairs, max(len(child_at), 1))
     targeted = np.zeros((len(keys), len(table.codes)), dtype=bool)
     for key, codes in targets.items():
