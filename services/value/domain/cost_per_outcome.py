@@ -160,10 +160,10 @@ def _financial_quarter(day: date) -> str:
 def cost_per_outcome(
     facts: Facts | Prepared, period: Period, *, rule: str, group_by: str, window_days: int
 ) -> CostPerOutcome:
-    """The period's figures per group. Spend, enrolments and outcomes are first summed per
-    intervention (or, for the groupings of children, per child) once for the period, and per rule
-    for outcomes; a grouping then adds up those few sums, so the same period by another grouping
-    costs little."""
+    """The period's figures per group. Its spend and enrolments are summed per intervention once
+    for the period, its changes and their claims worked out once, and their shares once per rule
+    (all remembered); a grouping then gives each its group and adds them up, so the same period
+    by another grouping or rule costs little."""
     arranged = prepared(facts)
     keys = _Keys(arranged, period, group_by)
     by_child = keys.by_child
@@ -222,7 +222,7 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
         rows[x].measured |= children
     shared = np.zeros(len(group), dtype=bool)
     shared[shares.claims] = True
-    for flags, children_of, off in (
+    for flags, children_field, count_field in (
         (changes.better_off[found.claim_of], "better_children", "better_off"),
         (changes.worse_off[found.claim_of], "worse_children", "worse_off"),
     ):
@@ -236,9 +236,9 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
             if count:
                 parts[g].append(share)
         for n, x in enumerate(names):
-            getattr(rows[x], children_of).update(children[n])
+            getattr(rows[x], children_field).update(children[n])
             summed = as_fraction(sum(parts[n], mpq(whole[n])))
-            setattr(rows[x], off, getattr(rows[x], off) + summed)
+            setattr(rows[x], count_field, getattr(rows[x], count_field) + summed)
 
 
 def _add_total_outcomes(total: Figures, found: Measured) -> None:
@@ -246,12 +246,12 @@ def _add_total_outcomes(total: Figures, found: Measured) -> None:
     changes, children = found.changes, found.children
     claimed = found.claimants > 0
     total.measured |= set(children[found.child].tolist())
-    for flags, children_of, off in (
+    for flags, children_field, count_field in (
         (changes.better_off & claimed, "better_children", "better_off"),
         (changes.worse_off & claimed, "worse_children", "worse_off"),
     ):
-        getattr(total, children_of).update(children[found.child[flags]].tolist())
-        setattr(total, off, getattr(total, off) + int(flags.sum()))
+        getattr(total, children_field).update(children[found.child[flags]].tolist())
+        setattr(total, count_field, getattr(total, count_field) + int(flags.sum()))
 
 
 def _claim_groups(found: Measured, keys: _Keys) -> tuple[npt.NDArray[np.int64], list[str]]:
@@ -288,7 +288,8 @@ def _children_by_group(
 
 class _Spent:
     """A period's spend, and the unallocated part of it, summed over the (intervention, child)
-    pairs with any: per intervention, in all, and (for the groupings of children) per child."""
+    pairs with any: per intervention, in all, and (for the groupings of children) per group of
+    the pairs' children."""
 
     def __init__(self, index: SpendIndex, spent: Spent) -> None:
         self._index, self._spent = index, spent
@@ -321,6 +322,8 @@ class _Spent:
 
 
 def spent_in(arranged: Prepared, period: Period) -> _Spent:
+    """The period's spend, summed once for every report on it (report cards read it too)."""
+
     def compute() -> _Spent:
         earlier = arranged.earlier(("spent_in", period))
         if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
