@@ -268,6 +268,20 @@ def test_only_interventions_enrolled_in_the_window_and_targeting_the_indicator_s
     assert outcome.shares == {"A": 1}  # A had no spend: cost share falls back to time share
 
 
+def test_an_enrolment_ending_the_day_before_the_baseline_does_not_share_the_change() -> None:
+    f = facts(
+        interventions={"A": intervention("A"), "EARLIER": intervention("EARLIER")},
+        enrolments=[
+            enrolment("A", "C1", "2025-01-06", "2025-03-30"),
+            enrolment("EARLIER", "C1", "2024-12-01", "2025-01-02"),  # the window opens 01-03
+        ],
+        observations=[observation("C1", "2025-01-03", 80), observation("C1", "2025-03-28", 92)],
+    )
+    [outcome] = run(f, rule="equal_share").outcomes
+    assert outcome.change.window == Period(d("2025-01-03"), d("2025-03-28"))
+    assert outcome.shares == {"A": 1}
+
+
 def test_cost_share_falls_back_to_time_then_equal_share() -> None:
     no_spend = [(0, 1), (0, 1)]
     assert weighed(rule="cost_share", spend=no_spend, days=[1, 3]) == [
