@@ -110,6 +110,8 @@ def child_outcomes(
 
 
 def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
+    """Each shared change's claims weighed together by `rule` (cost share: each claimant's
+    spend on the child in the change's window, all asked of the spend index at once)."""
     claims = found.shared_claims()
     change = found.claim_of[claims]
     spend = [(0, 1)] * len(claims)  # (numerator, denominator): only cost share weighs spend

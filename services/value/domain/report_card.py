@@ -83,28 +83,32 @@ def report_cards(
         if k in interventions:
             cards[key_of(k)].spend += amount
 
-    # every (card, child) enrolled in the period, and each card's target indicators, as
-    # positions in the observation table's names: observations and changes are matched to the
-    # cards by array searches (at 1.65M observations and 1,800 interventions, a loop per child
-    # and card takes seconds)
+    # cards, children and indicators as positions (cards in `keys`, children and indicators in
+    # the observation table's names): observations and changes are matched to the cards by array
+    # searches (at 1.65M observations and 1,800 interventions, a loop per child and card takes
+    # seconds)
     table = arranged.observed
     keys = list(cards)
     card_at = {key: n for n, key in enumerate(keys)}
     child_at, code_at = table.child_position, table.code_position
-    enrolled, rows = enrolled_in(arranged, period), arranged.enrolled_rows
-    card_of = np.array(
-        [card_at[key_of(k)] if k in interventions else -1 for k in rows.interventions],
+
+    # How much: the children enrolled in the period on each card's interventions, and their days
+    enrolled, pairs_of = enrolled_in(arranged, period), arranged.enrolled_rows
+    card_of_intervention = np.array(
+        [card_at[key_of(k)] if k in interventions else -1 for k in pairs_of.interventions],
         dtype=np.int64,
     )
-    enrolled_card = card_of[rows.intervention[enrolled.pairs]]  # enrolled pairs: known ones
-    enrolled_child = rows.child[enrolled.pairs]
-    for card, children in split_by(enrolled_card, rows.children[enrolled_child]):
+    enrolled_card = card_of_intervention[pairs_of.intervention[enrolled.pairs]]  # known ones
+    enrolled_child = pairs_of.child[enrolled.pairs]
+    for card, children in split_by(enrolled_card, pairs_of.children[enrolled_child]):
         cards[keys[card]].children = set(children.tolist())
     child_days = np.zeros(len(keys), dtype=np.int64)
     np.add.at(child_days, enrolled_card, enrolled.days)
     for card in np.flatnonzero(child_days).tolist():
         cards[keys[card]].child_days = int(child_days[card])
-    in_table = np.array([child_at.get(c, -1) for c in rows.children.tolist()], dtype=np.int64)
+    # every (card, child) enrolled in the period, of children with observations, and the
+    # indicators each card targets
+    in_table = np.array([child_at.get(c, -1) for c in pairs_of.children.tolist()], dtype=np.int64)
     observed_child = in_table[enrolled_child]
     seen = observed_child >= 0
     pairs = np.unique(enrolled_card[seen] * len(child_at) + observed_child[seen])
@@ -140,16 +144,16 @@ def report_cards(
     low = np.searchsorted(pair_child[by_child], found.child, side="left")
     high = np.searchsorted(pair_child[by_child], found.child, side="right")
     change = np.repeat(np.arange(found.changes.count), high - low)
-    card = pair_card[by_child[rows_in(low, high)]]
-    counted = targeted[card, found.code[change]]
-    change, card = change[counted], card[counted]
+    change_card = pair_card[by_child[rows_in(low, high)]]
+    counted = targeted[change_card, found.code[change]]
+    change, change_card = change[counted], change_card[counted]
     for flags, field_name in (
         (np.ones(len(change), dtype=bool), "measured"),
         (found.changes.better_off[change], "better_off"),
     ):
-        card_code = card[flags] * len(table.codes) + found.code[change[flags]]
+        card_code = change_card[flags] * len(table.codes) + found.code[change[flags]]
         for at, children in split_by(card_code, found.child[change[flags]]):
-            card_of, code = divmod(at, len(table.codes))
-            result = cards[keys[card_of]].indicators[table.codes[code]]
+            card, code = divmod(at, len(table.codes))
+            result = cards[keys[card]].indicators[table.codes[code]]
             getattr(result, field_name).update(names[children].tolist())
     return dict(sorted(cards.items()))
