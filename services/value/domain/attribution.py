@@ -1,8 +1,8 @@
 """Step 3 of the method: a child's change shared among the interventions that could claim it.
 
-Shares are `gmpy2.mpq`s: exact rationals like `Fraction`, but in C. A county's year has some
-15,000 shares of changes more than one intervention claims, made and summed for every report by
-the rule, and `Fraction`'s arithmetic in Python was a third of such a report's time.
+Shares are `gmpy2.mpq`: exact rationals like `Fraction`, but in C. A county's year has some
+15,000 shares of changes more than one intervention claims, and every report by the rule sums
+them per group: as `Fraction`s those sums took ~20 ms more a report at the largest preset.
 """
 
 from __future__ import annotations
