@@ -16,13 +16,12 @@ import numpy.typing as npt
 from gmpy2 import mpq
 
 from services.value.domain.attribution import as_fraction
-from services.value.domain.columns import split_by
+from services.value.domain.columns import Names, split_by
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.outcomes import (
     ChildOutcome,
     Measured,
-    Names,
     Shares,
     child_outcomes,
     measured,

@@ -11,9 +11,8 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
+from services.value.domain.columns import Rows, run_starts
 from services.value.domain.model import Observation
-
-Rows = npt.NDArray[np.int64]
 
 # a row's search key is its series' number above its day's ordinal: 22 bits hold every day's
 # ordinal up to date.max (3,652,059), so one sorted key finds a day within a series
@@ -86,7 +85,7 @@ class ObservationTable(Sequence[Observation]):
         self.id_rank = rank_column[order].astype(np.int32)
         # series: runs of equal (child, indicator)
         pair = (child_column * len(self.codes) + code_column)[order]
-        first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else pair[:0]
+        first = run_starts(pair)
         self.series_pair = pair[first]  # ascending: a series is found by bisection
         self.starts = np.r_[first, len(pair)].astype(np.int64)
         series_of_row = np.repeat(np.arange(len(first), dtype=np.int64), np.diff(self.starts))

@@ -13,16 +13,13 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 from gmpy2 import mpq
 
 from services.value.domain.attribution import COST_SHARE, WHOLE, as_fraction, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
+from services.value.domain.columns import Names, Rows, runs
 from services.value.domain.model import Facts, Period
-from services.value.domain.observations import Rows
 from services.value.domain.prepared import Prepared, prepared
-
-Names = npt.NDArray[np.object_]  # strings, picked out by an array of positions at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +130,8 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
             spend[at] = (numerator, denominator)
     days = found.days[claims].tolist()
     # the claims of one change are adjacent: each change's shares are worked out together
-    first = np.flatnonzero(np.r_[True, change[1:] != change[:-1]]).tolist()
     share: list[mpq] = []
-    for start, end in zip(first, [*first[1:], len(claims)], strict=True):
+    for start, end in runs(change):
         share.extend(weighed(rule=rule, spend=spend[start:end], days=days[start:end]))
     return Shares(claims, share)
 

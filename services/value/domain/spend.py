@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from services.value.domain.columns import run_starts
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 
 
@@ -175,12 +176,9 @@ class SpendIndex:
         pieces: dict[Pair, list[tuple[Period, Fraction]]] = defaultdict(list)
         for item in segments:
             pieces[(item.intervention_id, item.child_ref)].append((item.period, item.per_day))
-        self._set({pair: _running_total(runs) for pair, runs in pieces.items()}, denominators=[])
-
-    def _set(self, totals: dict[Pair, _RunningTotal], *, denominators: list[int]) -> None:
+        totals = {pair: _running_total(runs) for pair, runs in pieces.items()}
         self._name_pairs(sorted(totals, key=_pair_order))
-        self.denominators = denominators  # distinct, in the order first met
-        denominator_at = {d: n for n, d in enumerate(denominators)}
+        distinct = _Distinct()
         small: dict[int, _RunningTotal] = {}
         large: dict[int, _RunningTotal] = {}
         at: list[int] = []
@@ -188,10 +186,8 @@ class SpendIndex:
             total = totals[pair]
             fits = all(abs(x) < _MACHINE_INTEGERS for x in (*total.totals, *total.rates))
             (small if fits else large)[n] = total
-            if total.denominator not in denominator_at:
-                denominator_at[total.denominator] = len(self.denominators)
-                self.denominators.append(total.denominator)
-            at.append(denominator_at[total.denominator])
+            at.append(distinct.position(total.denominator))
+        self.denominators = distinct.values
         self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
         self._small = _Columns.of(small, np.int64)
         self._large = _Columns.of(large, object)
@@ -215,25 +211,20 @@ class SpendIndex:
         kept = [pair for pair in self.pairs if pair[0] not in interventions]
         pairs = sorted([*kept, *replaced.pairs], key=_pair_order)
         position = {pair: n for n, pair in enumerate(pairs)}
-        denominators = list(self.denominators)
-        denominator_at = {d: n for n, d in enumerate(denominators)}
-        for d in replaced.denominators:
-            if d not in denominator_at:
-                denominator_at[d] = len(denominators)
-                denominators.append(d)
         # each pair's new position in either index; -1: dropped
         old_at = np.array(
             [-1 if p[0] in interventions else position[p] for p in self.pairs], dtype=np.int64
         )
         new_at = np.array([position[p] for p in replaced.pairs], dtype=np.int64)
+        distinct = _Distinct(self.denominators)
         denominator = np.zeros(len(pairs), dtype=np.int64)
         for index, at in ((self, old_at), (replaced, new_at)):
             held = at >= 0
             denominator[at[held]] = [
-                denominator_at[index.denominators[d]] for d in index.denominator[held].tolist()
+                distinct.position(index.denominators[d]) for d in index.denominator[held].tolist()
             ]
         replaced._name_pairs(pairs)
-        replaced.denominators, replaced.denominator = denominators, denominator
+        replaced.denominators, replaced.denominator = distinct.values, denominator
         for part in ("_small", "_large"):
             ours, theirs = getattr(self, part), getattr(replaced, part)
             setattr(
@@ -281,6 +272,23 @@ class SpendIndex:
         return Fraction(0) if n is None else self.total_in(window, np.array([n], dtype=np.int64))
 
 
+class _Distinct:
+    """Distinct integers in the order first met, each with its position among them."""
+
+    def __init__(self, values: Iterable[int] = ()) -> None:
+        self.values: list[int] = []
+        self._at: dict[int, int] = {}
+        for value in values:
+            self.position(value)
+
+    def position(self, value: int) -> int:
+        at = self._at.get(value)
+        if at is None:
+            at = self._at[value] = len(self.values)
+            self.values.append(value)
+        return at
+
+
 def _pair_order(pair: Pair) -> tuple[str, str]:
     return (pair[0] or "", pair[1] or "")
 
@@ -295,9 +303,7 @@ def exact_sums(
         return {}
     order = np.lexsort((spent.denominator, groups))
     group, denominator = groups[order], spent.denominator[order]
-    first = np.flatnonzero(
-        np.concatenate(([True], (group[1:] != group[:-1]) | (denominator[1:] != denominator[:-1])))
-    )
+    first = run_starts(group, denominator)
     sums = np.add.reduceat(spent.numerator[order].astype(object), first).tolist()
     by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for g, d, s in zip(group[first].tolist(), denominator[first].tolist(), sums, strict=True):
