@@ -39,7 +39,7 @@ from werkzeug.serving import make_server
 
 from bench.common import machine, mongodb_uri, percentile, run_id, summary
 from services.value.adapters.readmodel import ReadModel
-from services.value.domain.presentation import decimal_places
+from services.value.domain.presentation import fixed_point
 from services.value.entrypoints.api import create_app
 from services.value.entrypoints.consumer import MAX_POLL_RECORDS
 from services.value.settings import EXTRAS
@@ -171,10 +171,10 @@ def main() -> None:
                 "children_served": (str(got["children_served"]), str(len(want["children"]))),
                 "child_weeks": (
                     got["child_weeks"],
-                    str(decimal_places(Fraction(want["child_days"], 7), 2)),
+                    fixed_point(Fraction(want["child_days"], 7), 2),
                 ),
-                "better_off": (got["better_off"], str(decimal_places(want["better_off"], 3))),
-                "worse_off": (got.get("worse_off"), str(decimal_places(want["worse_off"], 3))),
+                "better_off": (got["better_off"], fixed_point(want["better_off"], 3)),
+                "worse_off": (got.get("worse_off"), fixed_point(want["worse_off"], 3)),
             }
             problems += [f"{k} {f}: {a!r} != {b!r}" for f, (a, b) in pairs.items() if a != b]
         print(

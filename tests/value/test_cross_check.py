@@ -13,7 +13,7 @@ from pymongo import MongoClient
 from services.value.adapters.readmodel import ReadModel
 from services.value.domain.cost_per_outcome import cost_per_outcome
 from services.value.domain.model import Period
-from services.value.domain.presentation import decimal_places
+from services.value.domain.presentation import fixed_point
 from services.value.service_layer.reports import ReportQuery, build_cost_per_outcome
 from shared.money import round_pence
 from tests.support.identity import unique_name
@@ -77,7 +77,7 @@ def test_report_matches_independent_computation(
     rows = {row["group"]: row for row in printed["rows"]}
     for k, want in expected.items():
         assert rows[k]["spend_pence"] == round_pence(want["spend"])
-        assert rows[k]["better_off"] == str(decimal_places(want["better_off"], 3))
+        assert rows[k]["better_off"] == fixed_point(want["better_off"], 3)
     assert printed["total"]["spend_pence"] == round_pence(
         sum(w["spend"] for w in expected.values())
     )

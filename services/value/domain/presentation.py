@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from services.value.domain.cost_per_outcome import Figures
-from shared.money import format_pounds, round_pence
+from shared.money import format_pounds, round_half_even, round_pence
 
 SUPPRESSED = "suppressed"
 DEFAULT_SUPPRESSION_THRESHOLD = 5
 
 
-def decimal_places(value: Fraction, places: int) -> Decimal:
-    """`value` rounded half-even to `places` decimal places, exactly (no float on the way)."""
+def fixed_point(value: Fraction, places: int) -> str:
+    """`value` rounded half-even to `places` decimal places, exactly (no float on the way), and
+    written with all of them: "0.50", "-12.345"."""
     scale = 10**places
-    return (Decimal(round(value * scale)) / Decimal(scale)).quantize(Decimal(1).scaleb(-places))
+    whole, part = divmod(abs(round_half_even(value.numerator * scale, value.denominator)), scale)
+    sign = "-" if value < 0 and (whole or part) else ""
+    return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
 
 
 def pence(value: Fraction | None) -> int | None:
@@ -43,7 +45,7 @@ def figures_row(figures: Figures, *, threshold: int) -> dict[str, Any]:
         "spend": pounds(figures.spend),
         "unallocated_spend_pence": pence(figures.unallocated),
         "children_served": count(len(figures.children), len(figures.children), threshold),
-        "child_weeks": str(decimal_places(figures.child_weeks, 2)),
+        "child_weeks": fixed_point(figures.child_weeks, 2),
         "children_with_baseline_and_later": count(
             len(figures.measured), len(figures.measured), threshold
         ),
@@ -55,9 +57,9 @@ def figures_row(figures: Figures, *, threshold: int) -> dict[str, Any]:
         "cost_per_better_off": SUPPRESSED if better_hidden else pounds(cost_per),
         "better_off_per_1000": SUPPRESSED
         if better_hidden
-        else (None if per_1000 is None else str(decimal_places(per_1000, 3))),
+        else (None if per_1000 is None else fixed_point(per_1000, 3)),
     }
 
 
 def _attributed(value: Fraction) -> str:
-    return str(decimal_places(value, 3))
+    return fixed_point(value, 3)

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from services.value.domain.curve import GapPoint, narrow_the_gap, turn_the_curve
-from services.value.domain.presentation import SUPPRESSED, decimal_places, pence
+from services.value.domain.presentation import SUPPRESSED, fixed_point, pence
 from services.value.service_layer.reports import ReadModelView, ReportQuery
 
 
@@ -18,7 +18,7 @@ class UnknownIndicator(LookupError):
 def _value(mean: Fraction | None, children: int, threshold: int) -> str | None:
     if 0 < children < threshold:
         return SUPPRESSED
-    return None if mean is None else str(decimal_places(mean, 2))
+    return None if mean is None else fixed_point(mean, 2)
 
 
 def build_turn_the_curve(
@@ -65,10 +65,10 @@ def _turn_the_curve(
                 "month": p.month,
                 "children": SUPPRESSED if 0 < p.children < threshold else p.children,
                 "actual": _value(p.actual, p.children, threshold),
-                "forecast": None if p.forecast is None else str(decimal_places(p.forecast, 2)),
+                "forecast": None if p.forecast is None else fixed_point(p.forecast, 2),
                 "gap": None
                 if p.gap is None or 0 < p.children < threshold
-                else str(decimal_places(p.gap, 2)),
+                else fixed_point(p.gap, 2),
                 "better_than_forecast": None
                 if p.gap is None or 0 < p.children < threshold
                 else p.gap * sign > 0,
@@ -114,7 +114,7 @@ def _narrow_the_gap(
                 second: _value(p.second.mean, p.second.children, threshold),
                 "gap": SUPPRESSED
                 if hidden(p)
-                else (None if p.gap is None else str(decimal_places(p.gap, 2))),
+                else (None if p.gap is None else fixed_point(p.gap, 2)),
             }
             for p in points
         ],
