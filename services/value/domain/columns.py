@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -36,3 +37,56 @@ def split_by(key: Rows, values: npt.NDArray[Any]) -> Iterator[tuple[int, npt.NDA
     key, values = key[order], values[order]
     for start, end in runs(key):
         yield int(key[start]), values[start:end]
+
+
+_NO_NAMES: Names = np.zeros(0, dtype=object)
+_NO_ROWS: Rows = np.zeros(0, dtype=np.int64)
+
+
+class ChildSet:
+    """A set of children, held as the sorted positions of their names in an array of names.
+    Reports count a group's children (tens of thousands in a county's year), and name them
+    only for a reader who asks: a group's set is picked out of the period's columns at once,
+    not made name by name."""
+
+    __slots__ = ("at", "names")
+
+    def __init__(self, names: Names = _NO_NAMES, at: Rows = _NO_ROWS) -> None:
+        self.names, self.at = names, at
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names[self.at].tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ChildSet):
+            return set(self) == set(other)
+        if isinstance(other, (set, frozenset)):
+            return set(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a set: equal by its members, so not hashable
+
+    def __or__(self, other: ChildSet) -> ChildSet:
+        if not len(other):
+            return self
+        if not len(self):
+            return other
+        if self.names is other.names:
+            return ChildSet(self.names, np.union1d(self.at, other.at))
+        names = np.array(sorted({*self, *other}), dtype=object)
+        return ChildSet(names, np.arange(len(names), dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"ChildSet({sorted(self)!r})"
+
+
+def child_sets(group: Rows, child: Rows, names: Names, groups: int) -> list[ChildSet]:
+    """The set of children in each of `groups` groups, from `group` and `child` (positions in
+    `names`) alongside: each (group, child) once, by one sort."""
+    pairs = np.unique(group * max(len(names), 1) + child)
+    group_of, child_of = np.divmod(pairs, max(len(names), 1))
+    bounds = np.searchsorted(group_of, np.arange(groups + 1)).tolist()
+    return [ChildSet(names, child_of[a:b]) for a, b in pairwise(bounds)]

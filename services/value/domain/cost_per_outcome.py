@@ -4,7 +4,7 @@ outcome area, need level) and for the whole council, exact until printed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -16,9 +16,10 @@ import numpy.typing as npt
 from gmpy2 import mpq
 
 from services.value.domain.attribution import as_fraction
-from services.value.domain.columns import Names, split_by
+from services.value.domain.columns import ChildSet, Rows, child_sets
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
+from services.value.domain.observations import rows_in
 from services.value.domain.outcomes import (
     ChildOutcome,
     Measured,
@@ -52,13 +53,13 @@ T = TypeVar("T")
 class Figures:
     spend: Fraction = Fraction(0)
     unallocated: Fraction = Fraction(0)
-    children: set[str] = field(default_factory=set)
+    children: ChildSet = field(default_factory=ChildSet)
     child_days: int = 0
-    measured: set[str] = field(default_factory=set)
+    measured: ChildSet = field(default_factory=ChildSet)
     better_off: Fraction = Fraction(0)
     worse_off: Fraction = Fraction(0)
-    better_children: set[str] = field(default_factory=set)
-    worse_children: set[str] = field(default_factory=set)
+    better_children: ChildSet = field(default_factory=ChildSet)
+    worse_children: ChildSet = field(default_factory=ChildSet)
 
     @property
     def child_weeks(self) -> Fraction:
@@ -179,17 +180,21 @@ def cost_per_outcome(
                 rows[x].spend += amount
                 rows[x].unallocated += unallocated
 
-    enrolled = enrolled_in(arranged, period)
+    enrolled, pairs_of = enrolled_in(arranged, period), arranged.enrolled_rows
+    child = pairs_of.child[enrolled.pairs]
     if by_child:
-        for child_ref, days in enrolled.by_child.items():
-            x = keys.of_child(child_ref)
-            rows[x].children.add(child_ref)
-            rows[x].child_days += days
+        pair, group, names = _groups_of(child, lambda c: [keys.of_child(pairs_of.children[c])])
     else:
-        for intervention_id, (children, days) in enrolled.by_intervention.items():
-            for x in keys(intervention_id, None):
-                rows[x].children |= children
-                rows[x].child_days += days
+        interventions = pairs_of.interventions
+        pair, group, names = _groups_of(
+            pairs_of.intervention[enrolled.pairs], lambda k: keys(interventions[k], None)
+        )
+    children = child_sets(group, child[pair], pairs_of.children, len(names))
+    days = np.zeros(len(names), dtype=np.int64)
+    np.add.at(days, group, enrolled.days[pair])
+    for x, its_children, its_days in zip(names, children, days.tolist(), strict=True):
+        rows[x].children |= its_children
+        rows[x].child_days += its_days
 
     found = measured(arranged, period, window_days=window_days)
     shares = rule_shares(arranged, period, rule=rule, window_days=window_days)
@@ -197,8 +202,8 @@ def cost_per_outcome(
     total = Figures(
         spend=spent.total[0],
         unallocated=spent.total[1],
-        children=set(enrolled.by_child),
-        child_days=sum(enrolled.by_child.values()),
+        children=ChildSet(pairs_of.children, np.unique(child)),
+        child_days=int(enrolled.days.sum()),
     )
     _add_total_outcomes(total, found)
     return CostPerOutcome(
@@ -216,7 +221,7 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
         return
     child = found.child[found.claim_of]
     changes = found.changes
-    measured_children = _children_by_group(group, child, found.children, len(names))
+    measured_children = child_sets(group, child, found.children, len(names))
     for x, children in zip(names, measured_children, strict=True):
         rows[x].measured |= children
     shared = np.zeros(len(group), dtype=bool)
@@ -225,7 +230,7 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
         (changes.better_off[found.claim_of], "better_children", "better_off"),
         (changes.worse_off[found.claim_of], "worse_children", "worse_off"),
     ):
-        children = _children_by_group(group[flags], child[flags], found.children, len(names))
+        children = child_sets(group[flags], child[flags], found.children, len(names))
         whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
         parts: list[list[mpq]] = [[] for _ in names]
         counted = flags[shares.claims].tolist()
@@ -235,7 +240,7 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
             if count:
                 parts[g].append(share)
         for n, x in enumerate(names):
-            getattr(rows[x], children_field).update(children[n])
+            setattr(rows[x], children_field, getattr(rows[x], children_field) | children[n])
             summed = as_fraction(sum(parts[n], mpq(whole[n])))
             setattr(rows[x], count_field, getattr(rows[x], count_field) + summed)
 
@@ -244,45 +249,48 @@ def _add_total_outcomes(total: Figures, found: Measured) -> None:
     """Every change's child is measured; each change attributed to anyone counts once, whole."""
     changes, children = found.changes, found.children
     claimed = found.claimants > 0
-    total.measured |= set(children[found.child].tolist())
+    total.measured |= ChildSet(children, np.unique(found.child))
     for flags, children_field, count_field in (
         (changes.better_off & claimed, "better_children", "better_off"),
         (changes.worse_off & claimed, "worse_children", "worse_off"),
     ):
-        getattr(total, children_field).update(children[found.child[flags]].tolist())
+        found_children = ChildSet(children, np.unique(found.child[flags]))
+        setattr(total, children_field, getattr(total, children_field) | found_children)
         setattr(total, count_field, getattr(total, count_field) + int(flags.sum()))
 
 
-def _claim_groups(found: Measured, keys: _Keys) -> tuple[npt.NDArray[np.int64], list[str]]:
+def _claim_groups(found: Measured, keys: _Keys) -> tuple[Rows, list[str]]:
     """Each claim's group, as a position in the groups' names: a child's (by the groupings of
     children), or its intervention's and its change's indicator's."""
     change = found.claim_of
-    codes = len(found.codes)
     if keys.by_child:
-        unit = found.child[change]
-        units, at = np.unique(unit, return_inverse=True)
-        named = [keys.of_child(found.children[u]) for u in units.tolist()]
-    else:
-        unit = found.intervention * codes + found.code[change]
-        units, at = np.unique(unit, return_inverse=True)
-        named = [
-            keys.of_outcome(found.interventions[u // codes], found.codes[u % codes])
-            for u in units.tolist()
-        ]
-    names = sorted(set(named))
+        _, group, names = _groups_of(
+            found.child[change], lambda c: [keys.of_child(found.children[c])]
+        )
+        return group, names
+    codes = len(found.codes)
+    _, group, names = _groups_of(
+        found.intervention * codes + found.code[change],
+        lambda u: [keys.of_outcome(found.interventions[u // codes], found.codes[u % codes])],
+    )
+    return group, names
+
+
+def _groups_of(
+    unit: Rows, groups_of: Callable[[int], Iterable[str]]
+) -> tuple[Rows, Rows, list[str]]:
+    """The groups of rows by their units (`groups_of` names a unit's groups, one or more; asked
+    once a unit): one (row, group) for each group of each row, the groups as positions in their
+    sorted names."""
+    units, at = np.unique(unit, return_inverse=True)
+    named = [sorted(groups_of(u)) for u in units.tolist()]
+    names = sorted({x for its in named for x in its})
     position = {x: n for n, x in enumerate(names)}
-    group_of_unit = np.array([position[x] for x in named], dtype=np.int64)
-    return group_of_unit[at], names
-
-
-def _children_by_group(
-    group: npt.NDArray[np.int64], child: npt.NDArray[np.int64], names: Names, groups: int
-) -> list[set[str]]:
-    """The names of the children in each group; `group` and `child` are alongside."""
-    found: list[set[str]] = [set() for _ in range(groups)]
-    for g, children in split_by(group, names[child]):
-        found[g] = set(children.tolist())
-    return found
+    counts = np.array([len(its) for its in named], dtype=np.int64)
+    flat = np.array([position[x] for its in named for x in its], dtype=np.int64)
+    first = np.cumsum(counts) - counts
+    row = np.repeat(np.arange(len(unit), dtype=np.int64), counts[at])
+    return row, flat[rows_in(first[at], first[at] + counts[at])], names
 
 
 class _Spent:
@@ -333,13 +341,11 @@ def spent_in(arranged: Prepared, period: Period) -> _Spent:
 
 
 class Enrolled(NamedTuple):
-    """The children enrolled during a period on an intervention the facts know, and their
-    enrolled days: per intervention, and per child (report cards read them too)."""
+    """The (intervention, child) pairs enrolled during a period, on interventions the facts know,
+    and their enrolled days in it (report cards read them too)."""
 
-    by_intervention: dict[str, tuple[set[str], int]]
-    by_child: dict[str, int]
-    pairs: npt.NDArray[np.int64]  # the enrolled pairs, as positions in `Prepared.enrolled_rows`
-    days: npt.NDArray[np.int64]  # alongside: their enrolled days
+    pairs: Rows  # positions in `Prepared.enrolled_rows.pairs`
+    days: Rows  # alongside: their enrolled days
 
 
 def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
@@ -356,14 +362,6 @@ def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
         known = np.array([k in arranged.facts.interventions for k in rows.interventions], bool)
         enrolled = np.flatnonzero(days > 0)
         enrolled = enrolled[known[rows.intervention[enrolled]]]
-        by_intervention: dict[str, tuple[set[str], int]] = {}
-        for k, at in split_by(rows.intervention[enrolled], enrolled):
-            children = set(rows.children[rows.child[at]].tolist())
-            by_intervention[rows.interventions[k]] = (children, int(days[at].sum()))
-        child_days = np.zeros(len(rows.children), dtype=np.int64)
-        np.add.at(child_days, rows.child[enrolled], days[enrolled])
-        some = np.flatnonzero(child_days)
-        by_child = dict(zip(rows.children[some].tolist(), child_days[some].tolist(), strict=True))
-        return Enrolled(by_intervention, by_child, enrolled, days[enrolled])
+        return Enrolled(enrolled, days[enrolled])
 
     return arranged.remember(("enrolled_in", period), compute)
