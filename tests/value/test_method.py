@@ -7,6 +7,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+from gmpy2 import mpq
 
 from services.value.domain.attribution import weighed
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
@@ -283,15 +284,25 @@ def test_an_enrolment_ending_the_day_before_the_baseline_does_not_share_the_chan
 
 
 def test_cost_share_falls_back_to_time_then_equal_share() -> None:
-    no_spend = [(0, 1), (0, 1)]
-    assert weighed(rule="cost_share", spend=no_spend, days=[1, 3]) == [
-        Fraction(1, 4),
-        Fraction(3, 4),
+    # four changes of two claims each: spent on; spent nothing (time share); nothing spent and
+    # no days (equal share); a reversal leaving one claimant's spend negative (time share)
+    change = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    days = np.array([5, 5, 1, 3, 0, 0, 2, 6])
+    spend = np.array([mpq(1, 3), mpq(2, 3), 0, 0, 0, 0, mpq(-1), mpq(4)], dtype=object)
+    assert weighed(rule="cost_share", change=change, days=days, spend=spend) == [
+        *(Fraction(1, 3), Fraction(2, 3)),
+        *(Fraction(1, 4), Fraction(3, 4)),
+        *(Fraction(1, 2), Fraction(1, 2)),
+        *(Fraction(1, 4), Fraction(3, 4)),
     ]
-    assert weighed(rule="cost_share", spend=no_spend, days=[0, 0]) == [Fraction(1, 2)] * 2
-    assert weighed(rule="time_share", spend=[], days=[]) == []
+    assert weighed(rule="time_share", change=change, days=days, spend=spend)[:2] == [
+        Fraction(1, 2),
+        Fraction(1, 2),
+    ]
+    assert weighed(rule="equal_share", change=change, days=days)[2:4] == [Fraction(1, 2)] * 2
+    assert weighed(rule="time_share", change=np.array([], dtype=np.int64), days=days[:0]) == []
     with pytest.raises(ValueError, match="unknown attribution rule"):
-        weighed(rule="vibes", spend=[(0, 1)], days=[1])
+        weighed(rule="vibes", change=change[:1], days=days[:1])
 
 
 # --- grouping --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from gmpy2 import mpq
 
 from services.value.domain.attribution import COST_SHARE, WHOLE, as_fraction, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
-from services.value.domain.columns import Names, Rows, runs
+from services.value.domain.columns import Names, Rows
 from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared, prepared
 
@@ -111,7 +111,7 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
     spend on the child in the change's window, all asked of the spend index at once)."""
     claims = found.shared_claims()
     change = found.claim_of[claims]
-    spend = [(0, 1)] * len(claims)  # (numerator, denominator): only cost share weighs spend
+    spend = None  # only cost share weighs spend
     if rule == COST_SHARE:
         index = arranged.spend
         claimant = [found.interventions[k] for k in found.intervention[claims].tolist()]
@@ -124,16 +124,14 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
             pair[held],
             found.changes.baseline_day[change[held]],
             found.changes.latest_day[change[held]],
-        ).tolist()
-        denominators = [index.denominators[d] for d in index.denominator[pair[held]].tolist()]
-        for at, numerator, denominator in zip(held.tolist(), scaled, denominators, strict=True):
-            spend[at] = (numerator, denominator)
-    days = found.days[claims].tolist()
-    # the claims of one change are adjacent: each change's shares are worked out together
-    share: list[mpq] = []
-    for start, end in runs(change):
-        share.extend(weighed(rule=rule, spend=spend[start:end], days=days[start:end]))
-    return Shares(claims, share)
+        )
+        spend = np.full(len(claims), mpq(0), dtype=object)
+        denominators = np.array(index.denominators, dtype=object)
+        spend[held] = _exactly(scaled, denominators[index.denominator[pair[held]]])
+    return Shares(claims, weighed(rule=rule, change=change, days=found.days[claims], spend=spend))
+
+
+_exactly = np.frompyfunc(mpq, 2, 1)
 
 
 def _measure(arranged: Prepared, period: Period, window_days: int) -> Measured:
