@@ -8,9 +8,9 @@ NAMES = np.array(["C1", "C2", "C3", "C4"], dtype=object)
 def test_each_group_holds_its_children_once() -> None:
     group = np.array([1, 0, 1, 1, 2])
     child = np.array([3, 0, 3, 1, 0])
-    one_group_empty = child_sets(group, child, NAMES, 4)
-    assert one_group_empty == [{"C1"}, {"C2", "C4"}, {"C1"}, set()]
-    assert [len(s) for s in one_group_empty] == [1, 2, 1, 0]
+    by_group = child_sets(group, child, NAMES)
+    assert by_group == {0: {"C1"}, 1: {"C2", "C4"}, 2: {"C1"}}  # group 3 has none
+    assert [len(s) for s in by_group.values()] == [1, 2, 1]
 
 
 def test_a_union_counts_a_child_in_both_once_whichever_names_they_came_from() -> None:

@@ -83,10 +83,12 @@ class ChildSet:
         return f"ChildSet({sorted(self)!r})"
 
 
-def child_sets(group: Rows, child: Rows, names: Names, groups: int) -> list[ChildSet]:
-    """The set of children in each of `groups` groups, from `group` and `child` (positions in
+def child_sets(group: Rows, child: Rows, names: Names) -> dict[int, ChildSet]:
+    """The set of children in each group that has any, from `group` and `child` (positions in
     `names`) alongside: each (group, child) once, by one sort."""
     pairs = np.unique(group * max(len(names), 1) + child)
     group_of, child_of = np.divmod(pairs, max(len(names), 1))
-    bounds = np.searchsorted(group_of, np.arange(groups + 1)).tolist()
-    return [ChildSet(names, child_of[a:b]) for a, b in pairwise(bounds)]
+    first = run_starts(group_of).tolist()
+    return {
+        int(group_of[a]): ChildSet(names, child_of[a:b]) for a, b in pairwise([*first, len(pairs)])
+    }

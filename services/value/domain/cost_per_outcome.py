@@ -189,11 +189,11 @@ def cost_per_outcome(
         pair, group, names = _groups_of(
             pairs_of.intervention[enrolled.pairs], lambda k: keys(interventions[k], None)
         )
-    children = child_sets(group, child[pair], pairs_of.children, len(names))
+    children = child_sets(group, child[pair], pairs_of.children)
     days = np.zeros(len(names), dtype=np.int64)
     np.add.at(days, group, enrolled.days[pair])
-    for x, its_children, its_days in zip(names, children, days.tolist(), strict=True):
-        rows[x].children |= its_children
+    for n, (x, its_days) in enumerate(zip(names, days.tolist(), strict=True)):
+        rows[x].children |= children[n]
         rows[x].child_days += its_days
 
     found = measured(arranged, period, window_days=window_days)
@@ -221,16 +221,16 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
         return
     child = found.child[found.claim_of]
     changes = found.changes
-    measured_children = child_sets(group, child, found.children, len(names))
-    for x, children in zip(names, measured_children, strict=True):
-        rows[x].measured |= children
+    measured_children = child_sets(group, child, found.children)
+    for n, x in enumerate(names):
+        rows[x].measured |= measured_children[n]
     shared = np.zeros(len(group), dtype=bool)
     shared[shares.claims] = True
     for flags, children_field, count_field in (
         (changes.better_off[found.claim_of], "better_children", "better_off"),
         (changes.worse_off[found.claim_of], "worse_children", "worse_off"),
     ):
-        children = child_sets(group[flags], child[flags], found.children, len(names))
+        children = child_sets(group[flags], child[flags], found.children)
         whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
         parts: list[list[mpq]] = [[] for _ in names]
         counted = flags[shares.claims].tolist()
@@ -240,7 +240,8 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
             if count:
                 parts[g].append(share)
         for n, x in enumerate(names):
-            setattr(rows[x], children_field, getattr(rows[x], children_field) | children[n])
+            if n in children:
+                setattr(rows[x], children_field, getattr(rows[x], children_field) | children[n])
             summed = as_fraction(sum(parts[n], mpq(whole[n])))
             setattr(rows[x], count_field, getattr(rows[x], count_field) + summed)
 

@@ -42,6 +42,7 @@ BUILT_FROM = {
     "observed": ("observations",),
     "reach": ("enrolments", "interventions", "indicators"),
     "reach_series": ("enrolments", "interventions", "indicators", "observations"),
+    "enrolled_children_observed": ("enrolments", "observations"),
     "first_enrolled": ("enrolments",),
 }
 
@@ -193,6 +194,14 @@ class Prepared:
         """Each reach row's series in `observed`; -1 where the child has no observation of it."""
         reach = self.reach
         return self.observed.series_numbers(reach.children, reach.codes, reach.child, reach.code)
+
+    @cached_property
+    def enrolled_children_observed(self) -> npt.NDArray[np.int64]:
+        """Each of `enrolled_rows.children` as a position in `observed.children`; -1 where the
+        child has no observation."""
+        at = self.observed.child_position
+        children = self.enrolled_rows.children.tolist()
+        return np.array([at.get(c, -1) for c in children], dtype=np.int64)
 
     @cached_property
     def first_enrolled(self) -> dict[str, date]:

@@ -7,11 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
-from statistics import median
 
 import numpy as np
 
-from services.value.domain.columns import split_by
+from services.value.domain.columns import ChildSet, Rows, child_sets, runs
 from services.value.domain.cost_per_outcome import enrolled_in, spent_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import rows_in
@@ -27,31 +26,27 @@ TIMELY_WITHIN_DAYS = 30
 
 @dataclass
 class IndicatorResult:
-    measured: set[str] = field(default_factory=set)
-    better_off: set[str] = field(default_factory=set)
+    measured: ChildSet = field(default_factory=ChildSet)
+    better_off: ChildSet = field(default_factory=ChildSet)
 
 
 @dataclass
 class Card:
     key: str
     spend: Fraction = Fraction(0)
-    children: set[str] = field(default_factory=set)
+    children: ChildSet = field(default_factory=ChildSet)
     child_days: int = 0
-    current: set[str] = field(default_factory=set)
-    reporting_delays: list[int] = field(default_factory=list)
+    current: ChildSet = field(default_factory=ChildSet)
+    # the observations of its children's targeted series made in the period, by the days
+    # between observing and recording each
+    reported: int = 0
+    timely: int = 0  # within TIMELY_WITHIN_DAYS
+    median_reporting_days: int | float | None = None  # as `statistics.median` has it
     indicators: dict[str, IndicatorResult] = field(default_factory=dict)
 
     @property
     def cost_per_child_week(self) -> Fraction | None:
         return self.spend * 7 / self.child_days if self.child_days else None
-
-    @property
-    def median_reporting_days(self) -> float | None:
-        return median(self.reporting_delays) if self.reporting_delays else None
-
-    @property
-    def timely(self) -> int:
-        return sum(1 for d in self.reporting_delays if d <= TIMELY_WITHIN_DAYS)
 
 
 def report_cards(
@@ -90,7 +85,7 @@ def report_cards(
     table = arranged.observed
     keys = list(cards)
     card_at = {key: n for n, key in enumerate(keys)}
-    child_at, code_at = table.child_position, table.code_position
+    code_at = table.code_position
 
     # How much: the children enrolled in the period on each card's interventions, and their days
     enrolled, pairs_of = enrolled_in(arranged, period), arranged.enrolled_rows
@@ -100,19 +95,18 @@ def report_cards(
     )
     enrolled_card = card_of_intervention[pairs_of.intervention[enrolled.pairs]]  # known ones
     enrolled_child = pairs_of.child[enrolled.pairs]
-    for card, children in split_by(enrolled_card, pairs_of.children[enrolled_child]):
-        cards[keys[card]].children = set(children.tolist())
+    for card, children in child_sets(enrolled_card, enrolled_child, pairs_of.children).items():
+        cards[keys[card]].children = children
     child_days = np.zeros(len(keys), dtype=np.int64)
     np.add.at(child_days, enrolled_card, enrolled.days)
     for card in np.flatnonzero(child_days).tolist():
         cards[keys[card]].child_days = int(child_days[card])
     # every (card, child) enrolled in the period, of children with observations, and the
     # indicators each card targets
-    in_table = np.array([child_at.get(c, -1) for c in pairs_of.children.tolist()], dtype=np.int64)
-    observed_child = in_table[enrolled_child]
+    observed_child = arranged.enrolled_children_observed[enrolled_child]
     seen = observed_child >= 0
-    pairs = np.unique(enrolled_card[seen] * len(child_at) + observed_child[seen])
-    pair_card, pair_child = np.divmod(pairs, max(len(child_at), 1))
+    pairs = np.unique(enrolled_card[seen] * len(table.children) + observed_child[seen])
+    pair_card, pair_child = np.divmod(pairs, max(len(table.children), 1))
     targeted = np.zeros((len(keys), len(table.codes)), dtype=bool)
     for key, codes in targets.items():
         targeted[card_at[key], [code_at[c] for c in codes if c in code_at]] = True
@@ -131,13 +125,18 @@ def report_cards(
     )
     first, after_last = table.rows_between(series[observed], recent.start, recent.end)
     with_current = observed[after_last > first]
-    for card, children in split_by(looked_card[with_current], looked_child[with_current]):
-        cards[keys[card]].current.update(names[children].tolist())
+    for card, children in child_sets(
+        looked_card[with_current], looked_child[with_current], names
+    ).items():
+        cards[keys[card]].current = children
     first, after_last = table.rows_between(series[observed], period.start, period.end)
     rows = rows_in(first, after_last)
     delays = table.recorded_days[table.recorded[rows]] - table.day[rows]
-    for card, card_delays in split_by(np.repeat(looked_card[observed], after_last - first), delays):
-        cards[keys[card]].reporting_delays.extend(card_delays.tolist())
+    card_of_row = np.repeat(looked_card[observed], after_last - first)
+    order = np.lexsort((delays, card_of_row))
+    card_of_row, delays = card_of_row[order], delays[order]
+    for start, end in runs(card_of_row):
+        _reporting(cards[keys[int(card_of_row[start])]], delays[start:end])
 
     # Is anyone better off: each change counts on every card of its child that targets it
     by_child = np.argsort(pair_child, kind="stable")
@@ -152,8 +151,19 @@ def report_cards(
         (found.changes.better_off[change], "better_off"),
     ):
         card_code = change_card[flags] * len(table.codes) + found.code[change[flags]]
-        for at, children in split_by(card_code, found.child[change[flags]]):
+        for at, children in child_sets(card_code, found.child[change[flags]], names).items():
             card, code = divmod(at, len(table.codes))
-            result = cards[keys[card]].indicators[table.codes[code]]
-            getattr(result, field_name).update(names[children].tolist())
+            setattr(cards[keys[card]].indicators[table.codes[code]], field_name, children)
     return dict(sorted(cards.items()))
+
+
+def _reporting(card: Card, delays: Rows) -> None:
+    """A card's reporting figures from its observations' delays, sorted."""
+    middle = len(delays) // 2
+    card.reported = len(delays)
+    card.timely = int(np.searchsorted(delays, TIMELY_WITHIN_DAYS, side="right"))
+    card.median_reporting_days = (
+        int(delays[middle])
+        if len(delays) % 2
+        else (int(delays[middle - 1]) + int(delays[middle])) / 2
+    )

@@ -192,7 +192,7 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
             "children_with_current_outcome_data": current,
             "current_outcome_data_percent": current_share,
             "median_days_to_report": median_days,
-            "observations_reported": len(card.reporting_delays),
+            "observations_reported": card.reported,
             "observations_reported_within_30_days": card.timely,
             "sentence": (f"A child-week cost {unit_cost}; " if unit_cost else "No child-weeks; ")
             + (
