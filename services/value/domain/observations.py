@@ -11,7 +11,7 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import Rows, run_starts
+from services.value.domain.columns import Rows, run_starts, search_sorted
 from services.value.domain.model import Observation
 
 # a row's search key is its series' number above its day's ordinal: 22 bits hold every day's
@@ -230,7 +230,7 @@ class ObservationTable(Sequence[Observation]):
         """For each (series, day ordinal): the position just after that series' rows on or before
         the day (its first row when there are none)."""
         keys = (np.asarray(series, dtype=np.int64) << DAY_BITS) | np.asarray(days, dtype=np.int64)
-        return np.searchsorted(self._keys, keys, side="right")
+        return search_sorted(self._keys, keys, side="right")
 
 
 def _ordered(*keys: tuple[Rows, int], ties: Rows) -> Rows:

@@ -4,13 +4,15 @@ off? Per intervention or provider, exact until printed."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
-from services.value.domain.columns import ChildSet, Rows, child_sets, runs
+from services.value.domain.columns import ChildSet, Rows, child_sets, run_starts
 from services.value.domain.cost_per_outcome import enrolled_in, spent_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import rows_in
@@ -22,6 +24,18 @@ CARD_GROUPINGS = ("intervention", "provider")
 CURRENT_WITHIN_DAYS = 90
 # reporting within 30 days of observing counts as timely
 TIMELY_WITHIN_DAYS = 30
+
+
+class Reporting(NamedTuple):
+    """The observations of a card's children's targeted series made in the period, by the days
+    between observing and recording each."""
+
+    observations: int
+    timely: int  # within TIMELY_WITHIN_DAYS
+    median_days: int | float | None  # an even count's: halfway between the middle two
+
+
+NOTHING_REPORTED = Reporting(0, 0, None)
 
 
 @dataclass
@@ -37,11 +51,7 @@ class Card:
     children: ChildSet = field(default_factory=ChildSet)
     child_days: int = 0
     current: ChildSet = field(default_factory=ChildSet)
-    # the observations of its children's targeted series made in the period, by the days
-    # between observing and recording each
-    reported: int = 0
-    timely: int = 0  # within TIMELY_WITHIN_DAYS
-    median_reporting_days: int | float | None = None  # as `statistics.median` has it
+    reporting: Reporting = NOTHING_REPORTED
     indicators: dict[str, IndicatorResult] = field(default_factory=dict)
 
     @property
@@ -125,18 +135,15 @@ def report_cards(
     )
     first, after_last = table.rows_between(series[observed], recent.start, recent.end)
     with_current = observed[after_last > first]
-    for card, children in child_sets(
-        looked_card[with_current], looked_child[with_current], names
-    ).items():
+    current = child_sets(looked_card[with_current], looked_child[with_current], names)
+    for card, children in current.items():
         cards[keys[card]].current = children
     first, after_last = table.rows_between(series[observed], period.start, period.end)
     rows = rows_in(first, after_last)
     delays = table.recorded_days[table.recorded[rows]] - table.day[rows]
     card_of_row = np.repeat(looked_card[observed], after_last - first)
-    order = np.lexsort((delays, card_of_row))
-    card_of_row, delays = card_of_row[order], delays[order]
-    for start, end in runs(card_of_row):
-        _reporting(cards[keys[int(card_of_row[start])]], delays[start:end])
+    for card, reporting in _reporting(card_of_row, delays):
+        cards[keys[card]].reporting = reporting
 
     # Is anyone better off: each change counts on every card of its child that targets it
     by_child = np.argsort(pair_child, kind="stable")
@@ -157,13 +164,20 @@ def report_cards(
     return dict(sorted(cards.items()))
 
 
-def _reporting(card: Card, delays: Rows) -> None:
-    """A card's reporting figures from its observations' delays, sorted."""
-    middle = len(delays) // 2
-    card.reported = len(delays)
-    card.timely = int(np.searchsorted(delays, TIMELY_WITHIN_DAYS, side="right"))
-    card.median_reporting_days = (
-        int(delays[middle])
-        if len(delays) % 2
-        else (int(delays[middle - 1]) + int(delays[middle])) / 2
-    )
+def _reporting(card: Rows, delays: Rows) -> Iterator[tuple[int, Reporting]]:
+    """Each card's reporting, from its observations' delays (`card` and `delays` alongside)."""
+    if not len(delays):
+        return
+    # sorted by card, then delay, by one sort of the two packed into one number
+    lowest = int(delays.min())
+    span = int(delays.max()) - lowest + 1
+    card, delays = np.divmod(np.sort(card * span + (delays - lowest)), span)
+    delays += lowest
+    first = run_starts(card)
+    counts = np.diff(np.r_[first, len(card)])
+    timely = np.bincount(card[delays <= TIMELY_WITHIN_DAYS], minlength=int(card[-1]) + 1)
+    below, above = delays[first + (counts - 1) // 2].tolist(), delays[first + counts // 2].tolist()
+    for n, (at, count) in enumerate(zip(card[first].tolist(), counts.tolist(), strict=True)):
+        # as `statistics.median` has it: the middle one, or halfway between the middle two
+        middle = below[n] if count % 2 else (below[n] + above[n]) / 2
+        yield at, Reporting(count, int(timely[at]), middle)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import run_starts
+from services.value.domain.columns import run_starts, search_sorted
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 
 
@@ -132,7 +132,7 @@ class _Columns(NamedTuple):
         these columns do not hold)."""
         if not len(self.key):
             return np.zeros(len(pairs), dtype=self.total.dtype)
-        at = np.searchsorted(self.key, pairs << _DAY_BITS | days, side="right") - 1
+        at = search_sorted(self.key, pairs << _DAY_BITS | days, side="right") - 1
         row = np.maximum(at, 0)
         held = (at >= 0) & (self.key[row] >> _DAY_BITS == pairs)
         since = days - (self.key[row] & _DAY_MASK)

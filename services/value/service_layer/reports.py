@@ -155,7 +155,7 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
     per_child_week = card.cost_per_child_week
     unit_cost = pounds(per_child_week)
     spent = pounds(card.spend)
-    median_days = card.median_reporting_days
+    median_days = card.reporting.median_days
     indicators = []
     for code, result in sorted(card.indicators.items()):
         measured = len(result.measured)
@@ -192,8 +192,8 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
             "children_with_current_outcome_data": current,
             "current_outcome_data_percent": current_share,
             "median_days_to_report": median_days,
-            "observations_reported": card.reported,
-            "observations_reported_within_30_days": card.timely,
+            "observations_reported": card.reporting.observations,
+            "observations_reported_within_30_days": card.reporting.timely,
             "sentence": (f"A child-week cost {unit_cost}; " if unit_cost else "No child-weeks; ")
             + (
                 f"{current_share}% of children have outcome data from the last 90 days; "
