@@ -68,17 +68,17 @@ def test_report_card_median_delay_is_halfway_between_the_middle_two() -> None:
     facts = worked_example()  # C1's two observations were recorded the day they were made
     facts.observations.extend(
         [
-            replace(observation("C1", "2025-03-01", 85), recorded_at="2025-03-11T08:00:00Z"),
+            replace(observation("C1", "2025-03-01", 85), recorded_at="2025-03-31T08:00:00Z"),
             replace(observation("C1", "2025-02-01", 84), recorded_at="2025-03-18T08:00:00Z"),
         ]
     )
     [card, _] = build_report_card(FakeReadModel({"invoiced": facts}), query())["cards"]
-    assert card["how_well"]["observations_reported"] == 4  # delays 0, 0, 10 and 45 days
-    assert card["how_well"]["median_days_to_report"] == 5
-    assert card["how_well"]["observations_reported_within_30_days"] == 3
+    assert card["how_well"]["observations_reported"] == 4  # delays 0, 0, 30 and 45 days
+    assert card["how_well"]["median_days_to_report"] == 15
+    assert card["how_well"]["observations_reported_within_30_days"] == 3  # 30 days is in time
     facts.observations.pop()
     [card, _] = build_report_card(FakeReadModel({"invoiced": facts}), query())["cards"]
-    assert card["how_well"]["median_days_to_report"] == 0  # 0, 0, 10: the middle one
+    assert card["how_well"]["median_days_to_report"] == 0  # 0, 0, 30: the middle one
 
 
 def test_each_card_counts_only_its_own_childrens_readings_of_its_own_indicators() -> None:
