@@ -31,17 +31,17 @@ def check_rule(rule: str) -> None:
 
 def weighed(
     *, rule: str, change: Rows, days: Rows, spend: npt.NDArray[np.object_] | None = None
-) -> list[mpq]:
-    """The shares of claims on changes, alongside `change` (each change's claims adjacent), and
-    summing exactly to 1 for each change. Claimants are weighed by their enrolled `days` in the
-    change's window, or by cost share their `spend` in it (`mpq`s). Cost share with no spend in
-    the window (or a negative one, after a reversal) falls back to time share, and time share
-    with no days to equal share, so a change is never lost for want of a weight. All changes
-    at once: a county's year has some 7,000 shared changes, and a Python step per change was
-    most of a report's attribution time."""
+) -> npt.NDArray[np.object_]:
+    """The shares (`mpq`s) of claims on changes, alongside `change` (each change's claims
+    adjacent), and summing exactly to 1 for each change. Claimants are weighed by their
+    enrolled `days` in the change's window, or by cost share their `spend` in it (`mpq`s). Cost
+    share with no spend in the window (or a negative one, after a reversal) falls back to time
+    share, and time share with no days to equal share, so a change is never lost for want of a
+    weight. All changes at once: a county's year has some 7,000 shared changes, and a Python
+    step per change was most of a report's attribution time."""
     check_rule(rule)
     if not len(change):
-        return []
+        return np.zeros(0, dtype=object)
     first = run_starts(change)
     claims = np.diff(np.r_[first, len(change)])  # per change
     share = np.empty(len(change), dtype=object)
@@ -62,8 +62,7 @@ def weighed(
     if rule in (COST_SHARE, TIME_SHARE):
         by_weight(days, np.add.reduceat(days, first) > 0)
     by_weight(np.ones(len(change), dtype=np.int64), undecided)  # equal shares
-    result: list[mpq] = share.tolist()
-    return result
+    return share
 
 
 def as_fraction(share: mpq) -> Fraction:

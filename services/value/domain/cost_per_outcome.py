@@ -16,7 +16,7 @@ import numpy.typing as npt
 from gmpy2 import mpq
 
 from services.value.domain.attribution import as_fraction
-from services.value.domain.columns import ChildSet, Rows, child_sets
+from services.value.domain.columns import ChildSet, Rows, child_sets, distinct, run_starts
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
 from services.value.domain.observations import rows_in
@@ -202,7 +202,7 @@ def cost_per_outcome(
     total = Figures(
         spend=spent.total[0],
         unallocated=spent.total[1],
-        children=ChildSet(pairs_of.children, np.unique(child)),
+        children=ChildSet(pairs_of.children, distinct(child)),
         child_days=int(enrolled.days.sum()),
     )
     _add_total_outcomes(total, found)
@@ -232,30 +232,34 @@ def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, key
     ):
         children = child_sets(group[flags], child[flags], found.children)
         whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
-        parts: list[list[mpq]] = [[] for _ in names]
-        counted = flags[shares.claims].tolist()
-        for g, share, count in zip(
-            group[shares.claims].tolist(), shares.share, counted, strict=True
-        ):
-            if count:
-                parts[g].append(share)
-        for n, x in enumerate(names):
+        counted = flags[shares.claims]
+        parts = _sums_by(group[shares.claims][counted], shares.share[counted])
+        for n, x in enumerate(names):  # each group once: its counts are set here only
             if n in children:
-                setattr(rows[x], children_field, getattr(rows[x], children_field) | children[n])
-            summed = as_fraction(sum(parts[n], mpq(whole[n])))
-            setattr(rows[x], count_field, getattr(rows[x], count_field) + summed)
+                setattr(rows[x], children_field, children[n])
+            setattr(rows[x], count_field, as_fraction(parts.get(n, 0) + whole[n]))
+
+
+def _sums_by(group: Rows, values: npt.NDArray[np.object_]) -> dict[int, mpq]:
+    """The sum of `values` in each group that has any, `group` alongside."""
+    if not len(group):
+        return {}
+    order = np.argsort(group, kind="stable")
+    group, values = group[order], values[order]
+    first = run_starts(group)
+    return dict(zip(group[first].tolist(), np.add.reduceat(values, first).tolist(), strict=True))
 
 
 def _add_total_outcomes(total: Figures, found: Measured) -> None:
     """Every change's child is measured; each change attributed to anyone counts once, whole."""
     changes, children = found.changes, found.children
     claimed = found.claimants > 0
-    total.measured |= ChildSet(children, np.unique(found.child))
+    total.measured |= ChildSet(children, distinct(found.child))
     for flags, children_field, count_field in (
         (changes.better_off & claimed, "better_children", "better_off"),
         (changes.worse_off & claimed, "worse_children", "worse_off"),
     ):
-        found_children = ChildSet(children, np.unique(found.child[flags]))
+        found_children = ChildSet(children, distinct(found.child[flags]))
         setattr(total, children_field, getattr(total, children_field) | found_children)
         setattr(total, count_field, getattr(total, count_field) + int(flags.sum()))
 

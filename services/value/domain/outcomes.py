@@ -57,7 +57,7 @@ class Shares(NamedTuple):
     claim is whole, by every rule)."""
 
     claims: Rows  # positions in `Measured`'s claims
-    share: list[mpq]  # alongside
+    share: Names  # alongside: `mpq`s (objects, as `Names` are)
 
 
 def measured(facts: Facts | Prepared, period: Period, *, window_days: int) -> Measured:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from services.value.domain.columns import ChildSet, Rows, child_sets, run_starts
+from services.value.domain.columns import ChildSet, Rows, child_sets, distinct, run_starts
 from services.value.domain.cost_per_outcome import enrolled_in, spent_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import rows_in
@@ -115,7 +115,7 @@ def report_cards(
     # indicators each card targets
     observed_child = arranged.enrolled_children_observed[enrolled_child]
     seen = observed_child >= 0
-    pairs = np.unique(enrolled_card[seen] * len(table.children) + observed_child[seen])
+    pairs = distinct(enrolled_card[seen] * len(table.children) + observed_child[seen])
     pair_card, pair_child = np.divmod(pairs, max(len(table.children), 1))
     targeted = np.zeros((len(keys), len(table.codes)), dtype=bool)
     for key, codes in targets.items():
