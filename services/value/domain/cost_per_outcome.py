@@ -293,6 +293,8 @@ def _groups_of(
     position = {x: n for n, x in enumerate(names)}
     counts = np.array([len(its) for its in named], dtype=np.int64)
     flat = np.array([position[x] for its in named for x in its], dtype=np.int64)
+    if len(flat) == len(units):  # one group each, as a change's claims have
+        return np.arange(len(unit), dtype=np.int64), flat[at], names
     first = np.cumsum(counts) - counts
     row = np.repeat(np.arange(len(unit), dtype=np.int64), counts[at])
     return row, flat[rows_in(first[at], first[at] + counts[at])], names
