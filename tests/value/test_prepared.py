@@ -45,6 +45,13 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
         assert set(index.pairs) == set(expected)
         for k, c in expected:
             assert index.spend(k, c, window) == expected[(k, c)]
+        # and every pair at once: those with any spend in the window
+        spent = index.spent_in(window)
+        found = {
+            index.pairs[n]: Fraction(x, index.denominators[d])
+            for n, x, d in zip(*(column.tolist() for column in spent), strict=True)
+        }
+        assert found == {pair: amount for pair, amount in expected.items() if amount}
     assert index.spend("nobody's", "C1", windows[0]) == 0
 
 

@@ -1,27 +1,20 @@
 """Step 3 of the method: a child's change shared among the interventions that could claim it.
-
-Shares are `gmpy2.mpq`: exact rationals like `Fraction`, but in C. A county's year has some
-15,000 shares of changes more than one intervention claims, and every report by the rule sums
-them per group: as `Fraction`s those sums took ~20 ms more a report at the largest preset.
-"""
+Shares are exact rationals (`services.value.domain.rationals`)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from gmpy2 import mpq
 
 from services.value.domain.columns import Rows, run_starts
+from services.value.domain.rationals import over
 
 COST_SHARE = "cost_share"
 TIME_SHARE = "time_share"
 EQUAL_SHARE = "equal_share"
 RULES = (COST_SHARE, TIME_SHARE, EQUAL_SHARE)
-WHOLE = mpq(1)
-_ratio = np.frompyfunc(mpq, 2, 1)  # numerators over denominators, exactly, element by element
 
 
 def check_rule(rule: str) -> None:
@@ -53,7 +46,7 @@ def weighed(
         take = undecided & usable
         at = np.repeat(take, claims)
         total = np.repeat(np.add.reduceat(weights, first), claims)
-        share[at] = _ratio(weights[at], total[at])
+        share[at] = over(weights[at], total[at])
         undecided[take] = False
 
     if rule == COST_SHARE and spend is not None:
@@ -63,8 +56,3 @@ def weighed(
         by_weight(days, np.add.reduceat(days, first) > 0)
     by_weight(np.ones(len(change), dtype=np.int64), undecided)  # equal shares
     return share
-
-
-def as_fraction(share: mpq) -> Fraction:
-    """A share (or a sum of them) as the `Fraction` every figure outside the method is."""
-    return Fraction(int(share.numerator), int(share.denominator))

@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 from gmpy2 import mpq
 
-from services.value.domain.attribution import as_fraction
 from services.value.domain.columns import ChildSet, Rows, child_sets, distinct, run_starts
 from services.value.domain.model import Facts, Period
 from services.value.domain.needs import need_levels_on
@@ -29,6 +28,7 @@ from services.value.domain.outcomes import (
     rule_shares,
 )
 from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.rationals import as_fraction
 from services.value.domain.spend import SpendIndex, Spent, exact_sums
 
 GROUPINGS = (

@@ -15,11 +15,12 @@ from typing import NamedTuple
 import numpy as np
 from gmpy2 import mpq
 
-from services.value.domain.attribution import COST_SHARE, WHOLE, as_fraction, check_rule, weighed
+from services.value.domain.attribution import COST_SHARE, check_rule, weighed
 from services.value.domain.change import Change, Changes, changes_of
 from services.value.domain.columns import Names, Rows
 from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.rationals import WHOLE, as_fraction, over
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +128,8 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
         )
         spend = np.full(len(claims), mpq(0), dtype=object)
         denominators = np.array(index.denominators, dtype=object)
-        spend[held] = _exactly(scaled, denominators[index.denominator[pair[held]]])
+        spend[held] = over(scaled, denominators[index.denominator[pair[held]]])
     return Shares(claims, weighed(rule=rule, change=change, days=found.days[claims], spend=spend))
-
-
-_exactly = np.frompyfunc(mpq, 2, 1)
 
 
 def _measure(arranged: Prepared, period: Period, window_days: int) -> Measured:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import cached_property
 from math import lcm
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from services.value.domain.columns import run_starts, search_sorted
 from services.value.domain.model import CostLine, Enrolment, Period, merge
+from services.value.domain.rationals import as_fraction, over
 
 
 class Segment(NamedTuple):  # a tuple: tens of thousands are made for each report
@@ -232,6 +234,30 @@ class SpendIndex:
             )
         return replaced
 
+    @cached_property
+    def _spending_days(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Each pair's first day of spend and the day after its last: the days of its first and
+        last rows (a running total's rate is back to 0 at its last), so a window outside them
+        holds none of its spend. Worked out once an index is complete (a replacement is made
+        whole before any report reads it)."""
+        first = np.zeros(len(self.pairs), dtype=np.int64)
+        after = np.zeros(len(self.pairs), dtype=np.int64)
+        for columns in (self._small, self._large):
+            if not len(columns.key):
+                continue
+            pair, day = columns.key >> _DAY_BITS, columns.key & _DAY_MASK
+            starts = run_starts(pair)
+            first[pair[starts]] = day[starts]
+            after[pair[starts]] = day[np.r_[starts[1:], len(pair)] - 1]
+        return first, after
+
+    @cached_property
+    def _held_large(self) -> npt.NDArray[np.bool_]:
+        """Whether each pair's running total is held as Python integers."""
+        held = np.zeros(len(self.pairs), dtype=bool)
+        held[self._large.key >> _DAY_BITS] = True
+        return held
+
     def scaled_in(
         self, pairs: npt.NDArray[np.int64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
     ) -> npt.NDArray[Any]:
@@ -241,7 +267,7 @@ class SpendIndex:
             pairs, start
         )
         # the few pairs held as Python integers: asked apart, as each of their figures is an object
-        held = np.flatnonzero(np.isin(pairs, self._large.key >> _DAY_BITS))
+        held = np.flatnonzero(self._held_large[pairs])
         if len(held):
             large = self._large.before(pairs[held], end[held] + 1) - self._large.before(
                 pairs[held], start[held]
@@ -253,8 +279,11 @@ class SpendIndex:
 
     def spent_in(self, window: Period, pairs: npt.NDArray[np.int64] | None = None) -> Spent:
         """The spend in `window` of each pair (or of `pairs`, positions in `pairs`) with any."""
-        if pairs is None:
-            pairs = np.arange(len(self.pairs), dtype=np.int64)
+        if pairs is None:  # the pairs with spend on any day of the window
+            first, after = self._spending_days
+            pairs = np.flatnonzero(
+                (first <= window.end.toordinal()) & (after > window.start.toordinal())
+            )
         ends = np.full(len(pairs), window.end.toordinal(), dtype=np.int64)
         starts = np.full(len(pairs), window.start.toordinal(), dtype=np.int64)
         scaled = self.scaled_in(pairs, starts, ends)
@@ -298,21 +327,18 @@ def exact_sums(
 ) -> dict[int, Fraction]:
     """Each group's spend, exactly: `groups` gives each of `spent`'s pairs' group. Numerators
     are added per group and denominator as Python integers (no overflow however many), and each
-    group's sums are then put over the lowest common denominator, one `Fraction` per group."""
+    group's sums over their denominators then added as exact rationals, one `Fraction` a group."""
     if not len(groups):
         return {}
     order = np.lexsort((spent.denominator, groups))
     group, denominator = groups[order], spent.denominator[order]
     first = run_starts(group, denominator)
-    sums = np.add.reduceat(spent.numerator[order].astype(object), first).tolist()
-    by_group: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for g, d, s in zip(group[first].tolist(), denominator[first].tolist(), sums, strict=True):
-        by_group[g].append((s, denominators[d]))
-    exact: dict[int, Fraction] = {}
-    for g, parts in by_group.items():
-        common = lcm(*(d for _, d in parts))
-        exact[g] = Fraction(sum(s * (common // d) for s, d in parts), common)
-    return exact
+    sums = np.add.reduceat(spent.numerator[order].astype(object), first)
+    parts = over(sums, np.array(denominators, dtype=object)[denominator[first]])
+    group = group[first]
+    first = run_starts(group)
+    exact = np.add.reduceat(parts, first).tolist()
+    return {g: as_fraction(amount) for g, amount in zip(group[first].tolist(), exact, strict=True)}
 
 
 def line_amount_in(line: CostLine, window: Period) -> Fraction:
