@@ -115,11 +115,10 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
     spend = None  # only cost share weighs spend
     if rule == COST_SHARE:
         index = arranged.spend
-        claimant = [found.interventions[k] for k in found.intervention[claims].tolist()]
-        child = [found.children[c] for c in found.child[change].tolist()]
-        pair = np.array(
-            [index.position.get(p, -1) for p in zip(claimant, child, strict=True)], dtype=np.int64
-        )
+        claimant = np.array(found.interventions, dtype=object)[found.intervention[claims]]
+        child = found.children[found.child[change]]
+        named = zip(claimant.tolist(), child.tolist(), strict=True)
+        pair = np.array([index.position.get(p, -1) for p in named], dtype=np.int64)
         held = np.flatnonzero(pair >= 0)
         scaled = index.scaled_in(
             pair[held],
