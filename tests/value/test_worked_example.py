@@ -14,9 +14,9 @@ def test_worked_example_exact_figures() -> None:
         worked_example(), FY2024, rule="cost_share", group_by="intervention", window_days=180
     )
     a, b, both = report.rows["A"], report.rows["B"], report.total
-    assert (a.spend, a.better_off, a.cost_per_better_off) == (120_000, Fraction(1, 4), 480_000)
-    assert (b.spend, b.better_off, b.cost_per_better_off) == (360_000, Fraction(3, 4), 480_000)
-    assert (both.spend, both.better_off, both.cost_per_better_off) == (480_000, 1, 480_000)
+    assert (a.spend, a.better_off, a.spend / a.better_off) == (120_000, Fraction(1, 4), 480_000)
+    assert (b.spend, b.better_off, b.spend / b.better_off) == (360_000, Fraction(3, 4), 480_000)
+    assert (both.spend, both.better_off, both.spend / both.better_off) == (480_000, 1, 480_000)
     [outcome] = report.outcomes
     assert outcome.change.delta == 12 and outcome.change.better_off
 

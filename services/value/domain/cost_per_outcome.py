@@ -61,18 +61,6 @@ class Figures:
     better_children: ChildSet = field(default_factory=ChildSet)
     worse_children: ChildSet = field(default_factory=ChildSet)
 
-    @property
-    def child_weeks(self) -> Fraction:
-        return Fraction(self.child_days, 7)
-
-    @property
-    def cost_per_better_off(self) -> Fraction | None:
-        return self.spend / self.better_off if self.better_off else None
-
-    @property
-    def better_off_per_1000(self) -> Fraction | None:
-        return self.better_off * 100_000 / self.spend if self.spend > 0 else None
-
 
 @dataclass(frozen=True)
 class CostPerOutcome:

@@ -15,9 +15,17 @@ DEFAULT_SUPPRESSION_THRESHOLD = 5
 def fixed_point(value: Fraction, places: int) -> str:
     """`value` rounded half-even to `places` decimal places, exactly (no float on the way), and
     written with all of them: "0.50", "-12.345"."""
+    return quotient(value.numerator, value.denominator, places)
+
+
+def quotient(numerator: int, denominator: int, places: int) -> str:
+    """numerator / denominator as `fixed_point` writes it, without making the fraction: a report
+    prints a few thousand ratios of exact figures, and normalising each first (a greatest common
+    divisor of numbers hundreds of digits long) was most of its printing time."""
     scale = 10**places
-    whole, part = divmod(abs(round_half_even(value.numerator * scale, value.denominator)), scale)
-    sign = "-" if value < 0 and (whole or part) else ""
+    rounded = round_half_even(numerator * scale, denominator)
+    whole, part = divmod(abs(rounded), scale)
+    sign = "-" if rounded < 0 else ""
     return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
 
 
@@ -35,31 +43,40 @@ def count(children: int, value: Any, threshold: int) -> Any:
 
 
 def figures_row(figures: Figures, *, threshold: int) -> dict[str, Any]:
-    """One row of the cost-per-outcome report. Counts of fewer children than `threshold` are
-    suppressed, and so are the ratios that would let a reader work them back out."""
+    """One row of the cost-per-outcome report: its cost per better-off outcome is its spend
+    over its (attributed) better-off outcomes, and its better-off outcomes per £1,000 the other
+    way up. Counts of fewer children than `threshold` are suppressed, and so are the ratios that
+    would let a reader work them back out."""
+    spend, better = figures.spend, figures.better_off
+    spend_pence = round_pence(spend)
+    cost_per = (
+        round_half_even(spend.numerator * better.denominator, spend.denominator * better.numerator)
+        if better
+        else None
+    )
+    per_1000 = (
+        quotient(
+            better.numerator * spend.denominator * 100_000, better.denominator * spend.numerator, 3
+        )
+        if spend > 0
+        else None
+    )
     better_hidden = 0 < len(figures.better_children) < threshold
-    cost_per = figures.cost_per_better_off
-    per_1000 = figures.better_off_per_1000
+    children, measured = len(figures.children), len(figures.measured)
     return {
-        "spend_pence": pence(figures.spend),
-        "spend": pounds(figures.spend),
+        "spend_pence": spend_pence,
+        "spend": format_pounds(spend_pence),
         "unallocated_spend_pence": pence(figures.unallocated),
-        "children_served": count(len(figures.children), len(figures.children), threshold),
-        "child_weeks": fixed_point(figures.child_weeks, 2),
-        "children_with_baseline_and_later": count(
-            len(figures.measured), len(figures.measured), threshold
+        "children_served": count(children, children, threshold),
+        "child_weeks": quotient(figures.child_days, 7, 2),
+        "children_with_baseline_and_later": count(measured, measured, threshold),
+        "better_off": count(len(figures.better_children), fixed_point(better, 3), threshold),
+        "worse_off": count(
+            len(figures.worse_children), fixed_point(figures.worse_off, 3), threshold
         ),
-        "better_off": count(
-            len(figures.better_children), _attributed(figures.better_off), threshold
-        ),
-        "worse_off": count(len(figures.worse_children), _attributed(figures.worse_off), threshold),
-        "cost_per_better_off_pence": SUPPRESSED if better_hidden else pence(cost_per),
-        "cost_per_better_off": SUPPRESSED if better_hidden else pounds(cost_per),
-        "better_off_per_1000": SUPPRESSED
+        "cost_per_better_off_pence": SUPPRESSED if better_hidden else cost_per,
+        "cost_per_better_off": SUPPRESSED
         if better_hidden
-        else (None if per_1000 is None else fixed_point(per_1000, 3)),
+        else (None if cost_per is None else format_pounds(cost_per)),
+        "better_off_per_1000": SUPPRESSED if better_hidden else per_1000,
     }
-
-
-def _attributed(value: Fraction) -> str:
-    return fixed_point(value, 3)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Protocol, TypeVar
 
 from services.value.domain.cost_per_outcome import cost_per_outcome
 from services.value.domain.model import Facts, Period
 from services.value.domain.prepared import Prepared
-from services.value.domain.presentation import count, figures_row, fixed_point, pence, pounds
+from services.value.domain.presentation import count, figures_row, pence, pounds, quotient
 from services.value.domain.reconciliation import reconcile
 from services.value.domain.report_card import Card, report_cards
 
@@ -147,7 +146,7 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
     """The card's figures and the three questions answered in plain language."""
     children = len(card.children)
     served = count(children, children, threshold)
-    weeks = fixed_point(Fraction(card.child_days, 7), 1)
+    weeks = quotient(card.child_days, 7, 1)
     current = count(len(card.current), len(card.current), threshold)
     current_share = (
         _percent(len(card.current), children) if isinstance(current, int) and children else None
@@ -211,4 +210,4 @@ def card_view(card: Card, label: str, threshold: int) -> dict[str, Any]:
 
 
 def _percent(part: int, whole: int) -> str:
-    return fixed_point(Fraction(100 * part, whole), 1)
+    return quotient(100 * part, whole, 1)
