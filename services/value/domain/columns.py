@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,13 +31,6 @@ def distinct(values: Rows) -> Rows:
     return ordered[run_starts(ordered)]
 
 
-def runs(*keys: Rows) -> list[tuple[int, int]]:
-    """(start, end) of each run of equal rows, in rows sorted by `keys`."""
-    first = run_starts(*keys).tolist()
-    ends = [*first[1:], len(keys[0])] if first else []
-    return list(zip(first, ends, strict=True))
-
-
 def search_sorted(sorted_keys: Rows, keys: Rows, side: str) -> Rows:
     """`np.searchsorted(sorted_keys, keys, side)`, with the keys looked up in their order. numpy
     starts each search where the one before ended when the keys come sorted, so among a county's
@@ -47,14 +39,6 @@ def search_sorted(sorted_keys: Rows, keys: Rows, side: str) -> Rows:
     found: Rows = np.empty(len(keys), dtype=np.int64)
     found[order] = np.searchsorted(sorted_keys, keys[order], side=side)  # type: ignore[call-overload]
     return found
-
-
-def split_by(key: Rows, values: npt.NDArray[Any]) -> Iterator[tuple[int, npt.NDArray[Any]]]:
-    """`values` split by the alongside `key`: (a key, its values in their order), by key."""
-    order = np.argsort(key, kind="stable")
-    key, values = key[order], values[order]
-    for start, end in runs(key):
-        yield int(key[start]), values[start:end]
 
 
 _NO_NAMES: Names = np.zeros(0, dtype=object)
