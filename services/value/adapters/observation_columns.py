@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.observations import Names, ObservationTable, current_rows
+from services.value.domain.columns import FirstSeen
+from services.value.domain.observations import ObservationTable, current_rows
 
 # documents turned into columns at a time: a full load streams millions, and only this many are
 # Python objects at once
@@ -29,10 +30,10 @@ COLUMNS = ("child", "code", "day", "value", "recorded")
 
 class ObservationColumns:
     def __init__(self) -> None:
-        self._children = Names()
-        self._codes = Names()
-        self._times = Names()
-        self._values = Names()
+        self._children: FirstSeen[str] = FirstSeen()
+        self._codes: FirstSeen[str] = FirstSeen()
+        self._times: FirstSeen[str] = FirstSeen()
+        self._values: FirstSeen[str] = FirstSeen()
         self.ids: npt.NDArray[np.bytes_] = np.array([], dtype=np.bytes_)
         self._columns = {name: np.array([], dtype=np.int32) for name in COLUMNS}
         self.superseded: set[str] = set()  # ids named by a correction
@@ -52,10 +53,10 @@ class ObservationColumns:
         current = current_rows(self.ids, superseded=self.superseded, withdrawn=withdrawn)
         columns = {name: column[current] for name, column in self._columns.items()}
         return ObservationTable(
-            children=self._children.names,
-            codes=self._codes.names,
-            values=[Fraction(text) for text in self._values.names],
-            recorded_times=self._times.names,
+            children=self._children.values,
+            codes=self._codes.values,
+            values=[Fraction(text) for text in self._values.values],
+            recorded_times=self._times.values,
             ids=self.ids,
             id_rank=np.flatnonzero(current),
             **columns,

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from itertools import pairwise
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 Rows = npt.NDArray[np.int64]
 Names = npt.NDArray[np.object_]  # strings, picked out by an array of positions at once
+K = TypeVar("K", bound=Hashable)
+
+
+class FirstSeen(Generic[K]):
+    """Positions given to values in the order they are first seen (`values` lists them)."""
+
+    def __init__(self, values: Iterable[K] = ()) -> None:
+        self.values: list[K] = []
+        self._at: dict[K, int] = {}
+        for value in values:
+            self(value)
+
+    def __call__(self, value: K) -> int:
+        at = self._at.get(value)
+        if at is None:
+            at = self._at[value] = len(self.values)
+            self.values.append(value)
+        return at
 
 
 def run_starts(*keys: Rows) -> Rows:

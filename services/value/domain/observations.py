@@ -11,7 +11,7 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import Rows, run_starts, search_sorted
+from services.value.domain.columns import FirstSeen, Rows, run_starts, search_sorted
 from services.value.domain.model import Observation
 
 # a row's search key is its series' number above its day's ordinal: 22 bits hold every day's
@@ -94,9 +94,9 @@ class ObservationTable(Sequence[Observation]):
     @classmethod
     def of(cls, observations: Iterable[Observation]) -> ObservationTable:
         rows = list(observations)
-        children = Names()
-        codes = Names()
-        times = Names()
+        children: FirstSeen[str] = FirstSeen()
+        codes: FirstSeen[str] = FirstSeen()
+        times: FirstSeen[str] = FirstSeen()
         values: dict[Fraction, int] = {}
         ids, id_rank = np.unique(
             np.array([o.observation_id.encode() for o in rows], dtype=np.bytes_),
@@ -110,9 +110,9 @@ class ObservationTable(Sequence[Observation]):
             day=[o.observed_on.toordinal() for o in rows],
             ids=ids,
             id_rank=id_rank,
-            children=children.names,
-            codes=codes.names,
-            recorded_times=times.names,
+            children=children.values,
+            codes=codes.values,
+            recorded_times=times.values,
             values=list(values),
         )
 
@@ -257,21 +257,6 @@ def rows_in(first: Rows, after_last: Rows) -> Rows:
 def month_name(number: int) -> str:
     """YYYY-MM of a month counted from January 1970."""
     return f"{1970 + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-class Names:
-    """Positions given to names in the order they are first seen."""
-
-    def __init__(self) -> None:
-        self.positions: dict[str, int] = {}
-        self.names: list[str] = []
-
-    def __call__(self, name: str) -> int:
-        position = self.positions.get(name)
-        if position is None:
-            position = self.positions[name] = len(self.names)
-            self.names.append(name)
-        return position
 
 
 def _sorted_names(names: list[str], column: npt.ArrayLike) -> tuple[list[str], Rows]:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import run_starts, search_sorted
+from services.value.domain.columns import FirstSeen, run_starts, search_sorted
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 from services.value.domain.rationals import as_fraction, over
 
@@ -180,7 +180,7 @@ class SpendIndex:
             pieces[(item.intervention_id, item.child_ref)].append((item.period, item.per_day))
         totals = {pair: _running_total(runs) for pair, runs in pieces.items()}
         self._name_pairs(sorted(totals, key=_pair_order))
-        distinct = _Distinct()
+        distinct: FirstSeen[int] = FirstSeen()
         small: dict[int, _RunningTotal] = {}
         large: dict[int, _RunningTotal] = {}
         at: list[int] = []
@@ -188,7 +188,7 @@ class SpendIndex:
             total = totals[pair]
             fits = all(abs(x) < _MACHINE_INTEGERS for x in (*total.totals, *total.rates))
             (small if fits else large)[n] = total
-            at.append(distinct.position(total.denominator))
+            at.append(distinct(total.denominator))
         self.denominators = distinct.values
         self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
         self._small = _Columns.of(small, np.int64)
@@ -218,12 +218,12 @@ class SpendIndex:
             [-1 if p[0] in interventions else position[p] for p in self.pairs], dtype=np.int64
         )
         new_at = np.array([position[p] for p in replaced.pairs], dtype=np.int64)
-        distinct = _Distinct(self.denominators)
+        distinct = FirstSeen(self.denominators)
         denominator = np.zeros(len(pairs), dtype=np.int64)
         for index, at in ((self, old_at), (replaced, new_at)):
             held = at >= 0
             denominator[at[held]] = [
-                distinct.position(index.denominators[d]) for d in index.denominator[held].tolist()
+                distinct(index.denominators[d]) for d in index.denominator[held].tolist()
             ]
         replaced._name_pairs(pairs)
         replaced.denominators, replaced.denominator = distinct.values, denominator
@@ -299,23 +299,6 @@ class SpendIndex:
     def spend(self, intervention_id: str | None, child_ref: str | None, window: Period) -> Fraction:
         n = self.position.get((intervention_id, child_ref))
         return Fraction(0) if n is None else self.total_in(window, np.array([n], dtype=np.int64))
-
-
-class _Distinct:
-    """Distinct integers in the order first met, each with its position among them."""
-
-    def __init__(self, values: Iterable[int] = ()) -> None:
-        self.values: list[int] = []
-        self._at: dict[int, int] = {}
-        for value in values:
-            self.position(value)
-
-    def position(self, value: int) -> int:
-        at = self._at.get(value)
-        if at is None:
-            at = self._at[value] = len(self.values)
-            self.values.append(value)
-        return at
 
 
 def _pair_order(pair: Pair) -> tuple[str, str]:
