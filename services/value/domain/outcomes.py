@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from gmpy2 import mpq
 
 from services.value.domain.attribution import COST_SHARE, check_rule, weighed
@@ -58,7 +59,7 @@ class Shares(NamedTuple):
     claim is whole, by every rule)."""
 
     claims: Rows  # positions in `Measured`'s claims
-    share: Names  # alongside: `mpq`s (objects, as `Names` are)
+    share: npt.NDArray[np.object_]  # alongside: `mpq`s
 
 
 def measured(facts: Facts | Prepared, period: Period, *, window_days: int) -> Measured:
