@@ -305,12 +305,9 @@ class _Spent:
         self, group_of: Callable[[str | None], str]
     ) -> dict[str, tuple[Fraction, Fraction]]:
         """Spend per group of the pairs' children (`group_of` a child, or None: unallocated)."""
-        pairs, spent = self._index.pairs, self._spent.pair.tolist()
-        named = {c: group_of(c) for c in {pairs[n][1] for n in spent}}
-        names = sorted(set(named.values()))
-        position = {x: n for n, x in enumerate(names)}
-        unit = np.array([position[named[pairs[n][1]]] for n in spent], dtype=np.int64)
-        return self._per(unit, names)
+        pairs = self._index.pairs
+        _, group, names = _groups_of(self._spent.pair, lambda n: [group_of(pairs[n][1])])
+        return self._per(group, names)
 
     def _per(
         self, unit: npt.NDArray[np.int64], names: Sequence[T]
