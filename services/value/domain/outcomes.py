@@ -127,8 +127,7 @@ def _shares(arranged: Prepared, found: Measured, rule: str) -> Shares:
             found.changes.latest_day[change[held]],
         )
         spend = np.full(len(claims), mpq(0), dtype=object)
-        denominators = np.array(index.denominators, dtype=object)
-        spend[held] = over(scaled, denominators[index.denominator[pair[held]]])
+        spend[held] = over(scaled, index.denominators[index.denominator[pair[held]]])
     return Shares(claims, weighed(rule=rule, change=change, days=found.days[claims], spend=spend))
 
 

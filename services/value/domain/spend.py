@@ -189,7 +189,8 @@ class SpendIndex:
             fits = all(abs(x) < _MACHINE_INTEGERS for x in (*total.totals, *total.rates))
             (small if fits else large)[n] = total
             at.append(distinct(total.denominator))
-        self.denominators = distinct.values
+        # the distinct denominators, as Python integers (an object array: picked out at once)
+        self.denominators = np.array(distinct.values, dtype=object)
         self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
         self._small = _Columns.of(small, np.int64)
         self._large = _Columns.of(large, object)
@@ -226,7 +227,8 @@ class SpendIndex:
                 distinct(index.denominators[d]) for d in index.denominator[held].tolist()
             ]
         replaced._name_pairs(pairs)
-        replaced.denominators, replaced.denominator = distinct.values, denominator
+        replaced.denominators = np.array(distinct.values, dtype=object)
+        replaced.denominator = denominator
         for part in ("_small", "_large"):
             ours, theirs = getattr(self, part), getattr(replaced, part)
             setattr(
@@ -306,7 +308,7 @@ def _pair_order(pair: Pair) -> tuple[str, str]:
 
 
 def exact_sums(
-    groups: npt.NDArray[np.int64], spent: Spent, denominators: list[int]
+    groups: npt.NDArray[np.int64], spent: Spent, denominators: npt.NDArray[np.object_]
 ) -> dict[int, Fraction]:
     """Each group's spend, exactly: `groups` gives each of `spent`'s pairs' group. Numerators
     are added per group and denominator as Python integers (no overflow however many), and each
@@ -317,7 +319,7 @@ def exact_sums(
     group, denominator = groups[order], spent.denominator[order]
     first = run_starts(group, denominator)
     sums = np.add.reduceat(spent.numerator[order].astype(object), first)
-    parts = over(sums, np.array(denominators, dtype=object)[denominator[first]])
+    parts = over(sums, denominators[denominator[first]])
     group = group[first]
     first = run_starts(group)
     exact = np.add.reduceat(parts, first).tolist()
