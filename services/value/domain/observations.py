@@ -97,7 +97,7 @@ class ObservationTable(Sequence[Observation]):
         children: FirstSeen[str] = FirstSeen()
         codes: FirstSeen[str] = FirstSeen()
         times: FirstSeen[str] = FirstSeen()
-        values: dict[Fraction, int] = {}
+        values: FirstSeen[Fraction] = FirstSeen()
         ids, id_rank = np.unique(
             np.array([o.observation_id.encode() for o in rows], dtype=np.bytes_),
             return_inverse=True,
@@ -106,14 +106,14 @@ class ObservationTable(Sequence[Observation]):
             child=[children(o.child_ref) for o in rows],
             code=[codes(o.indicator_code) for o in rows],
             recorded=[times(o.recorded_at) for o in rows],
-            value=[values.setdefault(o.value, len(values)) for o in rows],
+            value=[values(o.value) for o in rows],
             day=[o.observed_on.toordinal() for o in rows],
             ids=ids,
             id_rank=id_rank,
             children=children.values,
             codes=codes.values,
             recorded_times=times.values,
-            values=list(values),
+            values=values.values,
         )
 
     def __len__(self) -> int:
