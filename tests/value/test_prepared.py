@@ -26,7 +26,7 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
-from services.value.domain.spend import Segment, SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import Segments, SpendIndex, allocate, enrolled_periods
 from tests.value.builders import FY2024, enrolment, indicator, line, observation, worked_example
 from tests.value.test_properties import START, councils, spans
 
@@ -40,8 +40,13 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
     index = SpendIndex(segments)
     for window in windows:
         expected: dict[tuple[str | None, str | None], Fraction] = defaultdict(Fraction)
-        for segment in segments:
-            expected[(segment.intervention_id, segment.child_ref)] += segment.amount_in(window)
+        pairs = zip(
+            [segments.interventions[k] for k in segments.intervention.tolist()],
+            [segments.children[c] for c in segments.child.tolist()],
+            strict=True,
+        )
+        for pair, amount in zip(pairs, segments.amounts_in(window), strict=True):
+            expected[pair] += amount
         assert set(index.pairs) == set(expected)
         for k, c in expected:
             assert index.spend(k, c, window) == expected[(k, c)]
@@ -57,11 +62,12 @@ def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
 
 def test_spend_beyond_64_bits_stays_exact_beside_spend_within() -> None:
     # daily rates over large coprime denominators: scaled to one denominator, beyond 64 bits
-    rates = [Fraction(10**6, p) for p in (1_000_003, 1_000_033, 1_000_037, 1_000_039)]
+    primes = (1_000_003, 1_000_033, 1_000_037, 1_000_039)
+    rates = [Fraction(10**6, p) for p in primes]
     ten_days = Period(START, START + timedelta(days=9))
-    large = [Segment("T", "K", "C1", ten_days, rate) for rate in rates]
-    small = [Segment("T", "K", "C2", ten_days, Fraction(700)), Segment("U", "L", "C1", ten_days, 5)]
-    index = SpendIndex([*large, *small])
+    large = [("K", "C1", ten_days, 10**6, p) for p in primes]
+    small = [("K", "C2", ten_days, 700, 1), ("L", "C1", ten_days, 5, 1)]
+    index = SpendIndex(Segments.of([*large, *small]))
     window = Period(START + timedelta(days=2), START + timedelta(days=4))
     assert index.spend("K", "C1", window) == 3 * sum(rates)
     assert index.spend("K", "C2", window) == 2_100 and index.spend("L", "C1", window) == 15
@@ -69,11 +75,11 @@ def test_spend_beyond_64_bits_stays_exact_beside_spend_within() -> None:
     later = Period(START + timedelta(days=10), START + timedelta(days=20))  # fits 64 bits: none
     assert index.spend("K", "C1", later) == 0 and index.total_in(later, np.arange(3)) == 0
     # replacing one intervention keeps the other's pairs, whichever way they are held
-    replaced = index.with_interventions_replaced({"L"}, [Segment("V", "L", "C3", ten_days, 1)])
+    replaced = index.with_interventions_replaced({"L"}, Segments.of([("L", "C3", ten_days, 1, 1)]))
     assert replaced.pairs == [("K", "C1"), ("K", "C2"), ("L", "C3")]
     assert replaced.spend("K", "C1", window) == 3 * sum(rates)
     assert replaced.spend("L", "C1", window) == 0 and replaced.spend("L", "C3", window) == 3
-    replaced = index.with_interventions_replaced({"K"}, [])
+    replaced = index.with_interventions_replaced({"K"}, Segments.of([]))
     assert replaced.pairs == [("L", "C1")] and replaced.spend("K", "C1", window) == 0
 
 

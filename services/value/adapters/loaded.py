@@ -7,10 +7,9 @@ another chunk, or one a full load already saw) is one record, and a snapshot mer
 replaced by its stored, highest, version. The method's `Facts`, and their arrangement for reports
 (`Prepared`), are built from the records on demand, once per cost basis and change.
 
-Observations, the most numerous, are held as columns (`ObservationColumns`). Every cost line is
-held too, so what repeats across records is shared rather than copied per record: child
-references, intervention ids, bases, kinds and need levels are interned, and equal service
-periods are one `Period` each.
+Observations and cost lines, the most numerous, are held as columns (`ObservationColumns`,
+`LedgerColumns`). Of the other records, what repeats is shared rather than copied per record:
+child references and need levels are interned.
 """
 
 from __future__ import annotations
@@ -23,15 +22,14 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from services.value.adapters.ledger_columns import LedgerColumns
 from services.value.adapters.observation_columns import ObservationColumns
 from services.value.domain.model import (
-    CostLine,
     Enrolment,
     Facts,
     Indicator,
     Intervention,
     NeedsAssessment,
-    Period,
     PricePeriod,
 )
 from services.value.domain.observations import ObservationTable
@@ -48,12 +46,6 @@ class _Earlier(NamedTuple):
     merged_since: set[str]
 
 
-class Transaction(NamedTuple):
-    basis: str
-    kind: str
-    lines: tuple[CostLine, ...]
-
-
 class LoadedModel:
     """Every record of the read model up to `generation`."""
 
@@ -67,7 +59,7 @@ class LoadedModel:
         self.observations = ObservationColumns()
         self.withdrawn: set[str] = set()
         self.needs: dict[str, NeedsAssessment] = {}
-        self.ledger: dict[str, Transaction] = {}
+        self.ledger = LedgerColumns()
         self._facts: dict[str, Facts] = {}
         self._prepared: dict[str, Prepared] = {}
         # per basis, what the next build may keep: every part that depends on none of the
@@ -81,7 +73,6 @@ class LoadedModel:
             "indicators": self._indicator,
             "withdrawals": self._withdrawal,
             "needs": self._needs,
-            "transactions": self._transaction,
         }
 
     def merge(self, collection: str, documents: Iterable[dict[str, Any]]) -> None:
@@ -95,6 +86,9 @@ class LoadedModel:
             self._current = None
         if collection == "observations":
             self.observations.merge(documents)
+            return
+        if collection == "transactions":
+            self.ledger.merge(documents)
             return
         merge = self._merge[collection]
         for document in documents:
@@ -116,11 +110,7 @@ class LoadedModel:
         return self._prepared[basis]
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
-        return [
-            {"_id": key, "kind": t.kind, "basis": t.basis}
-            for key, t in sorted(self.ledger.items())
-            if t.basis == basis
-        ]
+        return self.ledger.transactions(basis)
 
     def _build(self, basis: str) -> Facts:
         earlier = self._earlier.get(basis)
@@ -145,16 +135,7 @@ class LoadedModel:
             observations=kept_or_built(
                 "observations", ("observations", "withdrawals"), self._current_observations
             ),
-            lines=kept_or_built(
-                "lines",
-                ("transactions",),
-                lambda: [
-                    line
-                    for _, t in sorted(self.ledger.items())
-                    if t.basis == basis
-                    for line in t.lines
-                ],
-            ),
+            lines=kept_or_built("lines", ("transactions",), lambda: self.ledger.lines(basis)),
             needs=kept_or_built("needs", ("needs",), lambda: list(self.needs.values())),
             provider_names=kept_or_built(
                 "provider_names", ("providers",), lambda: dict(self.provider_names)
@@ -223,32 +204,7 @@ class LoadedModel:
             sys.intern(doc["need_level"]),
         )
 
-    def _transaction(self, doc: dict[str, Any]) -> None:
-        lines = tuple(
-            CostLine(
-                transaction_id=doc["_id"],
-                intervention_id=_interned(doc.get("intervention_id")),
-                child_ref=_interned(line.get("child_ref")),
-                period=_period(line["service_period_start"], line["service_period_end"]),
-                cost_pence=line["cost_pence"],
-            )
-            for line in doc["lines"]
-        )
-        self.ledger[doc["_id"]] = Transaction(
-            sys.intern(doc["basis"]), sys.intern(doc["kind"]), lines
-        )
-
 
 @lru_cache(maxsize=65_536)
 def _day(text: str) -> date:
     return date.fromisoformat(text)
-
-
-def _interned(text: str | None) -> str | None:
-    return sys.intern(text) if text is not None else None
-
-
-@lru_cache(maxsize=65_536)
-def _period(start: str, end: str) -> Period:
-    """Most lines are for a calendar month or a week: one `Period` each (they are immutable)."""
-    return Period(_day(start), _day(end))

@@ -78,7 +78,7 @@ class ObservationColumns:
         added = {
             "child": [self._children(doc["child_ref"]) for doc in kept],
             "code": [self._codes(doc["indicator_code"]) for doc in kept],
-            "day": [_ordinal(doc["observed_on"]) for doc in kept],
+            "day": [day_ordinal(doc["observed_on"]) for doc in kept],
             "value": [self._values(doc["value"]) for doc in kept],
             "recorded": [self._times(doc["recorded_at"]) for doc in kept],
         }
@@ -99,5 +99,5 @@ def _inserted(column: npt.NDArray[Any], places: npt.NDArray[np.int64], values: A
 
 
 @lru_cache(maxsize=65_536)
-def _ordinal(text: str) -> int:
+def day_ordinal(text: str) -> int:
     return date.fromisoformat(text).toordinal()

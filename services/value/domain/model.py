@@ -143,6 +143,7 @@ class Facts:
     indicators: dict[str, Indicator]
     # the read model hands over an `ObservationTable`: a sequence of them, held as columns
     observations: Sequence[Observation]
-    lines: list[CostLine]
+    # the read model hands over a `CostLineTable`: a sequence of them, held as columns
+    lines: Sequence[CostLine]
     needs: list[NeedsAssessment] = field(default_factory=list)
     provider_names: dict[str, str] = field(default_factory=dict)

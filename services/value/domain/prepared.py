@@ -13,7 +13,7 @@ whose inputs the change did not touch is carried over.
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import date
 from functools import cached_property
@@ -22,7 +22,8 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.model import CostLine, Facts, Period
+from services.value.domain.cost_lines import CostLineTable
+from services.value.domain.model import Facts, Period
 from services.value.domain.observations import ObservationTable
 from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
 
@@ -38,7 +39,7 @@ BUILT_FROM = {
     "enrolled": ("enrolments",),
     "enrolled_rows": ("enrolments",),
     "spend": ("lines", "enrolments"),
-    "lines_by_intervention": ("lines",),
+    "cost_lines": ("lines",),
     "observed": ("observations",),
     "reach": ("enrolments", "interventions", "indicators"),
     "reach_series": ("enrolments", "interventions", "indicators", "observations"),
@@ -95,7 +96,7 @@ class Prepared:
         self._earlier: _Earlier | None = None
         # the earlier spend when only cost lines changed: `spend` rebuilds the interventions
         # whose lines differ and keeps every other
-        self._earlier_spend: tuple[SpendIndex, dict[str | None, list[CostLine]]] | None = None
+        self._earlier_spend: tuple[SpendIndex, CostLineTable] | None = None
         if previous is not None:
             for part, inputs in BUILT_FROM.items():
                 built = previous.__dict__.get(part)  # where a cached_property keeps its value
@@ -105,7 +106,7 @@ class Prepared:
             spend = previous.__dict__.get("spend")
             only_lines_changed = facts.enrolments is previous.facts.enrolments
             if spend is not None and "spend" not in self.__dict__ and only_lines_changed:
-                self._earlier_spend = (spend, previous.lines_by_intervention)
+                self._earlier_spend = (spend, previous.cost_lines)
             unchanged = {part for part in BUILT_FROM if part in self.__dict__}
             for field in ("indicators", "interventions"):
                 if getattr(facts, field) is getattr(previous.facts, field):
@@ -137,22 +138,19 @@ class Prepared:
         )
 
     @cached_property
-    def lines_by_intervention(self) -> dict[str | None, list[CostLine]]:
-        grouped: dict[str | None, list[CostLine]] = defaultdict(list)
-        for line in self.facts.lines:
-            grouped[line.intervention_id].append(line)
-        return dict(grouped)
+    def cost_lines(self) -> CostLineTable:
+        """The cost lines as columns (the read model hands them over as such already)."""
+        return CostLineTable.of(self.facts.lines)
 
     @cached_property
     def spend(self) -> SpendIndex:
         if self._earlier_spend is None:
-            return SpendIndex(allocate(self.facts.lines, self.enrolled))
+            return SpendIndex(allocate(self.cost_lines, self.enrolled))
         earlier, earlier_lines = self._earlier_spend
         self._earlier_spend = None
-        lines = self.lines_by_intervention
-        changed = {k for k in earlier_lines | lines if earlier_lines.get(k) != lines.get(k)}
+        changed = self.cost_lines.interventions_changed_since(earlier_lines)
         return earlier.with_interventions_replaced(
-            changed, allocate([line for k in changed for line in lines.get(k, [])], self.enrolled)
+            changed, allocate(self.cost_lines.on(changed), self.enrolled)
         )
 
     @cached_property

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
+from services.value.domain.cost_lines import CostLineTable
 from services.value.domain.model import Facts, Period
-from services.value.domain.spend import allocate, enrolled_periods, line_amount_in
+from services.value.domain.spend import allocate, enrolled_periods
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,13 @@ class Reconciliation:
 
 
 def reconcile(facts: Facts, period: Period) -> Reconciliation:
+    lines = CostLineTable.of(facts.lines)
     ledger: dict[str, Fraction] = defaultdict(Fraction)
     report: dict[str, Fraction] = defaultdict(Fraction)
-    for line in facts.lines:
-        ledger[line.transaction_id] += line_amount_in(line, period)
-    for segment in allocate(facts.lines, enrolled_periods(facts.enrolments)):
-        report[segment.transaction_id] += segment.amount_in(period)
+    for row, amount in enumerate(lines.amounts_in(period)):
+        ledger[lines.transaction_ids[lines.transaction[row]]] += amount
+    segments = allocate(lines, enrolled_periods(facts.enrolments))
+    for row, amount in zip(segments.line.tolist(), segments.amounts_in(period), strict=True):
+        report[lines.transaction_ids[lines.transaction[row]]] += amount
     touched = sorted(t for t in set(ledger) | set(report) if ledger[t] or report[t])
     return Reconciliation([TransactionFigures(t, ledger[t], report[t]) for t in touched])

@@ -12,26 +12,54 @@ from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
 from functools import cached_property
-from math import lcm
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import FirstSeen, run_starts, search_sorted
+from services.value.domain.columns import FirstSeen, Rows, distinct, run_starts, search_sorted
+from services.value.domain.cost_lines import CostLineTable, amounts_in
 from services.value.domain.model import CostLine, Enrolment, Period, merge
 from services.value.domain.rationals import as_fraction, over
 
 
-class Segment(NamedTuple):  # a tuple: tens of thousands are made for each report
-    transaction_id: str
-    intervention_id: str | None
-    child_ref: str | None  # None: unallocated spend
-    period: Period
-    per_day: Fraction
+class Segments(NamedTuple):
+    """Allocated spend as columns: row n is `numerator[n] / denominator[n]` pence a day from
+    `start[n]` to `end[n]` (day ordinals, both included), on the pair of `interventions[
+    intervention[n]]` and `children[child[n]]` (None: unallocated), from cost line `line[n]`."""
 
-    def amount_in(self, window: Period) -> Fraction:
-        return self.per_day * self.period.overlap_days(window)
+    interventions: list[str | None]
+    children: list[str | None]
+    line: Rows
+    intervention: Rows
+    child: Rows
+    start: Rows
+    end: Rows
+    numerator: Rows
+    denominator: Rows
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str | None, str | None, Period, int, int]]) -> Segments:
+        """Segments from (intervention, child, period, numerator, denominator) rows, all from
+        line 0."""
+        listed = list(rows)
+        interventions: FirstSeen[str | None] = FirstSeen()
+        children: FirstSeen[str | None] = FirstSeen()
+        return cls(
+            interventions.values,
+            children.values,
+            np.zeros(len(listed), dtype=np.int64),
+            np.array([interventions(k) for k, *_ in listed], dtype=np.int64),
+            np.array([children(c) for _, c, *_ in listed], dtype=np.int64),
+            np.array([p.start.toordinal() for *_, p, _, _ in listed], dtype=np.int64),
+            np.array([p.end.toordinal() for *_, p, _, _ in listed], dtype=np.int64),
+            np.array([n for *_, n, _ in listed], dtype=np.int64),
+            np.array([d for *_, d in listed], dtype=np.int64),
+        )
+
+    def amounts_in(self, window: Period) -> list[Fraction]:
+        """Each segment's amount in `window`."""
+        return amounts_in(window, self.start, self.end, self.numerator, self.denominator)
 
 
 def enrolled_periods(enrolments: Iterable[Enrolment]) -> dict[tuple[str, str], list[Period]]:
@@ -42,35 +70,59 @@ def enrolled_periods(enrolments: Iterable[Enrolment]) -> dict[tuple[str, str], l
     return {key: merge(value) for key, value in periods.items()}
 
 
-def allocate(
-    lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]
-) -> list[Segment]:
-    # each intervention's children, in order, once (not sorted again for each of its lines)
-    by_intervention: dict[str, list[tuple[str, Period]]] = defaultdict(list)
-    for (intervention_id, child_ref), periods in sorted(enrolled.items()):
-        by_intervention[intervention_id].extend((child_ref, period) for period in periods)
-    segments: list[Segment] = []
-    for line in lines:
-        segments.extend(_allocate_line(line, by_intervention.get(line.intervention_id or "", [])))
-    return segments
+def allocate(lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]) -> Segments:
+    """Every line's spend as segments. A line tagged to a child, or on no intervention, is one
+    segment over its service period at its cost over its days. An untagged line is one segment
+    per enrolled period of its intervention's children overlapping its service period, each at
+    its cost over the child-days of all of them; with no child-days, one unallocated segment."""
+    table = CostLineTable.of(lines)
+    children: FirstSeen[str | None] = FirstSeen(table.children)
+    # every enrolled period, grouped by intervention (as positions in the table's names)
+    intervention_at = {k: n for n, k in enumerate(table.interventions)}
+    periods = np.array(
+        sorted(
+            (intervention_at[k], children(c), p.start.toordinal(), p.end.toordinal())
+            for (k, c), merged in enrolled.items()
+            if k in intervention_at
+            for p in merged
+        ),
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    on, child, start, end = periods.T
+    # an untagged line on an intervention with periods: each of them against its service period
+    untagged = (table.child == children(None)) & _named(table.interventions)[table.intervention]
+    shared = np.flatnonzero(untagged)
+    first = np.searchsorted(on, table.intervention[shared])
+    count = np.searchsorted(on, table.intervention[shared], side="right") - first
+    line = np.repeat(shared, count)
+    period = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+    piece_start = np.maximum(start[period], table.start[line])
+    piece_end = np.minimum(end[period], table.end[line])
+    overlaps = piece_start <= piece_end
+    line, period = line[overlaps], period[overlaps]
+    piece_start, piece_end = piece_start[overlaps], piece_end[overlaps]
+    child_days = np.bincount(line, piece_end - piece_start + 1, minlength=len(table)).astype(
+        np.int64
+    )
+    whole = np.ones(len(table), dtype=bool)  # a line that is one segment over its own period
+    whole[line] = False
+    whole_rows = np.flatnonzero(whole)
+    rows = np.concatenate((whole_rows, line))
+    return Segments(
+        table.interventions,
+        children.values,
+        rows,
+        table.intervention[rows],
+        np.concatenate((table.child[whole_rows], child[period])),
+        np.concatenate((table.start[whole_rows], piece_start)),
+        np.concatenate((table.end[whole_rows], piece_end)),
+        table.cost[rows],
+        np.concatenate((table.end[whole_rows] - table.start[whole_rows] + 1, child_days[line])),
+    )
 
 
-def _allocate_line(line: CostLine, enrolled: list[tuple[str, Period]]) -> list[Segment]:
-    def segment(child_ref: str | None, period: Period, per_day: Fraction) -> Segment:
-        return Segment(line.transaction_id, line.intervention_id, child_ref, period, per_day)
-
-    if line.child_ref is not None:
-        return [segment(line.child_ref, line.period, Fraction(line.cost_pence, line.period.days))]
-    pieces = [
-        (child_ref, overlap)
-        for child_ref, period in enrolled
-        if (overlap := period.overlap(line.period)) is not None
-    ]
-    child_days = sum(overlap.days for _, overlap in pieces)
-    if line.intervention_id is None or child_days == 0:
-        return [segment(None, line.period, Fraction(line.cost_pence, line.period.days))]
-    per_child_day = Fraction(line.cost_pence, child_days)
-    return [segment(child_ref, overlap, per_child_day) for child_ref, overlap in pieces]
+def _named(names: list[str | None]) -> npt.NDArray[np.bool_]:
+    return np.array([name is not None for name in names], dtype=bool)
 
 
 Pair = tuple[str | None, str | None]  # (intervention, child); None: no intervention, unallocated
@@ -82,36 +134,6 @@ _DAY_MASK = (1 << _DAY_BITS) - 1
 _MACHINE_INTEGERS = 2**61
 
 
-class _RunningTotal(NamedTuple):
-    """One pair's spend accumulated day by day from constant daily rates, every rate scaled by
-    one common denominator to an integer: the spend in a window is the difference of the totals
-    before its end and before its start."""
-
-    denominator: int
-    days: list[int]  # the days the daily rate changes
-    totals: list[int]  # scaled spend on the days before days[i]
-    rates: list[int]  # scaled daily rate from days[i]
-
-
-def _running_total(pieces: Iterable[tuple[Period, Fraction]]) -> _RunningTotal:
-    changes: dict[int, Fraction] = defaultdict(Fraction)  # day ordinal -> change of daily rate
-    for period, per_day in pieces:
-        changes[period.start.toordinal()] += per_day
-        changes[period.end.toordinal() + 1] -= per_day
-    denominator = lcm(*(change.denominator for change in changes.values()))
-    total = rate = 0
-    running = _RunningTotal(denominator, [], [], [])
-    for day in sorted(changes):
-        if running.days:
-            total += rate * (day - running.days[-1])
-        change = changes[day]
-        rate += change.numerator * (denominator // change.denominator)
-        running.days.append(day)
-        running.totals.append(total)
-        running.rates.append(rate)
-    return running
-
-
 class _Columns(NamedTuple):
     """The running totals of some pairs as flat columns, rows sorted by pair and day, so the
     totals of many pairs on many days are one search."""
@@ -121,13 +143,27 @@ class _Columns(NamedTuple):
     rate: npt.NDArray[Any]
 
     @classmethod
-    def of(cls, totals: dict[int, _RunningTotal], dtype: type) -> _Columns:
-        key = [pair << _DAY_BITS | day for pair in sorted(totals) for day in totals[pair].days]
-        return cls(
-            np.array(key, dtype=np.int64),
-            np.array([n for pair in sorted(totals) for n in totals[pair].totals], dtype=dtype),
-            np.array([n for pair in sorted(totals) for n in totals[pair].rates], dtype=dtype),
-        )
+    def running(cls, pair: Rows, start: Rows, end: Rows, rate: npt.NDArray[Any]) -> _Columns:
+        """The running totals of segments: `rate[n]` a day (scaled) on `pair[n]` from `start[n]`
+        to `end[n]`. In int64 each figure is right as long as its true value fits, as sums that
+        overflow on the way wrap around and come back."""
+        # a pair's daily rate changes on each segment's first day and on the day after its last
+        key = np.concatenate((pair << _DAY_BITS | start, pair << _DAY_BITS | (end + 1)))
+        change = np.concatenate((rate, -rate))
+        if not len(key):
+            return cls(key, change, change)
+        order = np.argsort(key, kind="stable")
+        key, change = key[order], change[order]
+        first = run_starts(key)
+        key = key[first]
+        change = np.add.reduceat(change, first) if len(first) else change
+        runs = run_starts(key >> _DAY_BITS)  # each pair's first row
+        rate_from = _sums_within(change, runs)
+        # the days each rate runs for, up to the pair's next change (its last rate is 0)
+        days = np.diff(key & _DAY_MASK, append=0)
+        days[np.r_[runs[1:], len(key)] - 1] = 0
+        spent = rate_from * days
+        return cls(key, _sums_within(spent, runs) - spent, rate_from)
 
     def before(self, pairs: npt.NDArray[np.int64], days: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
         """Each of `pairs`' scaled spend on the days before the alongside `days` (0 for a pair
@@ -174,26 +210,44 @@ class SpendIndex:
     scaled figures fit 61 bits are held as machine integers; the few beyond (a pair with many
     lines of coprime child-days) are held apart as Python integers, searched the same way."""
 
-    def __init__(self, segments: Iterable[Segment]) -> None:
-        pieces: dict[Pair, list[tuple[Period, Fraction]]] = defaultdict(list)
-        for item in segments:
-            pieces[(item.intervention_id, item.child_ref)].append((item.period, item.per_day))
-        totals = {pair: _running_total(runs) for pair, runs in pieces.items()}
-        self._name_pairs(sorted(totals, key=_pair_order))
+    def __init__(self, segments: Segments) -> None:
+        pairs, pair = _pairs_of(segments)
+        self._name_pairs(pairs)
+        numerator, denominator, days = _reduced(segments)
+        # each pair's denominator: the least common multiple of its segments' own
+        order = np.lexsort((denominator, pair))
+        firsts = run_starts(pair[order], denominator[order])
+        each = order[firsts]
+        common = (
+            np.lcm.reduceat(denominator[each].astype(object), run_starts(pair[each]))
+            if len(each)
+            else np.zeros(0, dtype=object)
+        )
+        fits = np.array([d < _MACHINE_INTEGERS for d in common.tolist()], dtype=bool)
+        # scaled daily rates, as machine integers where every total of the pair fits them
+        scale = np.where(fits, common, 1).astype(np.int64)[pair] // denominator
+        bound = np.abs(numerator).astype(float) * scale * days
+        small = fits & (np.bincount(pair, bound, minlength=len(fits)) < _MACHINE_INTEGERS / 2)
+        in_small = small[pair]
+        self._small = _Columns.running(
+            pair[in_small],
+            segments.start[in_small],
+            segments.end[in_small],
+            numerator[in_small] * scale[in_small],
+        )
+        large = ~in_small
+        self._large = _Columns.running(
+            pair[large],
+            segments.start[large],
+            segments.end[large],
+            numerator[large].astype(object)
+            * (common[pair[large]] // denominator[large].astype(object)),
+        )
         distinct: FirstSeen[int] = FirstSeen()
-        small: dict[int, _RunningTotal] = {}
-        large: dict[int, _RunningTotal] = {}
-        at: list[int] = []
-        for n, pair in enumerate(self.pairs):
-            total = totals[pair]
-            fits = all(abs(x) < _MACHINE_INTEGERS for x in (*total.totals, *total.rates))
-            (small if fits else large)[n] = total
-            at.append(distinct(total.denominator))
+        at = [distinct(d) for d in common.tolist()]
         # the distinct denominators, as Python integers (an object array: picked out at once)
         self.denominators = np.array(distinct.values, dtype=object)
         self.denominator = np.array(at, dtype=np.int64)  # each pair's, in `denominators`
-        self._small = _Columns.of(small, np.int64)
-        self._large = _Columns.of(large, object)
 
     def _name_pairs(self, pairs: list[Pair]) -> None:
         self.pairs = pairs
@@ -206,7 +260,7 @@ class SpendIndex:
         self.unallocated = np.array([c is None for _, c in pairs], dtype=bool)
 
     def with_interventions_replaced(
-        self, interventions: set[str | None], segments: Iterable[Segment]
+        self, interventions: set[str | None], segments: Segments
     ) -> SpendIndex:
         """A new index: `interventions`' pairs made from `segments` (all of theirs), every other
         pair's running total as it is in this one."""
@@ -307,6 +361,38 @@ def _pair_order(pair: Pair) -> tuple[str, str]:
     return (pair[0] or "", pair[1] or "")
 
 
+def _pairs_of(segments: Segments) -> tuple[list[Pair], Rows]:
+    """The distinct (intervention, child) pairs of `segments`, in order of their names, and each
+    segment's position among them."""
+    width = max(len(segments.children), 1)
+    code = segments.intervention * width + segments.child
+    codes = distinct(code)
+    named = [
+        (segments.interventions[k], segments.children[c])
+        for k, c in zip(*(part.tolist() for part in np.divmod(codes, width)), strict=True)
+    ]
+    order = sorted(range(len(named)), key=lambda n: _pair_order(named[n]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return [named[n] for n in order], rank[np.searchsorted(codes, code)]
+
+
+def _reduced(segments: Segments) -> tuple[Rows, Rows, Rows]:
+    """Each segment's daily rate in lowest terms (numerator, denominator), and its days."""
+    common = np.gcd(segments.numerator, segments.denominator)
+    days = segments.end - segments.start + 1
+    return segments.numerator // common, segments.denominator // common, days
+
+
+def _sums_within(values: npt.NDArray[Any], runs: Rows) -> npt.NDArray[Any]:
+    """Running sums of `values`, starting again at each of `runs` (the first row of each run)."""
+    if not len(values):
+        return values
+    sums = np.cumsum(values)
+    before = sums[runs] - values[runs]  # the sum of the rows before each run
+    return sums - np.repeat(before, np.diff(np.r_[runs, len(values)]))
+
+
 def exact_sums(
     groups: npt.NDArray[np.int64], spent: Spent, denominators: npt.NDArray[np.object_]
 ) -> dict[int, Fraction]:
@@ -324,8 +410,3 @@ def exact_sums(
     first = run_starts(group)
     exact = np.add.reduceat(parts, first).tolist()
     return {g: as_fraction(amount) for g, amount in zip(group[first].tolist(), exact, strict=True)}
-
-
-def line_amount_in(line: CostLine, window: Period) -> Fraction:
-    """A line's amount in `window` by calendar days of its own service period (the ledger view)."""
-    return Fraction(line.cost_pence * line.period.overlap_days(window), line.period.days)

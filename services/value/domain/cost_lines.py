@@ -1,0 +1,171 @@
+"""Cost lines as columns: what the method reads of the ledger, without an object per line.
+
+A county's ledger has over a million cost lines on each basis. As one `CostLine` object each,
+with its amount and the tuples holding it, they were the largest part of a report process's
+memory, and spend was allocated from them one line at a time. Here a line is six integers, its
+transaction, intervention and child positions in short lists of names, and spend is allocated
+from the columns at once (`services.value.domain.spend.allocate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import date
+from fractions import Fraction
+from typing import TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from services.value.domain.columns import FirstSeen, Rows
+from services.value.domain.model import CostLine, Period
+
+K = TypeVar("K", bound=Hashable)
+
+
+class CostLineTable(Sequence[CostLine]):
+    """Row n is line n: `transaction_ids[transaction[n]]`, `interventions[intervention[n]]` and
+    `children[child[n]]` (None there: a line on no intervention, or tagged to no child), its
+    service period from `start[n]` to `end[n]` (day ordinals, both included) and `cost[n]`
+    pence."""
+
+    def __init__(
+        self,
+        *,
+        transaction_ids: list[str],
+        interventions: list[str | None],
+        children: list[str | None],
+        transaction: npt.ArrayLike,
+        intervention: npt.ArrayLike,
+        child: npt.ArrayLike,
+        start: npt.ArrayLike,
+        end: npt.ArrayLike,
+        cost: npt.ArrayLike,
+    ) -> None:
+        self.transaction_ids = transaction_ids
+        self.interventions = interventions
+        self.children = children
+        self.transaction: Rows = np.asarray(transaction, dtype=np.int64)
+        self.intervention: Rows = np.asarray(intervention, dtype=np.int64)
+        self.child: Rows = np.asarray(child, dtype=np.int64)
+        self.start: Rows = np.asarray(start, dtype=np.int64)
+        self.end: Rows = np.asarray(end, dtype=np.int64)
+        self.cost: Rows = np.asarray(cost, dtype=np.int64)
+
+    @classmethod
+    def of(cls, lines: Iterable[CostLine]) -> CostLineTable:
+        """The table of `lines` (itself if it is one already)."""
+        if isinstance(lines, CostLineTable):
+            return lines
+        rows = list(lines)
+        transactions: FirstSeen[str] = FirstSeen()
+        interventions: FirstSeen[str | None] = FirstSeen()
+        children: FirstSeen[str | None] = FirstSeen()
+        return cls(
+            transaction=[transactions(line.transaction_id) for line in rows],
+            intervention=[interventions(line.intervention_id) for line in rows],
+            child=[children(line.child_ref) for line in rows],
+            start=[line.period.start.toordinal() for line in rows],
+            end=[line.period.end.toordinal() for line in rows],
+            cost=[line.cost_pence for line in rows],
+            transaction_ids=transactions.values,
+            interventions=interventions.values,
+            children=children.values,
+        )
+
+    def __len__(self) -> int:
+        return len(self.cost)
+
+    @overload
+    def __getitem__(self, row: int) -> CostLine: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[CostLine]: ...
+    def __getitem__(self, row: int | slice) -> CostLine | list[CostLine]:
+        if isinstance(row, slice):
+            return [self[n] for n in range(*row.indices(len(self)))]
+        row = range(len(self))[row]
+        return CostLine(
+            transaction_id=self.transaction_ids[self.transaction[row]],
+            intervention_id=self.interventions[self.intervention[row]],
+            child_ref=self.children[self.child[row]],
+            period=Period(
+                date.fromordinal(int(self.start[row])), date.fromordinal(int(self.end[row]))
+            ),
+            cost_pence=int(self.cost[row]),
+        )
+
+    def amounts_in(self, window: Period) -> list[Fraction]:
+        """Each line's amount in `window` by calendar days of its own service period (the
+        ledger's view)."""
+        return amounts_in(window, self.start, self.end, self.cost, self.end - self.start + 1)
+
+    def only(self, rows: npt.NDArray[np.bool_]) -> CostLineTable:
+        """The lines where `rows` is True (their names shared with this table)."""
+        return CostLineTable(
+            transaction_ids=self.transaction_ids,
+            interventions=self.interventions,
+            children=self.children,
+            transaction=self.transaction[rows],
+            intervention=self.intervention[rows],
+            child=self.child[rows],
+            start=self.start[rows],
+            end=self.end[rows],
+            cost=self.cost[rows],
+        )
+
+    def on(self, interventions: set[str | None]) -> CostLineTable:
+        """The lines on `interventions`."""
+        named = np.array([k in interventions for k in self.interventions], dtype=bool)
+        return self.only(named[self.intervention] if len(named) else np.zeros(0, dtype=bool))
+
+    def interventions_changed_since(self, earlier: CostLineTable) -> set[str | None]:
+        """The interventions whose lines differ from `earlier`'s: in number, content or order."""
+        transactions: FirstSeen[str] = FirstSeen()
+        interventions: FirstSeen[str | None] = FirstSeen()
+        children: FirstSeen[str | None] = FirstSeen()
+
+        def rows(table: CostLineTable) -> tuple[Rows, npt.NDArray[np.int64]]:
+            """The table's intervention per line and its lines' fields, named alike for both
+            tables; lines grouped by intervention, in table order within each."""
+
+            intervention = _renamed(table.interventions, interventions, table.intervention)
+            order = np.argsort(intervention, kind="stable")
+            fields = np.stack(
+                (
+                    _renamed(table.transaction_ids, transactions, table.transaction),
+                    _renamed(table.children, children, table.child),
+                    table.start,
+                    table.end,
+                    table.cost,
+                ),
+                axis=1,
+            )
+            return intervention[order], fields[order]
+
+        ours, our_fields = rows(self)
+        theirs, their_fields = rows(earlier)
+        changed = set()
+        for k, name in enumerate(interventions.values):
+            a, b = np.searchsorted(ours, [k, k + 1])
+            c, d = np.searchsorted(theirs, [k, k + 1])
+            if not np.array_equal(our_fields[a:b], their_fields[c:d]):
+                changed.add(name)
+        return changed
+
+
+def amounts_in(
+    window: Period, start: Rows, end: Rows, numerator: Rows, denominator: Rows
+) -> list[Fraction]:
+    """`numerator[n] / denominator[n]` a day over the days from `start[n]` to `end[n]` that
+    fall in `window`, exactly, for each n."""
+    days = np.minimum(end, window.end.toordinal()) - np.maximum(start, window.start.toordinal())
+    days = np.maximum(days + 1, 0)
+    return [
+        Fraction(n * d, den) if d else Fraction(0)
+        for n, d, den in zip(numerator.tolist(), days.tolist(), denominator.tolist(), strict=True)
+    ]
+
+
+def _renamed(names: list[K], seen: FirstSeen[K], at: Rows) -> Rows:
+    """Positions `at` in `names` as positions in `seen`."""
+    return np.array([seen(n) for n in names], dtype=np.int64)[at] if len(at) else at
