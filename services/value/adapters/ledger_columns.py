@@ -10,8 +10,8 @@ cost in pence), and each basis's lines are handed to reports as a `CostLineTable
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Iterable
-from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,16 @@ from services.value.adapters.observation_columns import day_ordinal
 from services.value.domain.columns import FirstSeen
 from services.value.domain.cost_lines import CostLineTable
 
-# documents turned into columns at a time: a full load streams hundreds of thousands
-SLICE = 50_000
-LINE_COLUMNS = ("transaction", "intervention", "child", "start", "end", "cost")
+# positions and day ordinals fit 32 bits; pence are kept whole
+LINE_TYPES = {
+    "transaction": np.int32,
+    "intervention": np.int32,
+    "child": np.int32,
+    "start": np.int32,
+    "end": np.int32,
+    "cost": np.int64,
+}
+LINE_COLUMNS = tuple(LINE_TYPES)
 
 
 class LedgerColumns:
@@ -36,17 +43,48 @@ class LedgerColumns:
         self._children: FirstSeen[str | None] = FirstSeen()
         self._basis = np.zeros(0, dtype=np.int8)  # each transaction's, in `_bases`
         self._kind = np.zeros(0, dtype=np.int8)
-        self._lines = {name: np.zeros(0, dtype=np.int64) for name in LINE_COLUMNS}
+        self._lines = {name: np.zeros(0, dtype=kind) for name, kind in LINE_TYPES.items()}
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def merge(self, documents: Iterable[dict[str, Any]]) -> None:
         """Add each transaction not merged before (one is kept per id: a posting never changes;
-        a correction is a reversal, a transaction of its own)."""
-        rows = iter(documents)
-        while batch := list(islice(rows, SLICE)):
-            self._add(batch)
+        a correction is a reversal, a transaction of its own). Documents are read one at a time
+        into compact buffers: a full load streams hundreds of thousands."""
+        first = len(self.ids)
+        basis, kind = array("b"), array("b")
+        added = {name: array("q") for name in LINE_COLUMNS}
+        for doc in documents:
+            if doc["_id"] in self._known:
+                continue
+            self._known.add(doc["_id"])
+            n = len(self.ids)
+            self.ids.append(doc["_id"])
+            basis.append(self._bases(sys.intern(doc["basis"])))
+            kind.append(self._kinds(sys.intern(doc["kind"])))
+            intervention = self._interventions(doc.get("intervention_id"))
+            for line in doc["lines"]:
+                start = day_ordinal(line["service_period_start"])
+                end = day_ordinal(line["service_period_end"])
+                if end < start:
+                    raise ValueError(
+                        f"transaction {doc['_id']}: a cost line's service period ends before it "
+                        "starts"
+                    )
+                added["transaction"].append(n)
+                added["intervention"].append(intervention)
+                added["child"].append(self._children(line.get("child_ref")))
+                added["start"].append(start)
+                added["end"].append(end)
+                added["cost"].append(line["cost_pence"])
+        if len(self.ids) == first:
+            return
+        self._basis = np.concatenate((self._basis, np.frombuffer(basis, dtype=np.int8)))
+        self._kind = np.concatenate((self._kind, np.frombuffer(kind, dtype=np.int8)))
+        for name, values in added.items():
+            column = np.frombuffer(values, dtype=np.int64).astype(LINE_TYPES[name])
+            self._lines[name] = np.concatenate((self._lines[name], column))
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         """The transactions on `basis`, by id."""
@@ -75,36 +113,3 @@ class LedgerColumns:
         if basis not in self._bases.values:
             return np.zeros(len(self.ids), dtype=bool)
         return self._basis == self._bases(basis)
-
-    def _add(self, documents: list[dict[str, Any]]) -> None:
-        new = []
-        for doc in documents:
-            if doc["_id"] not in self._known:
-                self._known.add(doc["_id"])
-                new.append(doc)
-        if not new:
-            return
-        first = len(self.ids)
-        self.ids.extend(doc["_id"] for doc in new)
-        self._basis = np.r_[self._basis, [self._bases(sys.intern(d["basis"])) for d in new]]
-        self._kind = np.r_[self._kind, [self._kinds(sys.intern(d["kind"])) for d in new]]
-        self._basis, self._kind = self._basis.astype(np.int8), self._kind.astype(np.int8)
-        added: dict[str, list[int]] = {name: [] for name in LINE_COLUMNS}
-        for n, doc in enumerate(new, start=first):
-            intervention = self._interventions(doc.get("intervention_id"))
-            for line in doc["lines"]:
-                added["transaction"].append(n)
-                added["intervention"].append(intervention)
-                added["child"].append(self._children(line.get("child_ref")))
-                added["start"].append(day_ordinal(line["service_period_start"]))
-                added["end"].append(day_ordinal(line["service_period_end"]))
-                added["cost"].append(line["cost_pence"])
-        columns = {name: np.array(values, dtype=np.int64) for name, values in added.items()}
-        if np.any(columns["end"] < columns["start"]):
-            bad = int(np.argmax(columns["end"] < columns["start"]))
-            raise ValueError(
-                f"transaction {self.ids[columns['transaction'][bad]]}: a cost line's service "
-                "period ends before it starts"
-            )
-        for name, column in columns.items():
-            self._lines[name] = np.concatenate((self._lines[name], column))

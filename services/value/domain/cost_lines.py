@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import date
 from fractions import Fraction
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,7 @@ from services.value.domain.columns import FirstSeen, Rows
 from services.value.domain.model import CostLine, Period
 
 K = TypeVar("K", bound=Hashable)
+Ints = npt.NDArray[np.integer[Any]]
 
 
 class CostLineTable(Sequence[CostLine]):
@@ -45,12 +46,13 @@ class CostLineTable(Sequence[CostLine]):
         self.transaction_ids = transaction_ids
         self.interventions = interventions
         self.children = children
-        self.transaction: Rows = np.asarray(transaction, dtype=np.int64)
-        self.intervention: Rows = np.asarray(intervention, dtype=np.int64)
-        self.child: Rows = np.asarray(child, dtype=np.int64)
-        self.start: Rows = np.asarray(start, dtype=np.int64)
-        self.end: Rows = np.asarray(end, dtype=np.int64)
-        self.cost: Rows = np.asarray(cost, dtype=np.int64)
+        # integer columns as given: a read model holds positions and days in 32 bits
+        self.transaction: Ints = np.asarray(transaction)
+        self.intervention: Ints = np.asarray(intervention)
+        self.child: Ints = np.asarray(child)
+        self.start: Ints = np.asarray(start)
+        self.end: Ints = np.asarray(end)
+        self.cost: Ints = np.asarray(cost, dtype=np.int64)
 
     @classmethod
     def of(cls, lines: Iterable[CostLine]) -> CostLineTable:
@@ -61,16 +63,19 @@ class CostLineTable(Sequence[CostLine]):
         transactions: FirstSeen[str] = FirstSeen()
         interventions: FirstSeen[str | None] = FirstSeen()
         children: FirstSeen[str | None] = FirstSeen()
+        columns = {
+            "transaction": [transactions(line.transaction_id) for line in rows],
+            "intervention": [interventions(line.intervention_id) for line in rows],
+            "child": [children(line.child_ref) for line in rows],
+            "start": [line.period.start.toordinal() for line in rows],
+            "end": [line.period.end.toordinal() for line in rows],
+            "cost": [line.cost_pence for line in rows],
+        }
         return cls(
-            transaction=[transactions(line.transaction_id) for line in rows],
-            intervention=[interventions(line.intervention_id) for line in rows],
-            child=[children(line.child_ref) for line in rows],
-            start=[line.period.start.toordinal() for line in rows],
-            end=[line.period.end.toordinal() for line in rows],
-            cost=[line.cost_pence for line in rows],
             transaction_ids=transactions.values,
             interventions=interventions.values,
             children=children.values,
+            **{name: np.array(column, dtype=np.int64) for name, column in columns.items()},
         )
 
     def __len__(self) -> int:

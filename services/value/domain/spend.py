@@ -95,15 +95,15 @@ def allocate(lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Per
     first = np.searchsorted(on, table.intervention[shared])
     count = np.searchsorted(on, table.intervention[shared], side="right") - first
     line = np.repeat(shared, count)
+    # each line beside each period of its intervention: first, first + 1, ... for each line
     period = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
     piece_start = np.maximum(start[period], table.start[line])
     piece_end = np.minimum(end[period], table.end[line])
     overlaps = piece_start <= piece_end
     line, period = line[overlaps], period[overlaps]
     piece_start, piece_end = piece_start[overlaps], piece_end[overlaps]
-    child_days = np.bincount(line, piece_end - piece_start + 1, minlength=len(table)).astype(
-        np.int64
-    )
+    child_days = np.zeros(len(table), dtype=np.int64)
+    np.add.at(child_days, line, piece_end - piece_start + 1)
     whole = np.ones(len(table), dtype=bool)  # a line that is one segment over its own period
     whole[line] = False
     whole_rows = np.flatnonzero(whole)
@@ -112,7 +112,7 @@ def allocate(lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Per
         table.interventions,
         children.values,
         rows,
-        table.intervention[rows],
+        table.intervention[rows].astype(np.int64),
         np.concatenate((table.child[whole_rows], child[period])),
         np.concatenate((table.start[whole_rows], piece_start)),
         np.concatenate((table.end[whole_rows], piece_end)),
