@@ -43,7 +43,8 @@ class LedgerColumns:
         self._children: FirstSeen[str | None] = FirstSeen()
         self._basis = np.zeros(0, dtype=np.int8)  # each transaction's, in `_bases`
         self._kind = np.zeros(0, dtype=np.int8)
-        self._lines = {name: np.zeros(0, dtype=kind) for name, kind in LINE_TYPES.items()}
+        # each basis's lines apart, so a basis's table shares them rather than copying them out
+        self._lines: dict[int, dict[str, npt.NDArray[np.integer[Any]]]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -54,7 +55,7 @@ class LedgerColumns:
         into compact buffers: a full load streams hundreds of thousands."""
         first = len(self.ids)
         basis, kind = array("b"), array("b")
-        added = {name: array("q") for name in LINE_COLUMNS}
+        added: dict[int, dict[str, array[int]]] = {}
         for doc in documents:
             if doc["_id"] in self._known:
                 continue
@@ -63,6 +64,7 @@ class LedgerColumns:
             self.ids.append(doc["_id"])
             basis.append(self._bases(sys.intern(doc["basis"])))
             kind.append(self._kinds(sys.intern(doc["kind"])))
+            lines = added.setdefault(basis[-1], {name: array("q") for name in LINE_COLUMNS})
             intervention = self._interventions(doc.get("intervention_id"))
             for line in doc["lines"]:
                 start = day_ordinal(line["service_period_start"])
@@ -72,19 +74,21 @@ class LedgerColumns:
                         f"transaction {doc['_id']}: a cost line's service period ends before it "
                         "starts"
                     )
-                added["transaction"].append(n)
-                added["intervention"].append(intervention)
-                added["child"].append(self._children(line.get("child_ref")))
-                added["start"].append(start)
-                added["end"].append(end)
-                added["cost"].append(line["cost_pence"])
+                lines["transaction"].append(n)
+                lines["intervention"].append(intervention)
+                lines["child"].append(self._children(line.get("child_ref")))
+                lines["start"].append(start)
+                lines["end"].append(end)
+                lines["cost"].append(line["cost_pence"])
         if len(self.ids) == first:
             return
         self._basis = np.concatenate((self._basis, np.frombuffer(basis, dtype=np.int8)))
         self._kind = np.concatenate((self._kind, np.frombuffer(kind, dtype=np.int8)))
-        for name, values in added.items():
-            column = np.frombuffer(values, dtype=np.int64).astype(LINE_TYPES[name])
-            self._lines[name] = np.concatenate((self._lines[name], column))
+        for on, columns in added.items():
+            held = self._lines.setdefault(on, {})
+            for name, values in columns.items():
+                column = np.frombuffer(values, dtype=np.int64).astype(LINE_TYPES[name])
+                held[name] = np.concatenate((held[name], column)) if name in held else column
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         """The transactions on `basis`, by id."""
@@ -100,16 +104,21 @@ class LedgerColumns:
 
     def lines(self, basis: str) -> CostLineTable:
         """The cost lines of the transactions on `basis`, in the order merged."""
-        rows = self._on(basis)[self._lines["transaction"]]
+        columns = self._lines.get(self._code(basis), {})
         return CostLineTable(
             transaction_ids=list(self.ids),
             interventions=list(self._interventions.values),
             children=list(self._children.values),
-            **{name: column[rows] for name, column in self._lines.items()},
+            **{
+                name: columns.get(name, np.zeros(0, dtype=kind))
+                for name, kind in LINE_TYPES.items()
+            },
         )
 
     def _on(self, basis: str) -> npt.NDArray[np.bool_]:
         """Whether each transaction is on `basis`."""
-        if basis not in self._bases.values:
-            return np.zeros(len(self.ids), dtype=bool)
-        return self._basis == self._bases(basis)
+        return self._basis == self._code(basis)
+
+    def _code(self, basis: str) -> int:
+        """`basis`'s position in `_bases`; -1 if no transaction is on it."""
+        return self._bases.values.index(basis) if basis in self._bases.values else -1

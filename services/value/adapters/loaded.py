@@ -9,7 +9,7 @@ replaced by its stored, highest, version. The method's `Facts`, and their arrang
 
 Observations and cost lines, the most numerous, are held as columns (`ObservationColumns`,
 `LedgerColumns`). Of the other records, what repeats is shared rather than copied per record:
-child references and need levels are interned.
+child references, intervention ids and need levels are interned.
 """
 
 from __future__ import annotations
@@ -176,9 +176,9 @@ class LoadedModel:
     def _enrolment(self, doc: dict[str, Any]) -> None:
         end = doc.get("end_date")
         self.enrolments[doc["_id"]] = Enrolment(
-            enrolment_id=doc["enrolment_id"],
-            intervention_id=doc["intervention_id"],
-            child_ref=doc["child_ref"],
+            enrolment_id=doc["_id"],  # the same text: one string, not two
+            intervention_id=sys.intern(doc["intervention_id"]),
+            child_ref=sys.intern(doc["child_ref"]),
             start=_day(doc["start_date"]),
             end=_day(end) if end else None,
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from services.value import settings as value_settings
+from services.value.adapters.allocator import map_large_blocks_apart
 from services.value.adapters.readmodel import ReadModel
 from services.value.entrypoints.views.reports import blp as reports_blp
 from shared.config import ServiceSettings
@@ -34,6 +35,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or value_settings.load_api()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, YOUNGER_COLLECTIONS_PER_FULL_ONE)
+    map_large_blocks_apart()
     runtime = ServiceRuntime.connect(settings)
     return create_service_app_for(runtime, settings)
 
