@@ -18,7 +18,7 @@ if sys.argv[1] == "fixed":
     assert map_large_blocks_apart()
 freed = np.ones(20 * 2**20, dtype=np.uint8)
 del freed  # glibc, left alone, now takes blocks below 20 MiB from the heap
-block = np.ones(4 * 2**20, dtype=np.uint8)
+block = np.ones(8 * 2**20, dtype=np.uint8)
 heap = [line.split()[0] for line in open("/proc/self/maps") if line.rstrip().endswith("[heap]")]
 start, end = (int(x, 16) for x in heap[0].split("-"))
 print("heap" if start <= block.ctypes.data < end else "apart")
