@@ -53,15 +53,16 @@ class LedgerColumns:
         """Add each transaction not merged before (one is kept per id: a posting never changes;
         a correction is a reversal, a transaction of its own). Documents are read one at a time
         into compact buffers: a full load streams hundreds of thousands."""
-        first = len(self.ids)
+        ids: list[str] = []  # the new ones: nothing is kept until every one is read
+        seen: set[str] = set()
         basis, kind = array("b"), array("b")
         added: dict[int, dict[str, array[int]]] = {}
         for doc in documents:
-            if doc["_id"] in self._known:
+            if doc["_id"] in self._known or doc["_id"] in seen:
                 continue
-            self._known.add(doc["_id"])
-            n = len(self.ids)
-            self.ids.append(doc["_id"])
+            seen.add(doc["_id"])
+            n = len(self.ids) + len(ids)
+            ids.append(doc["_id"])
             basis.append(self._bases(sys.intern(doc["basis"])))
             kind.append(self._kinds(sys.intern(doc["kind"])))
             lines = added.setdefault(basis[-1], {name: array("q") for name in LINE_COLUMNS})
@@ -80,8 +81,10 @@ class LedgerColumns:
                 lines["start"].append(start)
                 lines["end"].append(end)
                 lines["cost"].append(line["cost_pence"])
-        if len(self.ids) == first:
+        if not ids:
             return
+        self.ids.extend(ids)
+        self._known |= seen
         self._basis = np.concatenate((self._basis, np.frombuffer(basis, dtype=np.int8)))
         self._kind = np.concatenate((self._kind, np.frombuffer(kind, dtype=np.int8)))
         for on, columns in added.items():

@@ -156,12 +156,12 @@ class _Columns(NamedTuple):
         key, change = key[order], change[order]
         first = run_starts(key)
         key = key[first]
-        change = np.add.reduceat(change, first) if len(first) else change
+        change = np.add.reduceat(change, first)
         runs = run_starts(key >> _DAY_BITS)  # each pair's first row
         rate_from = _sums_within(change, runs)
-        # the days each rate runs for, up to the pair's next change (its last rate is 0)
+        # the days each rate runs for, up to the next change: a pair's last rate is 0 (each segment
+        # adds its rate and takes it away), so what follows its last row adds nothing
         days = np.diff(key & _DAY_MASK, append=0)
-        days[np.r_[runs[1:], len(key)] - 1] = 0
         spent = rate_from * days
         return cls(key, _sums_within(spent, runs) - spent, rate_from)
 
