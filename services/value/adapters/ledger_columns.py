@@ -120,7 +120,8 @@ class LedgerColumns:
 
     def _on(self, basis: str) -> npt.NDArray[np.bool_]:
         """Whether each transaction is on `basis`."""
-        return self._basis == self._code(basis)
+        on: npt.NDArray[np.bool_] = self._basis == self._code(basis)
+        return on
 
     def _code(self, basis: str) -> int:
         """`basis`'s position in `_bases`; -1 if no transaction is on it."""

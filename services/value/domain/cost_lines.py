@@ -129,13 +129,13 @@ class CostLineTable(Sequence[CostLine]):
         interventions: FirstSeen[str | None] = FirstSeen()
         children: FirstSeen[str | None] = FirstSeen()
 
-        def rows(table: CostLineTable) -> tuple[Rows, npt.NDArray[np.int64]]:
+        def rows(table: CostLineTable) -> tuple[Rows, Rows]:
             """The table's intervention per line and its lines' fields, named alike for both
             tables; lines grouped by intervention, in table order within each."""
 
             intervention = _renamed(table.interventions, interventions, table.intervention)
             order = np.argsort(intervention, kind="stable")
-            fields = np.stack(
+            fields: Rows = np.stack(
                 (
                     _renamed(table.transaction_ids, transactions, table.transaction),
                     _renamed(table.children, children, table.child),
@@ -159,7 +159,7 @@ class CostLineTable(Sequence[CostLine]):
 
 
 def amounts_in(
-    window: Period, start: Rows, end: Rows, numerator: Rows, denominator: Rows
+    window: Period, start: Ints, end: Ints, numerator: Ints, denominator: Ints
 ) -> list[Fraction]:
     """`numerator[n] / denominator[n]` a day over the days from `start[n]` to `end[n]` that
     fall in `window`, exactly, for each n."""
@@ -171,6 +171,7 @@ def amounts_in(
     ]
 
 
-def _renamed(names: list[K], seen: FirstSeen[K], at: Rows) -> Rows:
+def _renamed(names: list[K], seen: FirstSeen[K], at: Ints) -> Rows:
     """Positions `at` in `names` as positions in `seen`."""
-    return np.array([seen(n) for n in names], dtype=np.int64)[at] if len(at) else at
+    positions: Rows = np.array([seen(n) for n in names], dtype=np.int64)
+    return positions[at] if len(at) else np.zeros(0, dtype=np.int64)

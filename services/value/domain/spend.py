@@ -390,7 +390,8 @@ def _sums_within(values: npt.NDArray[Any], runs: Rows) -> npt.NDArray[Any]:
         return values
     sums = np.cumsum(values)
     before = sums[runs] - values[runs]  # the sum of the rows before each run
-    return sums - np.repeat(before, np.diff(np.r_[runs, len(values)]))
+    within: npt.NDArray[Any] = sums - np.repeat(before, np.diff(np.r_[runs, len(values)]))
+    return within
 
 
 def exact_sums(
