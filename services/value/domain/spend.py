@@ -129,8 +129,10 @@ Pair = tuple[str | None, str | None]  # (intervention, child); None: no interven
 # a row's search key: its pair's position above the day ordinal (the far future is below 2**22)
 _DAY_BITS = 22
 _DAY_MASK = (1 << _DAY_BITS) - 1
-# scaled figures below this are machine integers: a daily rate times the days of its run is then
-# at most the difference of two totals, and no sum or product below overflows 64 bits
+# a pair's figures are machine integers when its denominator is below this and the sum of its
+# scaled daily rates times their days (which bounds every running total and rate of the pair)
+# below half of it: half, for the bound is added up in floating point, and a window's spend is the
+# difference of two totals
 _MACHINE_INTEGERS = 2**61
 
 
@@ -206,9 +208,10 @@ class SpendIndex:
     running total per pair, all of them held as flat columns, so the spend of every pair in a
     window (or of many pairs, each in its own window) is one search instead of a sum of segments.
 
-    Exact: each pair's amounts are integers over its own denominator. Running totals whose
-    scaled figures fit 61 bits are held as machine integers; the few beyond (a pair with many
-    lines of coprime child-days) are held apart as Python integers, searched the same way."""
+    Exact: each pair's amounts are integers over its own denominator, the least common multiple
+    of its segments' daily rates' denominators. The running totals of pairs whose figures
+    provably fit 64 bits are held as machine integers; the few others (a pair with many lines of
+    coprime child-days) are held apart as Python integers, searched the same way."""
 
     def __init__(self, segments: Segments) -> None:
         pairs, pair = _pairs_of(segments)
@@ -224,7 +227,7 @@ class SpendIndex:
             else np.zeros(0, dtype=object)
         )
         fits = np.array([d < _MACHINE_INTEGERS for d in common.tolist()], dtype=bool)
-        # scaled daily rates, as machine integers where every total of the pair fits them
+        # scaled daily rates, as machine integers where every figure of the pair fits them
         scale = np.where(fits, common, 1).astype(np.int64)[pair] // denominator
         bound = np.abs(numerator).astype(float) * scale * days
         small = fits & (np.bincount(pair, bound, minlength=len(fits)) < _MACHINE_INTEGERS / 2)
