@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
+from abc import abstractmethod
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from itertools import pairwise
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,7 @@ import numpy.typing as npt
 Rows = npt.NDArray[np.int64]
 Names = npt.NDArray[np.object_]  # strings, picked out by an array of positions at once
 K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 
 class FirstSeen(Generic[K]):
@@ -29,6 +31,23 @@ class FirstSeen(Generic[K]):
             at = self._at[value] = len(self.values)
             self.values.append(value)
         return at
+
+
+class RowObjects(Sequence[T]):
+    """A sequence of facts held as columns: an object is made only for a row asked for."""
+
+    @abstractmethod
+    def _row(self, row: int) -> T:
+        """The object of row `row` (0 <= row < len)."""
+
+    @overload
+    def __getitem__(self, row: int) -> T: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[T]: ...
+    def __getitem__(self, row: int | slice) -> T | list[T]:
+        if isinstance(row, slice):
+            return [self._row(n) for n in range(*row.indices(len(self)))]
+        return self._row(range(len(self))[row])
 
 
 def run_starts(*keys: Rows) -> Rows:

@@ -9,22 +9,22 @@ from the columns at once (`services.value.domain.spend.allocate`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from datetime import date
 from fractions import Fraction
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import FirstSeen, Rows
+from services.value.domain.columns import FirstSeen, RowObjects, Rows
 from services.value.domain.model import CostLine, Period
 
 K = TypeVar("K", bound=Hashable)
 Ints = npt.NDArray[np.integer[Any]]
 
 
-class CostLineTable(Sequence[CostLine]):
+class CostLineTable(RowObjects[CostLine]):
     """Row n is line n: `transaction_ids[transaction[n]]`, `interventions[intervention[n]]` and
     `children[child[n]]` (None there: a line on no intervention, or tagged to no child), its
     service period from `start[n]` to `end[n]` (day ordinals, both included) and `cost[n]`
@@ -81,14 +81,7 @@ class CostLineTable(Sequence[CostLine]):
     def __len__(self) -> int:
         return len(self.cost)
 
-    @overload
-    def __getitem__(self, row: int) -> CostLine: ...
-    @overload
-    def __getitem__(self, row: slice) -> list[CostLine]: ...
-    def __getitem__(self, row: int | slice) -> CostLine | list[CostLine]:
-        if isinstance(row, slice):
-            return [self[n] for n in range(*row.indices(len(self)))]
-        row = range(len(self))[row]
+    def _row(self, row: int) -> CostLine:
         return CostLine(
             transaction_id=self.transaction_ids[self.transaction[row]],
             intervention_id=self.interventions[self.intervention[row]],

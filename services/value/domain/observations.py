@@ -6,12 +6,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
-from services.value.domain.columns import FirstSeen, Rows, run_starts, search_sorted
+from services.value.domain.columns import FirstSeen, RowObjects, Rows, run_starts, search_sorted
 from services.value.domain.model import Observation
 
 # a row's search key is its series' number above its day's ordinal: 22 bits hold every day's
@@ -34,7 +33,7 @@ def current_rows(
     return current
 
 
-class ObservationTable(Sequence[Observation]):
+class ObservationTable(RowObjects[Observation]):
     """Observations as columns, sorted by child, indicator, day, recording time and id, so each
     (child, indicator) series is one run of rows and a report finds the baseline and latest of
     every series in one bisection of a single key.
@@ -119,14 +118,7 @@ class ObservationTable(Sequence[Observation]):
     def __len__(self) -> int:
         return len(self.day)
 
-    @overload
-    def __getitem__(self, row: int) -> Observation: ...
-    @overload
-    def __getitem__(self, row: slice) -> list[Observation]: ...
-    def __getitem__(self, row: int | slice) -> Observation | list[Observation]:
-        if isinstance(row, slice):
-            return [self[n] for n in range(*row.indices(len(self)))]
-        row = range(len(self))[row]
+    def _row(self, row: int) -> Observation:
         series = int(np.searchsorted(self.starts, row, side="right")) - 1
         child, code = divmod(int(self.series_pair[series]), len(self.codes))
         return Observation(
