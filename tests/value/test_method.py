@@ -13,7 +13,7 @@ from services.value.domain.attribution import weighed
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import current_rows
-from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import EnrolledRows, SpendIndex, allocate, enrolled_periods
 from tests.value.builders import (
     FY2024,
     d,
@@ -48,7 +48,7 @@ def run(
 
 
 def spend_of(f: Facts) -> SpendIndex:
-    return SpendIndex(allocate(f.lines, enrolled_periods(f.enrolments)))
+    return SpendIndex(allocate(f.lines, EnrolledRows.of(enrolled_periods(f.enrolments))))
 
 
 # --- spend and proration ---------------------------------------------------------------------

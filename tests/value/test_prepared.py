@@ -26,7 +26,13 @@ from services.value.domain.observations import ObservationTable
 from services.value.domain.outcomes import child_outcomes
 from services.value.domain.prepared import BUILT_FROM, Prepared
 from services.value.domain.report_card import CARD_GROUPINGS, report_cards
-from services.value.domain.spend import Segments, SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import (
+    EnrolledRows,
+    Segments,
+    SpendIndex,
+    allocate,
+    enrolled_periods,
+)
 from tests.value.builders import FY2024, enrolment, indicator, line, observation, worked_example
 from tests.value.test_properties import START, councils, spans
 
@@ -36,7 +42,7 @@ from tests.value.test_properties import START, councils, spans
 def test_spend_in_any_window_is_the_sum_of_the_allocated_segments(
     facts: Facts, windows: list[Period]
 ) -> None:
-    segments = allocate(facts.lines, enrolled_periods(facts.enrolments))
+    segments = allocate(facts.lines, EnrolledRows.of(enrolled_periods(facts.enrolments)))
     index = SpendIndex(segments)
     for window in windows:
         expected: dict[tuple[str | None, str | None], Fraction] = defaultdict(Fraction)

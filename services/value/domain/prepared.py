@@ -25,7 +25,7 @@ import numpy.typing as npt
 from services.value.domain.cost_lines import CostLineTable
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import ObservationTable
-from services.value.domain.spend import SpendIndex, allocate, enrolled_periods
+from services.value.domain.spend import EnrolledRows, SpendIndex, allocate, enrolled_periods
 
 T = TypeVar("T")
 # per-period results kept: a report and its other groupings, rules and card share them. A period
@@ -46,20 +46,6 @@ BUILT_FROM = {
     "enrolled_children_observed": ("enrolments", "observations"),
     "first_enrolled": ("enrolments",),
 }
-
-
-class EnrolledRows(NamedTuple):
-    """`Prepared.enrolled` as arrays, so a period's enrolled days are one subtraction: each
-    merged period with its (intervention, child) pair."""
-
-    pairs: list[tuple[str, str]]  # (intervention, child), in the order of `enrolled`
-    interventions: list[str]  # the pairs' interventions, sorted
-    intervention: npt.NDArray[np.int64]  # each pair's, as a position in `interventions`
-    children: npt.NDArray[np.object_]  # the pairs' children, sorted
-    child: npt.NDArray[np.int64]  # each pair's, as a position in `children`
-    pair: npt.NDArray[np.int64]  # each period's position in `pairs`
-    start: npt.NDArray[np.int64]  # day ordinals, both ends included
-    end: npt.NDArray[np.int64]
 
 
 class Reach(NamedTuple):
@@ -120,22 +106,7 @@ class Prepared:
 
     @cached_property
     def enrolled_rows(self) -> EnrolledRows:
-        pairs = list(self.enrolled)
-        interventions = sorted({k for k, _ in pairs})
-        children = sorted({c for _, c in pairs})
-        intervention_at = {k: n for n, k in enumerate(interventions)}
-        child_at = {c: n for n, c in enumerate(children)}
-        periods = [(n, p) for n, merged in enumerate(self.enrolled.values()) for p in merged]
-        return EnrolledRows(
-            pairs,
-            interventions,
-            np.array([intervention_at[k] for k, _ in pairs], dtype=np.int64),
-            np.array(children, dtype=object),
-            np.array([child_at[c] for _, c in pairs], dtype=np.int64),
-            np.array([n for n, _ in periods], dtype=np.int64),
-            np.array([p.start.toordinal() for _, p in periods], dtype=np.int64),
-            np.array([p.end.toordinal() for _, p in periods], dtype=np.int64),
-        )
+        return EnrolledRows.of(self.enrolled)
 
     @cached_property
     def cost_lines(self) -> CostLineTable:
@@ -145,12 +116,12 @@ class Prepared:
     @cached_property
     def spend(self) -> SpendIndex:
         if self._earlier_spend is None:
-            return SpendIndex(allocate(self.cost_lines, self.enrolled))
+            return SpendIndex(allocate(self.cost_lines, self.enrolled_rows))
         earlier, earlier_lines = self._earlier_spend
         self._earlier_spend = None
         changed = self.cost_lines.interventions_changed_since(earlier_lines)
         return earlier.with_interventions_replaced(
-            changed, allocate(self.cost_lines.on(changed), self.enrolled)
+            changed, allocate(self.cost_lines.on(changed), self.enrolled_rows)
         )
 
     @cached_property

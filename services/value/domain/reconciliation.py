@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from services.value.domain.cost_lines import CostLineTable
 from services.value.domain.model import Facts, Period
-from services.value.domain.spend import allocate, enrolled_periods
+from services.value.domain.spend import EnrolledRows, allocate, enrolled_periods
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def reconcile(facts: Facts, period: Period) -> Reconciliation:
     report: dict[str, Fraction] = defaultdict(Fraction)
     for row, amount in enumerate(lines.amounts_in(period)):
         ledger[lines.transaction_ids[lines.transaction[row]]] += amount
-    segments = allocate(lines, enrolled_periods(facts.enrolments))
+    segments = allocate(lines, EnrolledRows.of(enrolled_periods(facts.enrolments)))
     for row, amount in zip(segments.line.tolist(), segments.amounts_in(period), strict=True):
         report[lines.transaction_ids[lines.transaction[row]]] += amount
     touched = sorted(t for t in set(ledger) | set(report) if ledger[t] or report[t])

@@ -70,25 +70,60 @@ def enrolled_periods(enrolments: Iterable[Enrolment]) -> dict[tuple[str, str], l
     return {key: merge(value) for key, value in periods.items()}
 
 
-def allocate(lines: Iterable[CostLine], enrolled: dict[tuple[str, str], list[Period]]) -> Segments:
+class EnrolledRows(NamedTuple):
+    """Merged enrolled periods as arrays, so a period's enrolled days are one subtraction and
+    spend is allocated by a join: each period with its (intervention, child) pair."""
+
+    pairs: list[tuple[str, str]]  # (intervention, child), in the order given
+    interventions: list[str]  # the pairs' interventions, sorted
+    intervention: Rows  # each pair's, as a position in `interventions`
+    children: npt.NDArray[np.object_]  # the pairs' children, sorted
+    child: Rows  # each pair's, as a position in `children`
+    pair: Rows  # each period's position in `pairs`
+    start: Rows  # day ordinals, both ends included
+    end: Rows
+
+    @classmethod
+    def of(cls, enrolled: dict[tuple[str, str], list[Period]]) -> EnrolledRows:
+        """The rows of `enrolled` (merged periods per pair, as `enrolled_periods` gives)."""
+        pairs = list(enrolled)
+        interventions = sorted({k for k, _ in pairs})
+        children = sorted({c for _, c in pairs})
+        intervention_at = {k: n for n, k in enumerate(interventions)}
+        child_at = {c: n for n, c in enumerate(children)}
+        periods = [(n, p) for n, merged in enumerate(enrolled.values()) for p in merged]
+        return cls(
+            pairs,
+            interventions,
+            np.array([intervention_at[k] for k, _ in pairs], dtype=np.int64),
+            np.array(children, dtype=object),
+            np.array([child_at[c] for _, c in pairs], dtype=np.int64),
+            np.array([n for n, _ in periods], dtype=np.int64),
+            np.array([p.start.toordinal() for _, p in periods], dtype=np.int64),
+            np.array([p.end.toordinal() for _, p in periods], dtype=np.int64),
+        )
+
+
+def allocate(lines: Iterable[CostLine], enrolled: EnrolledRows) -> Segments:
     """Every line's spend as segments. A line tagged to a child, or on no intervention, is one
     segment over its service period at its cost over its days. An untagged line is one segment
     per enrolled period of its intervention's children overlapping its service period, each at
     its cost over the child-days of all of them; with no child-days, one unallocated segment."""
     table = CostLineTable.of(lines)
     children: FirstSeen[str | None] = FirstSeen(table.children)
-    # every enrolled period, grouped by intervention (as positions in the table's names)
+    # every enrolled period on an intervention with lines, grouped by intervention, its
+    # intervention and child named as the table names them
     intervention_at = {k: n for n, k in enumerate(table.interventions)}
-    periods = np.array(
-        sorted(
-            (intervention_at[k], children(c), p.start.toordinal(), p.end.toordinal())
-            for (k, c), merged in enrolled.items()
-            if k in intervention_at
-            for p in merged
-        ),
-        dtype=np.int64,
-    ).reshape(-1, 4)
-    on, child, start, end = periods.T
+    named = np.array([intervention_at.get(k, -1) for k in enrolled.interventions], dtype=np.int64)
+    on = named[enrolled.intervention[enrolled.pair]]
+    order = np.argsort(on, kind="stable")
+    order = order[on[order] >= 0]
+    on, start, end = on[order], enrolled.start[order], enrolled.end[order]
+    child_of = enrolled.child[enrolled.pair[order]]  # in `enrolled.children`
+    used = distinct(child_of)
+    child = np.array([children(c) for c in enrolled.children[used].tolist()], dtype=np.int64)[
+        np.searchsorted(used, child_of)
+    ]
     # an untagged line on an intervention with periods: each of them against its service period
     untagged = (table.child == children(None)) & _named(table.interventions)[table.intervention]
     shared = np.flatnonzero(untagged)
