@@ -83,7 +83,11 @@ def test_a_batch_with_a_period_ending_before_it_starts_is_refused_whole() -> Non
     ledger = LedgerColumns()
     ledger.merge([transaction("tx-1")])
     bad = transaction("tx-bad", service_period_start="2025-02-01")
-    with pytest.raises(ValueError, match="tx-bad: a cost line's service period ends before"):
+    refused = (
+        r"tx-bad: a cost line's service_period_end \(2025-01-31\) is before its "
+        r"service_period_start \(2025-02-01\)"
+    )
+    with pytest.raises(ValueError, match=refused):
         ledger.merge([transaction("tx-2"), bad])
     assert len(ledger) == 1 and [line.transaction_id for line in ledger.lines("invoiced")] == [
         "tx-1"

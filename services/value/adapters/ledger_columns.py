@@ -30,7 +30,6 @@ LINE_TYPES = {
     "end": np.int32,
     "cost": np.int64,
 }
-LINE_COLUMNS = tuple(LINE_TYPES)
 
 
 class LedgerColumns:
@@ -65,15 +64,16 @@ class LedgerColumns:
             ids.append(doc["_id"])
             basis.append(self._bases(sys.intern(doc["basis"])))
             kind.append(self._kinds(sys.intern(doc["kind"])))
-            lines = added.setdefault(basis[-1], {name: array("q") for name in LINE_COLUMNS})
+            lines = added.setdefault(basis[-1], {name: array("q") for name in LINE_TYPES})
             intervention = self._interventions(doc.get("intervention_id"))
             for line in doc["lines"]:
                 start = day_ordinal(line["service_period_start"])
                 end = day_ordinal(line["service_period_end"])
                 if end < start:
                     raise ValueError(
-                        f"transaction {doc['_id']}: a cost line's service period ends before it "
-                        "starts"
+                        f"transaction {doc['_id']}: a cost line's service_period_end "
+                        f"({line['service_period_end']}) is before its service_period_start "
+                        f"({line['service_period_start']})"
                     )
                 lines["transaction"].append(n)
                 lines["intervention"].append(intervention)
@@ -108,6 +108,7 @@ class LedgerColumns:
     def lines(self, basis: str) -> CostLineTable:
         """The cost lines of the transactions on `basis`, in the order merged."""
         columns = self._lines.get(self._code(basis), {})
+        # the lists of names copied: a table handed out keeps the names it was built with
         return CostLineTable(
             transaction_ids=list(self.ids),
             interventions=list(self._interventions.values),

@@ -97,8 +97,10 @@ class CostLineTable(RowObjects[CostLine]):
         ledger's view)."""
         return amounts_in(window, self.start, self.end, self.cost, self.end - self.start + 1)
 
-    def only(self, rows: npt.NDArray[np.bool_]) -> CostLineTable:
-        """The lines where `rows` is True (their names shared with this table)."""
+    def on(self, interventions: set[str | None]) -> CostLineTable:
+        """The lines on `interventions` (their names shared with this table)."""
+        named = np.array([k in interventions for k in self.interventions], dtype=bool)
+        rows = named[self.intervention] if len(named) else np.zeros(0, dtype=bool)
         return CostLineTable(
             transaction_ids=self.transaction_ids,
             interventions=self.interventions,
@@ -110,11 +112,6 @@ class CostLineTable(RowObjects[CostLine]):
             end=self.end[rows],
             cost=self.cost[rows],
         )
-
-    def on(self, interventions: set[str | None]) -> CostLineTable:
-        """The lines on `interventions`."""
-        named = np.array([k in interventions for k in self.interventions], dtype=bool)
-        return self.only(named[self.intervention] if len(named) else np.zeros(0, dtype=bool))
 
     def interventions_changed_since(self, earlier: CostLineTable) -> set[str | None]:
         """The interventions whose lines differ from `earlier`'s: in number, content or order."""
