@@ -1,12 +1,14 @@
 """The whole system as processes: four gunicorn APIs, their relays and consumers.
 
 Started with the project's own stack definition (deploy/stack.py), on ports 18001-18004 so a
-developer's `./dev up` can keep running, with databases and topics of its own for each test
+developer's `./dev up` can keep running (`ACORN_E2E_PORT_OFFSET` moves them, so two checkouts can
+run their suites side by side), with databases and topics of its own for each test
 module, so one module's data never shows in another's reports.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from shared.events.topics import all_topics
 from shared.kafka import delete_topics, ensure_topics
 from tests.support.identity import TEST_JWT, unique_name
 
-PORT_OFFSET = 10_000
+PORT_OFFSET = int(os.environ.get("ACORN_E2E_PORT_OFFSET", "10000"))
 
 
 @dataclass(frozen=True)
