@@ -149,8 +149,20 @@ def cmd_status(args: argparse.Namespace) -> int:
             state = "stopped"
         else:
             state = "ready" if processes.is_ready(component) else "running, not ready"
-        print(f"  {component.name:<24} {state:<20} {'pid ' + str(pid) if pid else ''}")
+        work = stack.worker_summary(component) if pid else ""
+        print(f"  {component.name:<24} {state:<20} {'pid ' + str(pid) if pid else '':<10} {work}")
     return 0
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from deploy import dlq
+
+    if args.action == "list":
+        return dlq.list_all()
+    if not args.reference:
+        print("name a dead letter (<topic>:<partition>:<offset> or event id) or set-aside event")
+        return 2
+    return dlq.show(args.reference) if args.action == "show" else dlq.redrive(args.reference)
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
@@ -200,7 +212,9 @@ def _dev_jwt() -> JwtSettings:
 
 
 def dev_token(role: str, *, provider_id: str | None = None) -> str:
-    return mint_token(_dev_jwt(), roles=[role], provider_id=provider_id, subject=f"dev-{role}")
+    # one subject per role and provider, as a real identity provider's users would have
+    subject = f"dev-{role}" + (f"-{provider_id}" if provider_id else "")
+    return mint_token(_dev_jwt(), roles=[role], provider_id=provider_id, subject=subject)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -231,7 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--wipe", action="store_true", help="also delete data and logs")
     down.set_defaults(run=cmd_down)
 
-    commands.add_parser("status", help="what runs").set_defaults(run=cmd_status)
+    commands.add_parser(
+        "status", help="what runs, consumer lag, unpublished and stuck work"
+    ).set_defaults(run=cmd_status)
+
+    dead = commands.add_parser("dlq", help="dead letters and set-aside events; re-drive one")
+    dead.add_argument("action", choices=("list", "show", "redrive"))
+    dead.add_argument("reference", nargs="?")
+    dead.set_defaults(run=cmd_dlq)
 
     logs = commands.add_parser("logs", help="show a component's log")
     logs.add_argument("component")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from deploy import provision
 from deploy.paths import DATA_DIR, REPO_ROOT, STATE_DIR
@@ -37,6 +38,15 @@ class ServiceLayout:
     port: int
     publishes: bool
     consumes: bool
+
+    @property
+    def relay_probe_port(self) -> int:
+        """Where the relay serves /healthz and /metrics (shared.probes)."""
+        return self.port + 100
+
+    @property
+    def consumer_probe_port(self) -> int:
+        return self.port + 200
 
 
 SERVICES = (
@@ -202,8 +212,35 @@ def create_topics() -> None:
     ensure_topics(kafka_bootstrap(), all_topics(os.environ.get("ACORN_TOPIC_PREFIX", "")))
 
 
-def _http_ready(port: int) -> None:
-    response = requests.get(f"http://{LOCAL_HOST}:{port}/readyz", timeout=3)
+def worker_summary(component: Component) -> str:
+    """For a relay or consumer: its liveness and the figures that show stuck work."""
+    if not component.name.split("-")[-1].startswith(("relay", "consumer")):
+        return ""
+    host, port = component.listens_on[0]
+    try:
+        health = requests.get(f"http://{host}:{port}/healthz", timeout=3).json()["status"]
+        text = requests.get(f"http://{host}:{port}/metrics", timeout=3).text
+    except (requests.RequestException, ValueError, KeyError):
+        return "probes not answering"
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    if "consumer_lag" in totals or "consumer_retries_total" in totals:
+        return (
+            f"{health}; lag {totals.get('consumer_lag', 0):.0f}, dead letters "
+            f"{totals.get('consumer_dead_letters_total', 0):.0f}, "
+            f"retries {totals.get('consumer_retries_total', 0):.0f}"
+        )
+    return (
+        f"{health}; unpublished {totals.get('outbox_pending_records', 0):.0f} "
+        f"(oldest {totals.get('outbox_oldest_pending_age_seconds', 0):.0f}s), "
+        f"set aside {totals.get('outbox_set_aside_events', 0):.0f}"
+    )
+
+
+def _http_ready(port: int, path: str = "/readyz") -> None:
+    response = requests.get(f"http://{LOCAL_HOST}:{port}{path}", timeout=3)
     response.raise_for_status()
 
 
@@ -226,33 +263,37 @@ def service_components(
                     "--worker-class=gthread",
                     "--workers=1",
                     "--threads=8",
-                    "--access-logfile=-",
+                    "--config=python:deploy.gunicorn_logging",
                     f"services.{service.name}.entrypoints.api:create_app()",
                 ],
                 ready=lambda port=port: _http_ready(port),
-                env=env,
+                env={**env, "ACORN_PROCESS_NAME": f"{service.name}-api"},
                 cwd=REPO_ROOT,
                 listens_on=((LOCAL_HOST, port),),
             )
         )
         if service.publishes:
+            probe_port = service.relay_probe_port + port_offset
             components.append(
                 Component(
                     name=f"{service.name}-relay{name_suffix}",
                     command=[python, "-m", "shared.relay", service.name],
-                    ready=lambda: None,
-                    env=env,
+                    ready=lambda port=probe_port: _http_ready(port, "/healthz"),
+                    env={**env, "ACORN_METRICS_PORT": str(probe_port)},
                     cwd=REPO_ROOT,
+                    listens_on=((LOCAL_HOST, probe_port),),
                 )
             )
         if service.consumes:
+            probe_port = service.consumer_probe_port + port_offset
             components.append(
                 Component(
                     name=f"{service.name}-consumer{name_suffix}",
                     command=[python, "-m", f"services.{service.name}.entrypoints.consumer"],
-                    ready=lambda: None,
-                    env=env,
+                    ready=lambda port=probe_port: _http_ready(port, "/healthz"),
+                    env={**env, "ACORN_METRICS_PORT": str(probe_port)},
                     cwd=REPO_ROOT,
+                    listens_on=((LOCAL_HOST, probe_port),),
                 )
             )
     return components

@@ -25,6 +25,8 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 ROLES = (COMMISSIONER, PROVIDER, FINANCE, AUDITOR, ADMIN)
 MIN_SECRET_LENGTH = 32
+# A token that lives longer than a working day is a leaked credential waiting to happen.
+MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600
 
 
 class AuthError(Exception):
@@ -107,10 +109,16 @@ def verify_bearer(header: str | None, settings: JwtSettings) -> Caller:
             algorithms=[settings.algorithm],
             audience=settings.audience,
             issuer=settings.issuer,
-            options={"require": ["exp", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.PyJWTError as error:
         raise AuthError(f"invalid token: {error}") from error
+    lifetime = claims["exp"] - claims["iat"]
+    if not 0 < lifetime <= MAX_TOKEN_LIFETIME_SECONDS:
+        raise AuthError(
+            f"invalid token: it must expire within {MAX_TOKEN_LIFETIME_SECONDS // 3600} hours "
+            "of being issued"
+        )
     roles = claims.get("roles")
     if not isinstance(roles, list) or not roles or not set(roles) <= set(ROLES):
         raise AuthError(f"token roles must be a non-empty list drawn from {', '.join(ROLES)}")
@@ -135,6 +143,8 @@ def mint_token(
         raise ValueError(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
     if PROVIDER in roles and not provider_id:
         raise ValueError("a provider token needs a provider id")
+    if not 0 < ttl_seconds <= MAX_TOKEN_LIFETIME_SECONDS:
+        raise ValueError(f"a token lives at most {MAX_TOKEN_LIFETIME_SECONDS} seconds")
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": subject or f"dev-{roles[0]}-{uuid.uuid4().hex[:8]}",

@@ -16,6 +16,12 @@ def _common_spec(service: str) -> dict[str, Setting]:
         "database": Setting(f"ACORN_{service.upper()}_DB", default=f"acorn_{service}"),
         "kafka_bootstrap_servers": Setting("KAFKA_BOOTSTRAP_SERVERS", default="127.0.0.1:9092"),
         "topic_prefix": Setting("ACORN_TOPIC_PREFIX", parse=str, default=""),
+        # relays and consumers serve /healthz and /metrics here (shared.probes); 0: not served
+        "metrics_port": Setting("ACORN_METRICS_PORT", parse=int, default=0),
+        # how long an Idempotency-Key claim outlives a worker that died holding it
+        "idempotency_lease_s": Setting("ACORN_IDEMPOTENCY_LEASE_S", parse=float, default=60.0),
+        # how long the relay waits before finishing an outbox write its writer never finished
+        "orphan_grace_s": Setting("ACORN_OUTBOX_ORPHAN_GRACE_S", parse=float, default=300.0),
         "log_level": Setting(
             "ACORN_LOG_LEVEL",
             parse=parse_choice("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -32,6 +38,9 @@ class ServiceSettings:
     kafka_bootstrap_servers: str
     topic_prefix: str
     log_level: str
+    metrics_port: int
+    idempotency_lease_s: float
+    orphan_grace_s: float
     jwt: JwtSettings | None
     extras: Mapping[str, Any] = field(default_factory=dict)
 

@@ -11,9 +11,14 @@ that charges per round trip pays once per poll rather than once per event. `hand
 the types the runner wants, and are what it falls back to, one event at a time, when the batch
 fails with anything but a transient error: the poison event is isolated and the rest applied.
 
-Transient failures (database or broker unreachable) are retried with capped exponential backoff
-until they succeed or the runner is stopped. Anything else is a poison message: it goes to
-`<topic>.dlq` with its topic, partition, offset, event id and the reason, and the runner carries on.
+Transient failures (database or broker unreachable, a broker error Kafka calls retriable) are
+retried with capped exponential backoff until they succeed or the runner is stopped: waiting out
+an outage loses nothing. Anything else is a poison message: it goes to `<topic>.dlq` with its
+topic, partition, offset, event id and the reason, and the runner carries on. A dead letter always
+fits the broker: an original larger than `MAX_LETTER_PAYLOAD_BYTES` is cut (the letter says so and
+keeps its size; `./dev dlq` re-reads the whole original from its topic, partition and offset). A
+dead letter the broker refuses all the same is logged with everything but the payload and passed:
+no message can hold the runner.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -35,6 +42,8 @@ from kafka.errors import (
     RebalanceInProgressError,
     UnknownMemberIdError,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from pymongo.errors import ConnectionFailure
 
 from shared.events import catalogue  # noqa: F401  (registers every payload schema)
@@ -53,7 +62,17 @@ class TransientError(Exception):
     """Raised by a handler for a failure worth retrying (a dependency briefly unavailable)."""
 
 
-TRANSIENT = (TransientError, ConnectionFailure, KafkaError)
+MAX_LETTER_PAYLOAD_BYTES = 64 * 1024
+MAX_LETTER_REASON_CHARS = 2_000
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth retrying: the failure is the world's (a dependency away), not the message's."""
+    if isinstance(error, (TransientError, ConnectionFailure)):
+        return True
+    return isinstance(error, KafkaError) and bool(error.retriable)
+
+
 # how the broker refuses a commit from a member whose group has moved on
 REBALANCED = (
     CommitFailedError,
@@ -81,6 +100,9 @@ class ConsumerStats:
     handled: int = 0
     skipped: int = 0
     dead_lettered: int = 0
+    retries: int = 0
+    dead_letters_by_reason: Counter[str] = field(default_factory=Counter)
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> lag
 
 
 class ConsumerRunner:
@@ -107,6 +129,7 @@ class ConsumerRunner:
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.stats = ConsumerStats()
+        self.heartbeat = time.monotonic()  # last time a poll was through (shared.probes)
         self._known_types = {type_ for type_, _ in known_event_types()}
 
     def run(self, stop: threading.Event) -> None:
@@ -114,6 +137,8 @@ class ConsumerRunner:
         try:
             while not stop.is_set():
                 self.poll_once(stop)
+                self._measure_lag()
+                self.heartbeat = time.monotonic()
         finally:
             self.consumer.close(autocommit=False)
 
@@ -134,6 +159,35 @@ class ConsumerRunner:
         if seen:
             self._commit()
         return seen
+
+    def metrics(self) -> list[Metric]:
+        """Lag per partition, dead letters by reason, retries and events handled."""
+        lag = GaugeMetricFamily(
+            "consumer_lag",
+            "Messages behind the end of the partition",
+            labels=["topic", "partition"],
+        )
+        for (topic, partition), behind in sorted(self.stats.lag.items()):
+            lag.add_metric([topic, str(partition)], behind)
+        letters = CounterMetricFamily(
+            "consumer_dead_letters", "Messages dead-lettered, by reason", labels=["reason"]
+        )
+        for reason, count in sorted(self.stats.dead_letters_by_reason.items()):
+            letters.add_metric([reason], count)
+        retries = CounterMetricFamily("consumer_retries", "Transient failures retried")
+        retries.add_metric([], self.stats.retries)
+        handled = CounterMetricFamily("consumer_handled_events", "Events applied")
+        handled.add_metric([], self.stats.handled)
+        return [lag, letters, retries, handled]
+
+    def _measure_lag(self) -> None:
+        """Messages behind the partition's end, from what the last fetches told (no round trip)."""
+        for partition in self.consumer.assignment():
+            end = self.consumer.highwater(partition)
+            if end is not None:
+                position = self.consumer.position(partition, timeout_ms=0) or 0
+                lag_key = (partition.topic, partition.partition)
+                self.stats.lag[lag_key] = max(0, end - position)
 
     def _commit(self) -> None:
         """Commit what was handled. A group rebalance can take the partitions away meanwhile
@@ -158,7 +212,10 @@ class ConsumerRunner:
             try:
                 attempt()
                 return True
-            except TRANSIENT as error:
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                self.stats.retries += 1
                 logger.warning(
                     "transient failure handling event; retrying",
                     extra=log_fields(
@@ -219,10 +276,10 @@ class ConsumerRunner:
         assert self.batch_handler is not None
         try:
             self.batch_handler([envelope for _, envelope in accepted])
-        except TRANSIENT:
-            raise
-        except Exception as error:  # which event is poison is found one at a time
-            failures.append(error)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            failures.append(error)  # which event is poison is found one at a time
 
     def _accept(self, record: ConsumerRecord) -> Envelope | Rejected | None:
         """The envelope to handle, why it can never be handled, or None if no handler wants it."""
@@ -240,9 +297,9 @@ class ConsumerRunner:
         with correlation(envelope.correlationid):
             try:
                 self.handlers[envelope.type](envelope)
-            except TRANSIENT:
-                raise
             except Exception as error:
+                if is_transient(error):
+                    raise
                 self._dead_letter(record, Rejected(envelope.id, str(error), error))
                 return
         self.stats.handled += 1
@@ -256,21 +313,33 @@ class ConsumerRunner:
             raise PoisonMessage(str(error)) from error
 
     def _dead_letter(self, record: ConsumerRecord, rejected: Rejected) -> None:
+        original = record.value or b""
         letter: dict[str, Any] = {
             "consumer": self.name,
             "original_topic": record.topic,
             "partition": record.partition,
             "offset": record.offset,
             "event_id": rejected.event_id,
-            "reason": rejected.reason,
+            "reason": rejected.reason[:MAX_LETTER_REASON_CHARS],
             "exception": type(rejected.error).__name__,
-            "payload": (record.value or b"").decode("utf-8", errors="replace"),
+            "payload_bytes": len(original),
+            "payload_truncated": len(original) > MAX_LETTER_PAYLOAD_BYTES,
+            "payload": original[:MAX_LETTER_PAYLOAD_BYTES].decode("utf-8", errors="replace"),
         }
-        self.producer.send(
-            dlq_topic(record.topic), key=record.key, value=json.dumps(letter).encode()
-        ).get(timeout=30)
+        described = {k: v for k, v in letter.items() if k != "payload"}
+        try:
+            self.producer.send(
+                dlq_topic(record.topic), key=record.key, value=json.dumps(letter).encode()
+            ).get(timeout=30)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            # The letter itself is refused (it cannot be its size; a broker set up otherwise):
+            # the log keeps what an operator needs to find the original at its offset.
+            logger.critical(
+                "dead letter refused by the broker; the message is passed over",
+                extra=log_fields(**described, error=repr(error)),
+            )
         self.stats.dead_lettered += 1
-        logger.error(
-            "event dead-lettered",
-            extra=log_fields(**{k: v for k, v in letter.items() if k != "payload"}),
-        )
+        self.stats.dead_letters_by_reason[letter["exception"]] += 1
+        logger.error("event dead-lettered", extra=log_fields(**described))

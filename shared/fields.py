@@ -1,22 +1,79 @@
-"""marshmallow fields for the values every service shares: pence, child references, codes."""
+"""marshmallow fields for the values every service shares: pence, child references, codes,
+text, days and counts, each with the limits that keep every accepted write small enough to travel
+as one event (see docs/operations.md, "Limits at the API edge").
+
+Patterns are published in the OpenAPI document as `^...$` and checked with `re.fullmatch`, so a
+trailing newline never slips past a `$`.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
 from shared.money import MoneyError, parse_pence
 
+# The days Acorn accepts anywhere: service periods, enrolments, observations, report periods.
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+# One amount of money: £10bn in pence. A thousand of them still sum well inside 64 bits.
+MAX_PENCE = 10**12
+DEFAULT_TEXT_LENGTH = 200
+# C0 and C1 control characters (NUL among them) have no place in a name, a title or a reason.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 CHILD_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$"
 INDICATOR_CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$"
 
 
+class FullMatch(validate.Regexp):
+    """`validate.Regexp` that must match the whole value (`$` alone lets "ref\\n" through)."""
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+def no_control_characters(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("must not contain control characters (NUL, newlines, tabs, ...)")
+
+
+def Text(*, max_length: int = DEFAULT_TEXT_LENGTH, **kwargs: Any) -> fields.String:
+    """A name, title or reason: 1 to `max_length` characters, no control characters."""
+    return fields.String(
+        validate=[validate.Length(min=1, max=max_length), no_control_characters],
+        metadata={"maxLength": max_length},
+        **kwargs,
+    )
+
+
+def Day(**kwargs: Any) -> fields.Date:
+    """An ISO date between FIRST_DAY and LAST_DAY (both included)."""
+    return fields.Date(
+        validate=validate.Range(
+            min=FIRST_DAY,
+            max=LAST_DAY,
+            error=f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}",
+        ),
+        **kwargs,
+    )
+
+
+def Count(*, minimum: int = 0, maximum: int, **kwargs: Any) -> fields.Integer:
+    """A whole number (JSON integer, not a string or float) between `minimum` and `maximum`."""
+    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
 def ChildRef(**kwargs: Any) -> fields.String:
     """A pseudonymous child reference: 3-64 letters, digits, '-' or '_'. Never a name."""
     return fields.String(
-        validate=validate.Regexp(
+        validate=FullMatch(
             CHILD_REF_PATTERN,
             error="must be a pseudonymous reference of 3-64 letters, digits, '-' or '_'",
         ),
@@ -26,7 +83,7 @@ def ChildRef(**kwargs: Any) -> fields.String:
 
 def IndicatorCode(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(
+        validate=FullMatch(
             INDICATOR_CODE_PATTERN,
             error="must be 2-40 lower-case letters, digits or '_', starting with a letter",
         ),
@@ -36,13 +93,14 @@ def IndicatorCode(**kwargs: Any) -> fields.String:
 
 def EntityId(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(ID_PATTERN, error="is not a valid identifier"), **kwargs
+        validate=FullMatch(ID_PATTERN, error="is not a valid identifier"), **kwargs
     )
 
 
 class Pence(fields.Field):
     """Whole pence. In events: an integer. At the API edge (`accept_pounds=True`) also pounds as a
-    decimal string with at most two places. Floats and booleans are always refused."""
+    decimal string with at most two places. Floats and booleans are always refused, and so is an
+    amount beyond ±MAX_PENCE."""
 
     def __init__(
         self, *, accept_pounds: bool = False, allow_negative: bool = False, **kwargs: Any
@@ -60,6 +118,8 @@ class Pence(fields.Field):
             raise ValidationError(str(error)) from error
         if pence < 0 and not self.allow_negative:
             raise ValidationError("must not be negative")
+        if abs(pence) > MAX_PENCE:
+            raise ValidationError(f"must be at most {MAX_PENCE} pence (£10bn) in size")
         return pence
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:

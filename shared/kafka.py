@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 DEFAULT_PARTITIONS = 3
@@ -104,3 +106,22 @@ def broker_ready(bootstrap_servers: str) -> None:
         client.list_topics()
     finally:
         client.close()
+
+
+def read_to_end(bootstrap_servers: str, topic: str) -> Iterator[ConsumerRecord]:
+    """Every message now on `topic`, partition by partition, without joining a group (operator
+    commands and tests: nothing is committed, nothing waits for a rebalance)."""
+    reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for number in sorted(reader.partitions_for_topic(topic) or ())
+        ]
+        ends = reader.end_offsets(partitions) if partitions else {}
+        for partition in partitions:  # one at a time: a poll returns only what is assigned
+            reader.assign([partition])
+            reader.seek_to_beginning(partition)
+            while reader.position(partition) < ends[partition]:
+                yield from reader.poll(timeout_ms=2_000).get(partition, [])
+    finally:
+        reader.close()

@@ -13,7 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 CURRENCY = "GBP"
-_DECIMAL_POUNDS = re.compile(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+# At most 15 digits of pounds: far beyond any real amount, and short enough to read safely.
+_DECIMAL_POUNDS = re.compile(r"(-?)(\d{1,15})(?:\.(\d{1,2}))?")
 
 
 class MoneyError(ValueError):
@@ -29,7 +30,7 @@ def parse_pence(value: object) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
-        match = _DECIMAL_POUNDS.match(value.strip())
+        match = _DECIMAL_POUNDS.fullmatch(value.strip())
         if not match:
             raise MoneyError(f"{value!r} is not pounds with at most two decimal places")
         sign, pounds, fraction = match.groups()

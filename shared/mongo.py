@@ -49,6 +49,11 @@ def insert_once(collection: Collection[dict[str, Any]], document: dict[str, Any]
     return True
 
 
+def only_taken_ids(error: BulkWriteError) -> bool:
+    """True if every write of a failed bulk insert failed only because its `_id` exists."""
+    return all(entry.get("code") == DUPLICATE_KEY for entry in error.details["writeErrors"])
+
+
 def find_by_ids(
     collection: Collection[dict[str, Any]],
     ids: Sized[Any],

@@ -23,6 +23,12 @@ sends the events of those that exist and name them, and drops the rest. No docum
 can exist without its pending record, so nothing is lost and no sweep of large collections is
 needed. The relay publishes with the idempotent producer and deletes only after the broker has
 acknowledged; a crash in between publishes again, and consumers de-duplicate by event id.
+
+No one record can wedge the relay. An event the broker can never take as it is (too large,
+refused as invalid, not text) is **set aside** in `outbox_set_aside` with its reason, and the
+events behind it keep flowing; `./dev dlq` lists set-aside events and re-drives them once the
+cause is fixed. Failures that are not the record's (the broker unreachable, a timeout) are retried,
+oldest first, until they pass.
 """
 
 from __future__ import annotations
@@ -37,7 +43,14 @@ from typing import Any
 
 import orjson
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import (
+    CorruptRecordError,
+    InvalidRecordError,
+    KafkaError,
+    MessageSizeTooLargeError,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
@@ -45,11 +58,14 @@ from shared.events import catalogue  # noqa: F401  (registers every payload sche
 from shared.events.envelope import Envelope
 from shared.events.registry import validate_payload
 from shared.logs import log_fields
-from shared.mongo import packed_json, unpacked_json
+from shared.mongo import insert_once, packed_json, unpacked_json
 
 OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "outbox_pending"
 READY_COLLECTION = "outbox_ready"
+SET_ASIDE_COLLECTION = "outbox_set_aside"
+# What the broker says of one record it will never take, however often it is sent.
+UNPUBLISHABLE = (MessageSizeTooLargeError, InvalidRecordError, CorruptRecordError)
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +169,21 @@ def pending_record(
 
 
 @dataclass(frozen=True)
+class Unpublishable:
+    """An event the broker refused for what it is, not for the broker's state."""
+
+    event: Document
+    reason: str
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    set_aside: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
 class Batch:
     """Pending records to finish, and the events of theirs to send first."""
 
@@ -186,6 +217,9 @@ class OutboxRelay:
         # how often an idle relay looks for writes that never finished (at start, at once)
         self.unfinished_check_interval = min(30.0, orphan_grace / 10)
         self._next_unfinished_check = 0.0
+        self.set_aside_records = db[SET_ASIDE_COLLECTION]
+        self.stats = RelayStats()
+        self.heartbeat = time.monotonic()  # last time a pass went through (shared.probes)
 
     def run(self, stop: threading.Event) -> None:
         """Relay until `stop` is set. Whatever is pending at start is published first."""
@@ -194,8 +228,10 @@ class OutboxRelay:
             try:
                 relayed = self.relay_pending()
                 failures = 0
+                self.heartbeat = time.monotonic()
             except (KafkaError, PyMongoError) as error:
                 failures += 1
+                self.stats.retries += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
                 logger.warning(
                     "outbox relay could not publish; retrying",
@@ -206,6 +242,37 @@ class OutboxRelay:
             if relayed == 0:
                 stop.wait(self.poll_interval)
 
+    def metrics(self) -> list[Metric]:
+        """What an operator alerts on: work waiting, how old the oldest is, what was set aside."""
+        labels = ["topic"]
+        depth = GaugeMetricFamily(
+            "outbox_pending_records", "Outbox writes not yet published", labels=labels
+        )
+        oldest = GaugeMetricFamily(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox write not yet published (0 when none)",
+            labels=labels,
+        )
+        set_aside = GaugeMetricFamily(
+            "outbox_set_aside_events",
+            "Events the broker refused for what they are, kept for an operator",
+            labels=labels,
+        )
+        published = CounterMetricFamily(
+            "outbox_published_events", "Events the broker acknowledged", labels=labels
+        )
+        retries = CounterMetricFamily(
+            "outbox_relay_retries", "Passes that failed and were retried", labels=labels
+        )
+        first = next(iter(self.pending.find({}, {"written_at": 1}).limit(1)), None)
+        age = (datetime.now(UTC) - _aware(first["written_at"])).total_seconds() if first else 0.0
+        depth.add_metric([self.topic], self.pending.count_documents({}))
+        oldest.add_metric([self.topic], max(0.0, age))
+        set_aside.add_metric([self.topic], self.set_aside_records.count_documents({}))
+        published.add_metric([self.topic], self.stats.published)
+        retries.add_metric([self.topic], self.stats.retries)
+        return [depth, oldest, set_aside, published, retries]
+
     def relay_pending(self) -> int:
         """Publish the events of finished writes, oldest first (every so often, first those of
         writes that never finished and are past their grace period); returns how many."""
@@ -214,8 +281,10 @@ class OutboxRelay:
             batch = self.ready_batch()
         if not batch.record_ids:
             return 0
-        self.send(batch.events)
+        refused = self.send(batch.events)
+        self.set_aside(refused)
         self.finish(batch.record_ids)
+        self.stats.published += len(batch.events) - len(refused)
         return len(batch.events)
 
     def ready_batch(self) -> Batch:
@@ -267,15 +336,50 @@ class OutboxRelay:
         documents = self.db[collection].find({"_id": {"$in": ids}}, {OUTBOX_FIELD: 1})
         return {event_id for document in documents for event_id in document.get(OUTBOX_FIELD, [])}
 
-    def send(self, events: list[Document]) -> None:
-        """Send the events and wait until the broker has acknowledged every one."""
-        futures = [
-            self.producer.send(self.topic, key=event["key"].encode(), value=event["value"].encode())
-            for event in events
-        ]
+    def send(self, events: list[Document]) -> list[Unpublishable]:
+        """Send the events and wait until the broker has acknowledged every one it can ever take;
+        returns those it never will. Raises on any other failure, so the batch is sent again."""
+        refused: list[Unpublishable] = []
+        futures = []
+        for event in events:
+            try:
+                key, value = event["key"].encode(), event["value"].encode()
+            except UnicodeEncodeError as error:
+                refused.append(Unpublishable(event, f"not valid UTF-8 text: {error}"))
+                continue
+            try:  # the producer refuses an oversized record at once, before any broker sees it
+                futures.append((event, self.producer.send(self.topic, key=key, value=value)))
+            except UNPUBLISHABLE as error:
+                refused.append(Unpublishable(event, f"{type(error).__name__}: {error}"))
         self.producer.flush(timeout=self.send_timeout)
-        for future in futures:
-            future.get(timeout=self.send_timeout)  # raises if the broker did not acknowledge
+        for event, future in futures:
+            try:
+                future.get(timeout=self.send_timeout)  # raises if the broker did not acknowledge
+            except UNPUBLISHABLE as error:
+                refused.append(Unpublishable(event, f"{type(error).__name__}: {error}"))
+        return refused
+
+    def set_aside(self, refused: list[Unpublishable]) -> None:
+        """Keep each refused event, with why, where an operator finds and re-drives it."""
+        for item in refused:
+            event = item.event
+            insert_once(
+                self.set_aside_records,
+                {
+                    "_id": event["id"],
+                    "topic": self.topic,
+                    "key": event["key"],
+                    # bytes, as sent: text a broker refused may not even be valid UTF-8
+                    "value": event["value"].encode(errors="surrogatepass"),
+                    "reason": item.reason,
+                    "set_aside_at": datetime.now(UTC),
+                },
+            )
+            self.stats.set_aside += 1
+            logger.error(
+                "outbox event set aside: the broker will never take it as it is",
+                extra=log_fields(topic=self.topic, event_id=event["id"], reason=item.reason),
+            )
 
     def finish(self, record_ids: list[str]) -> None:
         """Mark the records' events published: delete records, then marks (a mark left behind

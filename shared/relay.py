@@ -10,7 +10,7 @@ from shared.kafka import make_producer
 from shared.logs import log_fields
 from shared.mongo import connect
 from shared.outbox import OutboxRelay
-from shared.runtime import load_worker_settings, run_until_signalled
+from shared.runtime import load_worker_settings, run_worker
 
 logger = logging.getLogger("shared.relay")
 
@@ -23,10 +23,12 @@ def main(argv: list[str]) -> None:
     client = connect(settings.mongodb_uri)
     producer = make_producer(settings.kafka_bootstrap_servers)
     topic = service_topic(service, settings.topic_prefix)
-    relay = OutboxRelay(client[settings.database], producer, topic)
+    relay = OutboxRelay(
+        client[settings.database], producer, topic, orphan_grace=settings.orphan_grace_s
+    )
     logger.info("outbox relay started", extra=log_fields(topic=topic, database=settings.database))
     try:
-        run_until_signalled(relay.run)
+        run_worker(settings, f"{service}-relay", relay)
     finally:
         producer.close(timeout=10)
         client.close()

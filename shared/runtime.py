@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -24,7 +24,12 @@ from shared.kafka import broker_ready
 from shared.logs import configure_logging
 from shared.mongo import connect, ping
 from shared.outbox import Outbox
+from shared.probes import ProbedWorker, serving_probes
 from shared.settings import Setting, SettingsError
+
+
+class Worker(ProbedWorker, Protocol):
+    def run(self, stop: threading.Event) -> None: ...
 
 
 @dataclass
@@ -73,6 +78,12 @@ def _load(service: str, **kwargs: Any) -> ServiceSettings:
         sys.exit(f"{service}: configuration error: {error}")
     configure_logging(service, settings.log_level)
     return settings
+
+
+def run_worker(settings: ServiceSettings, name: str, worker: Worker) -> None:
+    """Run a relay or consumer until signalled, with its probes served meanwhile."""
+    with serving_probes(settings.metrics_port, name, worker):
+        run_until_signalled(worker.run)
 
 
 def run_until_signalled(work: Callable[[threading.Event], None]) -> None:

@@ -95,3 +95,15 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
         }
 
     return headers
+
+
+# What makes a test need the real broker or database: any of these among its fixtures.
+_INFRASTRUCTURE = {"mongo_uri", "kafka_bootstrap"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches the real broker or database `integration`, so that
+    `pytest -m "not integration"` is the fast subset that needs neither."""
+    for item in items:
+        if _INFRASTRUCTURE & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

@@ -28,6 +28,7 @@ from shared.audit import AuditLog
 from shared.config import ServiceSettings
 from shared.http import audit
 from shared.http.idempotency import IdempotencyStore
+from shared.http.limits import DEFAULT_MAX_BODY_BYTES, check_json_body
 from shared.http.problems import ProblemError, ProblemSchema, from_http_exception, problem_response
 from shared.http.security import authenticate_request
 from shared.logs import current_correlation_id, log_fields, new_correlation_id, set_correlation_id
@@ -79,6 +80,12 @@ class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         return self._bytes(obj).decode()
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        # orjson refuses what the standard library would crash or wander on (lone surrogates,
+        # NaN, 1,000-deep nesting that exhausts the stack); its errors are ValueErrors, which
+        # Flask turns into 400.
+        return orjson.loads(s)
+
     def response(self, *args: Any, **kwargs: Any) -> Response:
         body = self._bytes(self._prepare_response_obj(args, kwargs))
         return self._app.response_class(body, mimetype=self.mimetype)
@@ -117,9 +124,10 @@ def create_service_app(
             "security": [{"bearer": []}],
         },
         ACORN_JWT=settings.api_jwt,
+        MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY_BYTES,
     )
     app.extensions["acorn"] = extension
-    app.extensions["acorn_idempotency"] = IdempotencyStore(db)
+    app.extensions["acorn_idempotency"] = IdempotencyStore(db, settings.idempotency_lease_s)
     app.extensions["acorn_audit"] = AuditLog(db)
     api = AcornApi(app)
     for blueprint in [*blueprints, audit.blp]:
@@ -164,6 +172,7 @@ def _install_request_hooks(app: Flask) -> None:
         incoming = request.headers.get(CORRELATION_HEADER, "")
         set_correlation_id(incoming if _CORRELATION_ID.match(incoming) else new_correlation_id())
         authenticate_request()
+        check_json_body()
 
     @app.after_request
     def finish_request(response: Response) -> Response:

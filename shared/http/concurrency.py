@@ -12,7 +12,7 @@ from flask import request
 
 from shared.http.problems import ProblemError
 
-_ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
+_ETAG = re.compile(r'(?:W/)?"v(\d{1,9})"')
 
 IF_MATCH_DOC = {
     "in": "header",
@@ -36,7 +36,7 @@ def expected_version() -> int:
             "updates need an If-Match header with the ETag of the version being changed",
             errors=[{"field": "If-Match", "reason": "missing"}],
         )
-    match = _ETAG.match(header)
+    match = _ETAG.fullmatch(header)
     if not match:
         raise ProblemError(
             400,

@@ -1,10 +1,20 @@
-"""`Idempotency-Key` on every write, scoped to the caller.
+"""`Idempotency-Key` on every write, scoped to the caller's identity and authorisation.
 
 The same key with the same request returns the first response; the same key with a different
-request is refused (422). Claiming a key is an insert under the unique `_id` (caller + key), so two
-concurrent requests with one key cannot both run: the second sees the claim and gets 409 until the
-first finishes. Only successful responses are kept; a refused or failed request releases its key
-so the caller can correct the request and send it again.
+request is refused (422). The scope is the token's subject, roles and provider together, so a
+token with another role or provider never replays an answer its own checks would have refused.
+
+Claiming a key is an insert under the unique `_id` (scope + key), so two concurrent requests with
+one key cannot both run: the second gets 409 with `Retry-After` while the first holds the claim.
+A claim is a lease of `LEASE_SECONDS`: if the worker holding it died (killed mid-request, its
+answer never stored), a retry after the lease takes the claim over and redoes the request. The
+redo cannot double anything: ids of new records come from the claim (`shared.ids`), so it makes
+the same ids as the first attempt and meets what that attempt wrote under their unique `_id`s.
+Only successful responses are kept; a refused or failed request releases its key so the caller
+can correct the request and send it again.
+
+What a client does (docs/operations.md): one key per intended write; after a timeout or a lost
+connection, send the same request with the same key until it answers anything but 409.
 """
 
 from __future__ import annotations
@@ -12,20 +22,28 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shared.auth import Caller
 from shared.http.problems import ProblemError
 from shared.http.security import current_caller
+from shared.ids import repeatable_ids
+from shared.logs import log_fields
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 COLLECTION = "idempotency_keys"
 MAX_KEY_LENGTH = 200
+# Longer than any request runs (gunicorn's worker timeout is 30 s): a claim this old is orphaned.
+LEASE_SECONDS = 60
 
 HEADER_DOC = {
     "in": "header",
@@ -50,11 +68,19 @@ def request_fingerprint() -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class IdempotencyStore:
-    def __init__(self, db: Database[dict[str, Any]]) -> None:
-        self.collection = db[COLLECTION]
+def caller_scope(caller: Caller) -> str:
+    """Whose keys these are: the subject with the roles and provider its token grants."""
+    return "|".join([caller.subject, ",".join(sorted(caller.roles)), caller.provider_id or ""])
 
-    def claim(self, scope: str, key: str, fingerprint: str) -> Response | None:
+
+class IdempotencyStore:
+    def __init__(self, db: Database[dict[str, Any]], lease_seconds: float = LEASE_SECONDS) -> None:
+        self.collection = db[COLLECTION]
+        self.lease = timedelta(seconds=lease_seconds)
+
+    def claim(
+        self, scope: str, key: str, fingerprint: str, *, attempts: int = 3
+    ) -> Response | None:
         """Claim `key` for this request, or return the stored response of its first use."""
         record_id = f"{scope}\x1f{key}"
         try:
@@ -69,16 +95,16 @@ class IdempotencyStore:
             return None
         except DuplicateKeyError:
             existing = self.collection.find_one({"_id": record_id})
-        if existing is None:  # released between our insert and read: try once more
-            return self.claim(scope, key, fingerprint)
-        if existing["fingerprint"] != fingerprint:
+        if existing is None and attempts > 1:  # released between our insert and read
+            return self.claim(scope, key, fingerprint, attempts=attempts - 1)
+        if existing is None or existing["fingerprint"] != fingerprint:
             raise ProblemError(
                 422,
                 f"{HEADER} {key!r} was already used for a different request",
                 errors=[{"field": HEADER, "reason": "reused with a different request"}],
             )
         if existing["state"] == "pending":
-            raise ProblemError(409, f"a request with {HEADER} {key!r} is still in progress")
+            return self._pending(existing, scope, key, fingerprint, attempts=attempts)
         stored = Response(
             existing["body"], status=existing["status"], mimetype=existing["mimetype"]
         )
@@ -86,6 +112,30 @@ class IdempotencyStore:
             stored.headers[name] = value
         stored.headers["Idempotent-Replayed"] = "true"
         return stored
+
+    def _pending(
+        self, existing: dict[str, Any], scope: str, key: str, fingerprint: str, *, attempts: int
+    ) -> Response | None:
+        """409 while the claim's lease runs; after it, the claim's worker is gone: take over."""
+        claimed_at = existing["claimed_at"]
+        claimed_at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
+        remaining = claimed_at + self.lease - datetime.now(UTC)
+        if remaining > timedelta(0) or attempts <= 1:
+            raise ProblemError(
+                409,
+                f"a request with {HEADER} {key!r} is still in progress; "
+                "send it again with the same key after Retry-After seconds",
+                headers={"Retry-After": str(max(1, int(remaining.total_seconds()) + 1))},
+            )
+        # Only the claim as it was is deleted, so of two retries taking over, one inserts the
+        # new claim and the other finds it pending. Were both to run, the repeatable ids of the
+        # redo (`shared.ids`) would still store each record once.
+        self.collection.delete_one({"_id": existing["_id"], "claimed_at": existing["claimed_at"]})
+        logger.warning(
+            "idempotency claim outlived its lease; redoing the request",
+            extra=log_fields(claimed_at=claimed_at.isoformat()),
+        )
+        return self.claim(scope, key, fingerprint, attempts=attempts - 1)
 
     def complete(self, scope: str, key: str, response: Response) -> None:
         kept_headers = {
@@ -121,12 +171,13 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 errors=[{"field": HEADER, "reason": "missing or too long"}],
             )
         store: IdempotencyStore = current_app.extensions["acorn_idempotency"]
-        scope = current_caller().subject
+        scope = caller_scope(current_caller())
         replay = store.claim(scope, key, request_fingerprint())
         if replay is not None:
             return replay
         try:
-            response = current_app.make_response(view(*args, **kwargs))
+            with repeatable_ids(f"{scope}\x1f{key}"):
+                response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
             store.release(scope, key)
             raise

@@ -7,10 +7,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 MAX_PAGE_SIZE = 500
+# Far past the last page of any list Acorn keeps, and small enough to become a database skip.
+MAX_PAGE = 1_000_000
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

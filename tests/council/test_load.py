@@ -10,9 +10,9 @@ import pytest
 from deploy.council import load
 from deploy.demo import Acorn
 from shared.auth import mint_token
-from tests.e2e.conftest import RunningSystem
 from tests.support.bus import wait_until
 from tests.support.identity import TEST_JWT
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.integration
 SEED = 11

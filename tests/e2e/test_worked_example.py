@@ -12,8 +12,8 @@ import pytest
 
 from deploy.demo import Acorn, run_worked_example
 from shared.auth import mint_token
-from tests.e2e.conftest import RunningSystem
 from tests.support.identity import TEST_JWT
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.integration
 

@@ -194,7 +194,9 @@ class AbstractProviderRepository(abc.ABC):
     def get(self, provider_id: str) -> Provider | None: ...
 
     @abc.abstractmethod
-    def add(self, provider: Provider, events: list[Envelope]) -> None: ...
+    def add(self, provider: Provider, events: list[Envelope]) -> bool:
+        """Store a new provider; False if its id is taken (by an earlier attempt of a redone
+        request: ids of new records repeat only then, see shared/ids.py)."""
 
     @abc.abstractmethod
     def save(self, provider: Provider, events: list[Envelope]) -> bool:
@@ -215,7 +217,8 @@ class AbstractInterventionRepository(abc.ABC):
         return self.get(intervention_id)
 
     @abc.abstractmethod
-    def add(self, intervention: Intervention, events: list[Envelope]) -> None: ...
+    def add(self, intervention: Intervention, events: list[Envelope]) -> bool:
+        """Store a new intervention; False if its id is taken (as for providers)."""
 
     @abc.abstractmethod
     def save(self, intervention: Intervention, events: list[Envelope]) -> bool:
@@ -236,9 +239,8 @@ class MongoProviderRepository(AbstractProviderRepository):
         state = self.revisions.latest(provider_id)
         return None if state is None else provider_from(state)
 
-    def add(self, provider: Provider, events: list[Envelope]) -> None:
-        if not self.save(provider, events):
-            raise DuplicateKeyError(f"provider {provider.provider_id} exists")
+    def add(self, provider: Provider, events: list[Envelope]) -> bool:
+        return self.save(provider, events)
 
     def save(self, provider: Provider, events: list[Envelope]) -> bool:
         state = provider_snapshot(provider)
@@ -260,10 +262,9 @@ class MongoInterventionRepository(AbstractInterventionRepository):
         state = self.revisions.cached(intervention_id)
         return self.get(intervention_id) if state is None else intervention_from(state)
 
-    def add(self, intervention: Intervention, events: list[Envelope]) -> None:
+    def add(self, intervention: Intervention, events: list[Envelope]) -> bool:
         state = stored_intervention(intervention)
-        if not self.revisions.append(intervention.intervention_id, 1, state, state, events):
-            raise DuplicateKeyError(f"intervention {intervention.intervention_id} exists")
+        return self.revisions.append(intervention.intervention_id, 1, state, state, events)
 
     def save(self, intervention: Intervention, events: list[Envelope]) -> bool:
         state = stored_intervention(intervention)
@@ -292,11 +293,12 @@ class FakeProviderRepository(AbstractProviderRepository):
     def get(self, provider_id: str) -> Provider | None:
         return copy.deepcopy(self.providers.get(provider_id))
 
-    def add(self, provider: Provider, events: list[Envelope]) -> None:
+    def add(self, provider: Provider, events: list[Envelope]) -> bool:
         if provider.provider_id in self.providers:
-            raise DuplicateKeyError(provider.provider_id)
+            return False
         self.providers[provider.provider_id] = copy.deepcopy(provider)
         self.events.extend(events)
+        return True
 
     def save(self, provider: Provider, events: list[Envelope]) -> bool:
         if self.providers[provider.provider_id].version != provider.version - 1:
@@ -317,11 +319,12 @@ class FakeInterventionRepository(AbstractInterventionRepository):
     def get(self, intervention_id: str) -> Intervention | None:
         return copy.deepcopy(self.interventions.get(intervention_id))
 
-    def add(self, intervention: Intervention, events: list[Envelope]) -> None:
+    def add(self, intervention: Intervention, events: list[Envelope]) -> bool:
         if intervention.intervention_id in self.interventions:
-            raise DuplicateKeyError(intervention.intervention_id)
+            return False
         self.interventions[intervention.intervention_id] = copy.deepcopy(intervention)
         self.events.extend(events)
+        return True
 
     def save(self, intervention: Intervention, events: list[Envelope]) -> bool:
         if self.interventions[intervention.intervention_id].revision != intervention.revision:

@@ -39,6 +39,7 @@ from services.commissioning.service_layer.events import (
     intervention_event,
     provider_event,
 )
+from shared import ids
 from shared.events.catalogue import commissioning as catalogue
 from shared.events.envelope import Envelope
 
@@ -47,7 +48,13 @@ MAX_ATTEMPTS = 10
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+    return f"{prefix}-{uuid.UUID(ids.new_id()).hex[:16]}"
+
+
+def _stored_by_first_attempt(stored: T | None) -> T:
+    """What a redone request's first attempt created under the same id (shared/ids.py)."""
+    assert stored is not None  # its id was taken a moment ago, and nothing is ever deleted
+    return stored
 
 
 def _check_version(current: int, expected: int) -> None:
@@ -59,7 +66,8 @@ def register_provider(
     cmd: commands.RegisterProvider, *, providers: AbstractProviderRepository
 ) -> Provider:
     provider = Provider(new_id("prv"), cmd.name, cmd.kind, cmd.ofsted_urn)
-    providers.add(provider, [provider_event(catalogue.PROVIDER_REGISTERED, provider)])
+    if not providers.add(provider, [provider_event(catalogue.PROVIDER_REGISTERED, provider)]):
+        return _stored_by_first_attempt(providers.get(provider.provider_id))
     return provider
 
 
@@ -103,7 +111,8 @@ def commission_intervention(
         target_indicators=list(cmd.target_indicators),
     )
     event = intervention_event(catalogue.INTERVENTION_COMMISSIONED, intervention, cmd.start_date)
-    interventions.add(intervention, [event])
+    if not interventions.add(intervention, [event]):
+        return _stored_by_first_attempt(interventions.get(intervention.intervention_id))
     return intervention
 
 

@@ -22,7 +22,7 @@ from shared.events.catalogue import commissioning
 from shared.events.envelope import Envelope
 from shared.kafka import make_consumer, make_producer
 from shared.logs import log_fields
-from shared.runtime import ServiceRuntime, run_until_signalled
+from shared.runtime import ServiceRuntime, run_worker
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def main() -> None:
     runner = build_runner(settings, runtime)
     logger.info("ledger consumer started", extra=log_fields(database=settings.database))
     try:
-        run_until_signalled(runner.run)
+        run_worker(settings, "ledger-consumer", runner)
     finally:
         runner.producer.close(timeout=10)
         runtime.client.close()

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from services.outcomes.domain.needs import NeedsAssessment
 from shared.events.envelope import Envelope
@@ -20,9 +21,15 @@ class MongoNeedsAssessments:
         self.collection = db[COLLECTION]
         self.outbox = outbox
 
-    def add(self, assessment: NeedsAssessment, event: Envelope) -> None:
+    def add(self, assessment: NeedsAssessment, event: Envelope) -> bool:
+        """Store a new assessment; False if its id is taken (by the first attempt of a redone
+        request: only then do ids of new records repeat, see shared/ids.py)."""
         document = asdict(assessment) | {"assessed_on": assessment.assessed_on.isoformat()}
-        self.outbox.insert(COLLECTION, {"_id": assessment.assessment_id, **document}, [event])
+        try:
+            self.outbox.insert(COLLECTION, {"_id": assessment.assessment_id, **document}, [event])
+        except DuplicateKeyError:
+            return False
+        return True
 
     def get(self, assessment_id: str) -> NeedsAssessment | None:
         document = strip_outbox(self.collection.find_one({"_id": assessment_id}))

@@ -37,12 +37,12 @@ from typing import Any
 
 import orjson
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.outcomes.domain.observations import SUPERSEDED, WITHDRAWN, Observation
 from shared.events.envelope import Envelope
 from shared.fields import CHILD_REF_PATTERN
-from shared.mongo import find_by_ids
+from shared.mongo import find_by_ids, only_taken_ids
 from shared.outbox import OUTBOX_FIELD, Outbox, strip_outbox
 
 COLLECTION = "observations"
@@ -83,11 +83,22 @@ class MongoObservations:
         self.outbox = outbox
 
     def add_many(self, recorded: list[tuple[Observation, Envelope]]) -> None:
-        """Record new observations, each with its event, in one bulk write."""
+        """Record new observations, each with its event, in one bulk write.
+
+        An observation whose id is taken is already recorded: ids are made again identically
+        only when a request is redone after its worker died (`shared.ids`), and the first attempt
+        wrote it, with its event, through the outbox."""
         self._index([observation for observation, _ in recorded])
-        self.outbox.insert_many(
-            COLLECTION, [(to_document(observation), [event]) for observation, event in recorded]
-        )
+        try:
+            self.outbox.insert_many(
+                COLLECTION,
+                [(to_document(observation), [event]) for observation, event in recorded],
+            )
+        except BulkWriteError as error:
+            if not only_taken_ids(error):
+                raise
+        except DuplicateKeyError:
+            pass
 
     def get(self, observation_id: str) -> Observation | None:
         document = strip_outbox(self.collection.find_one({"_id": observation_id}))
@@ -100,7 +111,7 @@ class MongoObservations:
 
     def for_child(self, child_ref: str) -> list[Observation]:
         """The child's observations with their fates, in no particular order: three queries."""
-        if not re.match(CHILD_REF_PATTERN, child_ref):
+        if not re.fullmatch(CHILD_REF_PATTERN, child_ref):
             return []  # only valid refs are recorded; and the prefix must be a plain literal
         # a plain-string $regex (not re.compile, whose flags FerretDB refuses) of a literal prefix
         entries = self.db[CHILD_INDEX].find({"_id": {"$regex": f"^{child_ref}/"}})
@@ -142,9 +153,14 @@ class MongoObservations:
         by_child: dict[str, list[str]] = defaultdict(list)
         for observation in observations:
             by_child[observation.child_ref].append(observation.observation_id)
-        self.db[CHILD_INDEX].insert_many(
-            [{"_id": index_id(child, ids[0]), "ids": ids} for child, ids in by_child.items()]
-        )
+        try:
+            self.db[CHILD_INDEX].insert_many(
+                [{"_id": index_id(child, ids[0]), "ids": ids} for child, ids in by_child.items()],
+                ordered=False,
+            )
+        except BulkWriteError as error:  # entries of a redone request are there already
+            if not only_taken_ids(error):
+                raise
 
     def _by_ids(self, collection: str, ids: list[str]) -> Iterator[dict[str, Any]]:
         """The documents with these `_id`s (missing ones skipped), without their events."""

@@ -22,7 +22,7 @@ from shared.events.catalogue.commissioning import CHILD_ENROLLED, ENROLMENT_ENDE
 from shared.events.envelope import Envelope
 from shared.kafka import make_consumer, make_producer
 from shared.logs import log_fields
-from shared.runtime import ServiceRuntime, run_until_signalled
+from shared.runtime import ServiceRuntime, run_worker
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def main() -> None:
     runner = build_runner(settings)
     runner.ctx.indicators.ensure_seeded()
     logger.info("outcomes consumer started", extra=log_fields(database=settings.database))
-    run_until_signalled(runner.run)
+    run_worker(settings, "outcomes-consumer", runner)
 
 
 if __name__ == "__main__":

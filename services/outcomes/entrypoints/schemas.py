@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.events.catalogue.outcomes import DIRECTIONS, OUTCOME_AREAS, UNITS
-from shared.fields import ChildRef, EntityId, IndicatorCode
+from shared.fields import ChildRef, Day, EntityId, IndicatorCode, Text
 from shared.http.problems import FieldErrorSchema
 
 
@@ -31,7 +31,7 @@ class AgeBandSchema(Schema):
 class IndicatorDefinitionSchema(Schema):
     """What a council defines, and may change in a new version."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True)
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     outcome_area = fields.String(required=True, validate=validate.OneOf(OUTCOME_AREAS))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
@@ -41,15 +41,16 @@ class IndicatorDefinitionSchema(Schema):
     improvement_threshold = Number(required=True, validate=validate.Range(min=0))
     age_band = fields.Nested(AgeBandSchema, load_default=None, allow_none=True)
     sources = fields.List(
-        fields.String(validate=validate.Length(min=1, max=300)),
+        Text(max_length=300),
         load_default=list,
+        validate=validate.Length(max=20),
         metadata={"description": "The publications the definition follows."},
     )
 
 
 class NewIndicatorSchema(IndicatorDefinitionSchema):
     code = IndicatorCode(required=True)
-    introduced_on = fields.Date(required=True)
+    introduced_on = Day(required=True)
 
 
 class IndicatorSchema(NewIndicatorSchema):
@@ -87,11 +88,9 @@ class ObservationInSchema(Schema):
     child_ref = ChildRef(required=True)
     indicator_code = IndicatorCode(required=True)
     value = Number(required=True)
-    observed_on = fields.Date(required=True)
+    observed_on = Day(required=True)
     intervention_id = EntityId(load_default=None, allow_none=True)
-    evidence_ref = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
-    )
+    evidence_ref = Text(load_default=None, allow_none=True)
 
 
 class ObservationBatchInSchema(Schema):
@@ -135,12 +134,12 @@ class BatchResultSchema(Schema):
 
 class CorrectionInSchema(Schema):
     value = Number(required=True)
-    observed_on = fields.Date(load_default=None)
-    evidence_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    observed_on = Day(load_default=None)
+    evidence_ref = Text(load_default=None)
 
 
 class WithdrawalInSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(required=True, max_length=500)
 
 
 class ChildObservationArgs(Schema):
@@ -150,7 +149,7 @@ class ChildObservationArgs(Schema):
 
 class NeedsAssessmentInSchema(Schema):
     child_ref = ChildRef(required=True)
-    assessed_on = fields.Date(required=True)
+    assessed_on = Day(required=True)
     scores = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(),

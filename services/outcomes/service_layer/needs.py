@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from services.outcomes.domain.enrolments import holds_child_on
 from services.outcomes.domain.needs import NeedsAssessment, need_level, score_problems
 from services.outcomes.service_layer import events
@@ -11,6 +9,7 @@ from services.outcomes.service_layer.commands import AssessNeeds
 from services.outcomes.service_layer.context import Outcomes
 from services.outcomes.service_layer.errors import NOT_HELD, Forbidden, Invalid, NotFound
 from shared.auth import COMMISSIONER, PROVIDER, Caller
+from shared.ids import new_id
 
 
 def assess_needs(command: AssessNeeds, *, ctx: Outcomes) -> NeedsAssessment:
@@ -28,7 +27,7 @@ def assess_needs(command: AssessNeeds, *, ctx: Outcomes) -> NeedsAssessment:
             ctx.audit.record(actor, "needs.assess", command.child_ref, outcome="refused")
             raise Forbidden(NOT_HELD)
     assessment = NeedsAssessment(
-        assessment_id=str(uuid.uuid4()),
+        assessment_id=new_id(),
         child_ref=command.child_ref,
         assessed_on=command.assessed_on,
         scores=dict(command.scores),
@@ -36,7 +35,10 @@ def assess_needs(command: AssessNeeds, *, ctx: Outcomes) -> NeedsAssessment:
         assessed_by_role=COMMISSIONER if provider_id is None else PROVIDER,
         provider_id=provider_id,
     )
-    ctx.needs.add(assessment, events.needs_assessed(assessment))
+    if not ctx.needs.add(assessment, events.needs_assessed(assessment)):
+        stored = ctx.needs.get(assessment.assessment_id)
+        assert stored is not None  # its id was taken a moment ago, and nothing is deleted
+        return stored
     ctx.audit.record(
         actor, "needs.assess", command.child_ref, detail={"assessment_id": assessment.assessment_id}
     )

@@ -10,7 +10,6 @@ are read in one query, indicators once per code, and a child's refused rows shar
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from services.outcomes.service_layer.context import Outcomes
 from services.outcomes.service_layer.errors import NOT_HELD, Conflict, Forbidden, Invalid, NotFound
 from shared.auth import Caller
 from shared.events.envelope import Envelope
+from shared.ids import new_id
 
 RECORDED = "recorded"
 INVALID = "invalid"
@@ -228,7 +228,7 @@ def _new_observation(
     draft: ObservationDraft, indicator: Indicator, provider_id: str, recorded_at: datetime
 ) -> Observation:
     return Observation(
-        observation_id=str(uuid.uuid4()),
+        observation_id=new_id(),
         child_ref=draft.child_ref,
         indicator_code=indicator.code,
         indicator_version=indicator.version,

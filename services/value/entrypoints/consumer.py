@@ -11,7 +11,7 @@ from shared.config import ServiceSettings
 from shared.consumer import ConsumerRunner
 from shared.events.topics import PUBLISHING_SERVICES
 from shared.kafka import make_consumer, make_producer
-from shared.runtime import ServiceRuntime, run_until_signalled
+from shared.runtime import ServiceRuntime, run_worker
 
 NAME = "value-read-model"
 # a poll is applied as one batch: larger polls mean fewer FerretDB round trips per event
@@ -44,8 +44,8 @@ def build_runner(
 
 
 def main() -> None:
-    runner = build_runner(value_settings.load_worker())
-    run_until_signalled(runner.run)
+    settings = value_settings.load_worker()
+    run_worker(settings, "value-consumer", build_runner(settings))
 
 
 if __name__ == "__main__":

@@ -19,11 +19,14 @@ from shared.events.catalogue.commissioning import (
     Intervention,
     Provider,
 )
-from shared.fields import ChildRef, EntityId, IndicatorCode, Pence
+from shared.fields import ChildRef, Day, EntityId, FullMatch, IndicatorCode, Pence, Text
 from shared.http.paging import PageArgs, page_schema
 
 # Ofsted unique reference numbers: six to eight digits, "SC" first for social care settings
-OFSTED_URN = validate.Regexp(r"^(SC)?[0-9]{6,8}$", error="is not an Ofsted URN such as SC123456")
+OFSTED_URN = FullMatch(r"^(SC)?[0-9]{6,8}$", error="is not an Ofsted URN such as SC123456")
+# An intervention is one event: its list of indicators stays short (the framework is short too).
+MAX_TARGET_INDICATORS = 50
+MAX_CAPACITY = 100_000
 
 ProviderOut = Provider
 InterventionOut = Intervention
@@ -37,10 +40,6 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def _text(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=200), **kwargs)
-
-
 def _pence(**kwargs: Any) -> Pence:
     return Pence(
         accept_pounds=True,
@@ -50,13 +49,13 @@ def _pence(**kwargs: Any) -> Pence:
 
 
 class ProviderCreate(Schema):
-    name = _text(required=True)
+    name = Text(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
     ofsted_urn = fields.String(load_default=None, allow_none=True, validate=OFSTED_URN)
 
 
 class ProviderChange(Schema):
-    name = _text()
+    name = Text()
     kind = fields.String(validate=validate.OneOf(PROVIDER_KINDS))
     ofsted_urn = fields.String(allow_none=True, validate=OFSTED_URN)
     status = fields.String(validate=validate.OneOf(PROVIDER_STATUSES))
@@ -69,15 +68,19 @@ class ProviderChange(Schema):
 
 class InterventionCreate(Schema):
     provider_id = EntityId(required=True)
-    title = _text(required=True)
+    title = Text(required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     pricing_model = fields.String(required=True, validate=validate.OneOf(PRICING_MODELS))
     unit_price_pence = _pence(required=True)
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(required=True)
+    capacity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY)
+    )
+    start_date = Day(required=True)
+    end_date = Day(required=True)
     budget_pence = _pence(required=True)
-    target_indicators = fields.List(IndicatorCode(), load_default=list)
+    target_indicators = fields.List(
+        IndicatorCode(), load_default=list, validate=validate.Length(max=MAX_TARGET_INDICATORS)
+    )
 
     @validates_schema
     def dates_and_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -89,33 +92,31 @@ class InterventionCreate(Schema):
 
 
 class EffectiveDate(Schema):
-    effective_date = fields.Date(
-        load_default=today, metadata={"description": "defaults to today (UTC)"}
-    )
+    effective_date = Day(load_default=today, metadata={"description": "defaults to today (UTC)"})
 
 
 class Suspension(EffectiveDate):
-    reason = _text(load_default=None, allow_none=True)
+    reason = Text(load_default=None, allow_none=True)
 
 
 class Ending(Schema):
-    end_date = fields.Date(required=True, metadata={"description": "the last day it runs"})
-    reason = _text(load_default=None, allow_none=True)
+    end_date = Day(required=True, metadata={"description": "the last day it runs"})
+    reason = Text(load_default=None, allow_none=True)
 
 
 class PriceAmendment(Schema):
-    effective_from = fields.Date(required=True)
+    effective_from = Day(required=True)
     unit_price_pence = _pence(required=True)
 
 
 class EnrolmentCreate(Schema):
     child_ref = ChildRef(required=True)
-    start_date = fields.Date(required=True)
+    start_date = Day(required=True)
 
 
 class EnrolmentEnding(Schema):
-    end_date = fields.Date(required=True, metadata={"description": "the last enrolled day"})
-    reason = _text(required=True)
+    end_date = Day(required=True, metadata={"description": "the last enrolled day"})
+    reason = Text(required=True)
 
 
 class ProviderQuery(PageArgs):
@@ -127,9 +128,7 @@ class InterventionQuery(PageArgs):
     provider_id = EntityId()
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     status = fields.String(validate=validate.OneOf(INTERVENTION_STATUSES))
-    active_on = fields.Date(
-        metadata={"description": "commissioned and within its dates on this day"}
-    )
+    active_on = Day(metadata={"description": "commissioned and within its dates on this day"})
 
 
 class EnrolmentQuery(PageArgs):

@@ -10,17 +10,20 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.ledger.adapters.records import posted_at_iso
 from services.ledger.domain.model import BASES, KINDS, Transaction
 from services.ledger.domain.reports import GROUPINGS
-from shared.fields import ChildRef, EntityId, Pence
+from shared.fields import ChildRef, Day, EntityId, Pence, Text
 from shared.http.paging import PageArgs, page_schema
 from shared.money import CURRENCY
 
 POSTABLE_KINDS = ("commitment", "accrual", "invoice", "payment", "adjustment")
+# One transaction is one event: these keep the largest well inside the broker's 1 MiB.
+MAX_LINES = 1_000
+MAX_POSTINGS = 50
 
 
 class LineIn(Schema):
     child_ref = ChildRef(load_default=None, allow_none=True)
-    service_period_start = fields.Date(required=True)
-    service_period_end = fields.Date(required=True)
+    service_period_start = Day(required=True)
+    service_period_end = Day(required=True)
     amount = Pence(
         required=True,
         accept_pounds=True,
@@ -30,23 +33,27 @@ class LineIn(Schema):
 
 
 class PostingIn(Schema):
-    account = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    account = Text(required=True)
     amount = Pence(required=True, accept_pounds=True, allow_negative=True)
 
 
 class TransactionIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(POSTABLE_KINDS))
     intervention_id = EntityId(required=True)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = Text(required=True, max_length=500)
     currency = fields.String(
         load_default=CURRENCY,
         validate=validate.Equal(CURRENCY, error="only GBP (pounds sterling) is accepted"),
     )
-    accounting_date = fields.Date(load_default=None)
-    invoice_number = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    accounting_date = Day(load_default=None)
+    invoice_number = Text(load_default=None, max_length=100)
     basis = fields.String(load_default=None, validate=validate.OneOf(BASES))
-    postings = fields.List(fields.Nested(PostingIn), load_default=None)
-    lines = fields.List(fields.Nested(LineIn), load_default=list)
+    postings = fields.List(
+        fields.Nested(PostingIn), load_default=None, validate=validate.Length(max=MAX_POSTINGS)
+    )
+    lines = fields.List(
+        fields.Nested(LineIn), load_default=list, validate=validate.Length(max=MAX_LINES)
+    )
 
     @validates_schema
     def fits_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -63,17 +70,31 @@ class TransactionIn(Schema):
             for name in ("postings", "basis"):
                 if data.get(name) is not None:
                     raise ValidationError(f"only adjustments give {name}", name)
+            # A line is money owed or paid for a service; a credit is a reversal or an adjustment.
+            for index, line in enumerate(data.get("lines") or []):
+                if line["amount"] <= 0:
+                    raise ValidationError(
+                        {
+                            str(index): {
+                                "amount": [
+                                    "must be more than zero; a credit is a "
+                                    "reversal or an adjustment"
+                                ]
+                            }
+                        },
+                        "lines",
+                    )
 
 
 class ReversalIn(Schema):
     reverses = EntityId(required=True)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    accounting_date = fields.Date(load_default=None)
+    description = Text(required=True, max_length=500)
+    accounting_date = Day(load_default=None)
 
 
 class AccrualRunIn(Schema):
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    period_start = Day(required=True)
+    period_end = Day(required=True)
 
 
 class PostingOut(Schema):
@@ -155,8 +176,8 @@ class AccrualRunOut(Schema):
 
 
 class WindowArgs(Schema):
-    start = fields.Date(data_key="from", load_default=None)
-    end = fields.Date(data_key="to", load_default=None)
+    start = Day(data_key="from", load_default=None)
+    end = Day(data_key="to", load_default=None)
 
     @validates_schema
     def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -186,8 +207,8 @@ class SpendOut(Schema):
 
 
 class BalanceArgs(Schema):
-    as_of = fields.Date(load_default=None)
-    account = fields.String(load_default=None)
+    as_of = Day(load_default=None)
+    account = Text(load_default=None)
 
 
 class BalanceRow(Schema):

@@ -19,6 +19,7 @@ from services.value.domain.report_card import CARD_GROUPINGS
 from services.value.service_layer import curves, reports, tables
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
 from shared.events.catalogue.outcomes import NEED_LEVELS
+from shared.fields import FIRST_DAY, LAST_DAY, Day, FullMatch, IndicatorCode
 from shared.http.problems import ProblemError
 from shared.http.security import require_role
 
@@ -32,11 +33,18 @@ blp = Blueprint("reports", __name__, url_prefix="/reports", description="Value r
 
 
 class ReportArgs(Schema):
-    fy = fields.Integer(metadata={"description": "financial year: 2024 is 2024-04-01..2025-03-31"})
+    fy = fields.Integer(
+        validate=validate.Range(min=FIRST_DAY.year, max=LAST_DAY.year - 1),
+        metadata={"description": "financial year: 2024 is 2024-04-01..2025-03-31"},
+    )
     quarter = fields.Integer(validate=validate.Range(min=1, max=4))
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    month = fields.String(
+        validate=FullMatch(
+            r"^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$", error="must be a month YYYY-MM, 1990-2099"
+        )
+    )
+    from_ = Day(data_key="from")
+    to = Day()
     basis = fields.String(load_default="invoiced", validate=validate.OneOf(BASES))
     rule = fields.String(load_default="cost_share", validate=validate.OneOf(RULES))
     group_by = fields.String(load_default="intervention", validate=validate.OneOf(GROUPINGS))
@@ -51,13 +59,13 @@ class ChartedReportArgs(ReportArgs):
 
 
 class CurveArgs(ChartedReportArgs):
-    indicator = fields.String(required=True)
-    since = fields.Date(required=True, metadata={"description": "fit the forecast before this"})
+    indicator = IndicatorCode(required=True)
+    since = Day(required=True, metadata={"description": "fit the forecast before this"})
     cohort = fields.String(load_default="all", validate=validate.OneOf(COHORTS))
 
 
 class GapArgs(ReportArgs):
-    indicator = fields.String(required=True)
+    indicator = IndicatorCode(required=True)
     first = fields.String(required=True, validate=validate.OneOf(NEED_LEVELS))
     second = fields.String(required=True, validate=validate.OneOf(NEED_LEVELS))
 
