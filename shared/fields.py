@@ -70,13 +70,33 @@ def Count(*, minimum: int = 0, maximum: int, **kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
+# A reference made of letter-only words ("Jane-Smith") or holding a date ("c-2014-03-02") is a
+# name or a date of birth typed where the council's pseudonymous reference belongs.
+_NAME_LIKE = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
+_DAY, _MONTH, _YEAR = r"(?:0[1-9]|[12][0-9]|3[01])", r"(?:0[1-9]|1[0-2])", r"(?:19|20)[0-9]{2}"
+_DATE_INSIDE = re.compile(
+    rf"{_YEAR}[-_]{_MONTH}[-_]{_DAY}|{_DAY}[-_]{_MONTH}[-_]{_YEAR}|{_MONTH}[-_]{_DAY}[-_]{_YEAR}"
+)
+NOT_PSEUDONYMOUS = (
+    "looks like a name or a date of birth; use the council's pseudonymous reference for the child"
+)
+
+
+def pseudonymous(value: str) -> None:
+    if _NAME_LIKE.fullmatch(value) or _DATE_INSIDE.search(value):
+        raise ValidationError(NOT_PSEUDONYMOUS)
+
+
 def ChildRef(**kwargs: Any) -> fields.String:
     """A pseudonymous child reference: 3-64 letters, digits, '-' or '_'. Never a name."""
     return fields.String(
-        validate=FullMatch(
-            CHILD_REF_PATTERN,
-            error="must be a pseudonymous reference of 3-64 letters, digits, '-' or '_'",
-        ),
+        validate=[
+            FullMatch(
+                CHILD_REF_PATTERN,
+                error="must be a pseudonymous reference of 3-64 letters, digits, '-' or '_'",
+            ),
+            pseudonymous,
+        ],
         **kwargs,
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pymongo.database import Database
@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from shared.audit import AuditLog
 from shared.config import ServiceSettings
 from shared.http import audit
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import IdempotencyStore
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, check_json_body
 from shared.http.problems import ProblemError, ProblemSchema, from_http_exception, problem_response

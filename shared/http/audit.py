@@ -10,11 +10,11 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shared.audit import AuditLog
 from shared.auth import ADMIN, AUDITOR
+from shared.http.blueprint import Blueprint
 from shared.http.paging import PageArgs, page_schema
 from shared.http.problems import ProblemSchema
 from shared.http.security import require_role

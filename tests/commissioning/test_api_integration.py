@@ -211,11 +211,11 @@ def test_enrolments_outside_the_dates_on_a_wrong_state_or_twice_are_refused(api:
     provider_id = api.provider()["provider_id"]
     draft = api.intervention(provider_id)["intervention_id"]
     active = api.active_intervention(provider_id)["intervention_id"]
-    assert "this one is draft" in refused(api.enrol(draft, "child-a", "2025-02-01"), 409)["detail"]
-    refused(api.enrol(active, "child-a", "2024-12-31"), 422, "start_date")
-    refused(api.enrol(active, "child-a", "2026-01-01"), 422, "start_date")
-    created(api.enrol(active, "child-a", "2025-02-01"))
-    refused(api.enrol(active, "child-a", "2025-08-01"), 409, "child_ref")
+    assert "this one is draft" in refused(api.enrol(draft, "child-a1", "2025-02-01"), 409)["detail"]
+    refused(api.enrol(active, "child-a1", "2024-12-31"), 422, "start_date")
+    refused(api.enrol(active, "child-a1", "2026-01-01"), 422, "start_date")
+    created(api.enrol(active, "child-a1", "2025-02-01"))
+    refused(api.enrol(active, "child-a1", "2025-08-01"), 409, "child_ref")
     refused(api.enrol(active, "Jane Smith", "2025-08-01"), 422, "child_ref")  # not a reference
     refused(api.enrol("int-nowhere", "child-b", "2025-02-01"), 404)
     api.post(f"/interventions/{active}/end", {"end_date": "2025-12-31"}, if_match='"v2"')

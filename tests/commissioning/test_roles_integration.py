@@ -48,7 +48,7 @@ def writes(records: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("post", f"/interventions/{iid}/price-amendments",
          {"effective_from": "2025-06-01", "unit_price_pence": 1}),
         ("post", f"/interventions/{iid}/enrolments",
-         {"child_ref": "child-new", "start_date": "2025-03-01"}),
+         {"child_ref": "child-n1", "start_date": "2025-03-01"}),
         ("post", f"/enrolments/{records['enrolment']['enrolment_id']}/end",
          {"end_date": "2025-03-01", "reason": "x"}),
     ]  # fmt: skip
@@ -97,7 +97,7 @@ def test_a_provider_reads_only_its_own_records(api: Api, world: dict[str, Any]) 
     theirs = world["theirs"]
     assert listed("/interventions", provider_id=theirs["provider"]["provider_id"]) == []
     assert listed("/enrolments", intervention_id=theirs["intervention"]["intervention_id"]) == []
-    assert listed("/enrolments", child_ref="child-theirs") == []
+    assert listed("/enrolments", child_ref="child-t1") == []
 
 
 def test_the_audit_trail_records_every_write_for_auditors_and_admins(

@@ -244,3 +244,39 @@ def test_a_token_that_lives_a_century_is_refused(client_of: Client) -> None:
         "/providers", headers={"Authorization": f"Bearer {token}"}
     )
     problem(response, 401)
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "field"),
+    [
+        ("ledger", "/spend?fy=2024", "fy"),
+        ("ledger", "/transactions?from=2024-04-01", "from"),
+        ("commissioning", "/providers?sort=name", "sort"),
+        ("outcomes", "/indicators?area=health", "area"),
+    ],
+)
+def test_unknown_query_parameters_are_refused_by_name(
+    client_of: Client, auth: Callable[..., dict[str, str]], service: str, path: str, field: str
+) -> None:
+    response = client_of(service).get(
+        path, headers=auth("finance" if service == "ledger" else "commissioner")
+    )
+    problem(response, 422, field)
+
+
+@pytest.mark.parametrize("child_ref", ["Jane-Smith", "JaneSmith", "c-2014-03-02", "ref_02-03-2014"])
+def test_a_child_reference_that_looks_like_a_name_or_a_birthday_is_refused(
+    client_of: Client, auth: Callable[..., dict[str, str]], child_ref: str
+) -> None:
+    client = client_of("outcomes")
+    response = post(
+        client,
+        auth,
+        "/observations",
+        json={**OBSERVATION, "child_ref": child_ref},
+        role="provider",
+        provider_id=PROVIDER_ID,
+    )
+    found = problem(response, 422, "child_ref")
+    assert "pseudonymous reference" in str(found["errors"])
+    assert child_ref not in response.get_data(as_text=True)  # never echoed back

@@ -11,6 +11,7 @@ nothing left hanging.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -231,3 +232,26 @@ def test_relays_and_consumers_killed_at_random_lose_and_double_nothing(
     wait_until(
         lambda: value_spend() == ledger_total, timeout=120, interval=1, what="value = ledger"
     )
+
+
+def test_every_log_line_is_json_and_names_no_child(
+    system: RunningSystem, example: dict[str, Any]
+) -> None:
+    acorn = Acorn(urls=system.urls, token_for=token_for)
+    seen = acorn.call(
+        "GET",
+        "outcomes",
+        f"/children/{CHILD}/observations",
+        role="provider",
+        provider_id=example["provider_id"],
+    )
+    assert seen.ok, seen.text
+    for name, component in system.components.items():
+        for number, line in enumerate(component.log_file.read_text().splitlines(), 1):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                pytest.fail(f"{name} log line {number} is not JSON: {line[:200]}")
+            if entry.get("logger") != "shared.http.app":
+                continue
+            assert CHILD not in line, f"{name} log line {number} names a child: {line[:200]}"

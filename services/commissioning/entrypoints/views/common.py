@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from services.commissioning.bootstrap import Commissioning
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE, PROVIDER, Caller
+from shared.http.blueprint import Blueprint
 from shared.http.problems import ProblemSchema
 from shared.http.security import require_role
 

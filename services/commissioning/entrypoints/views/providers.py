@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.commissioning.domain import commands
 from services.commissioning.domain.model import Provider
@@ -18,6 +17,7 @@ from services.commissioning.entrypoints.views.common import (
     reader_scope,
 )
 from services.commissioning.service_layer import handlers, queries
+from shared.http.blueprint import Blueprint
 from shared.http.concurrency import IF_MATCH_DOC, etag, expected_version
 from shared.http.idempotency import idempotent
 from shared.http.paging import paginate

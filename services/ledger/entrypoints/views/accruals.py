@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.ledger.domain.calendar import month_key, months
 from services.ledger.entrypoints.views import schemas
 from services.ledger.entrypoints.views.access import audited, context, finance
 from services.ledger.service_layer import handlers
 from services.ledger.service_layer.commands import RunAccruals
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
 
 blp = Blueprint("accrual_runs", __name__, description="Accrual runs.")

@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.ledger.entrypoints.views import schemas
 from services.ledger.entrypoints.views.access import context, transaction_reader
 from services.ledger.entrypoints.views.reports import sorted_rows, spend_rows
 from services.ledger.service_layer import queries
+from shared.http.blueprint import Blueprint
 from shared.money import pence_to_decimal
 
 blp = Blueprint("exports", __name__, description="CSV exports.")

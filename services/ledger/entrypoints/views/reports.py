@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.ledger.domain.calendar import Span
 from services.ledger.entrypoints.views import schemas
@@ -16,6 +15,7 @@ from services.ledger.entrypoints.views.access import (
     spend_reader,
 )
 from services.ledger.service_layer import queries
+from shared.http.blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, description="Balances, spend, budgets and reconciliation.")
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.ledger.domain.model import CostLine, Posting, RuleBroken
 from services.ledger.entrypoints.views import schemas
@@ -19,6 +18,7 @@ from services.ledger.entrypoints.views.access import (
 )
 from services.ledger.service_layer import handlers, queries
 from services.ledger.service_layer.commands import PostTransaction, ReverseTransaction
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import HEADER, idempotent
 from shared.http.paging import paginate
 

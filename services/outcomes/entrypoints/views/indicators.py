@@ -12,7 +12,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.outcomes.domain.indicators import AgeBand, Indicator
 from services.outcomes.entrypoints.schemas import (
@@ -27,6 +26,7 @@ from services.outcomes.entrypoints.views import outcomes
 from services.outcomes.service_layer import indicators as handlers
 from services.outcomes.service_layer.commands import AddIndicator, RetireIndicator, VersionIndicator
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE, PROVIDER, ROLES
+from shared.http.blueprint import Blueprint
 from shared.http.concurrency import IF_MATCH_DOC, etag, expected_version
 from shared.http.idempotency import idempotent
 from shared.http.security import require_role

@@ -12,13 +12,13 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.outcomes.entrypoints.schemas import NeedsAssessmentInSchema, NeedsAssessmentSchema
 from services.outcomes.entrypoints.views import outcomes
 from services.outcomes.service_layer import needs as handlers
 from services.outcomes.service_layer.commands import AssessNeeds
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, PROVIDER
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
 from shared.http.security import require_role
 

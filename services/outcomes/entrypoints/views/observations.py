@@ -14,7 +14,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.outcomes.domain.observations import Observation
@@ -38,6 +37,7 @@ from services.outcomes.service_layer.commands import (
 from services.outcomes.service_layer.errors import Forbidden, Invalid
 from shared import fastload
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, PROVIDER
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
 from shared.http.paging import PageArgs, page_schema, paginate
 from shared.http.problems import field_errors

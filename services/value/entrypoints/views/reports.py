@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from services.value.adapters import charts, exports
@@ -20,6 +19,7 @@ from services.value.service_layer import curves, reports, tables
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
 from shared.events.catalogue.outcomes import NEED_LEVELS
 from shared.fields import FIRST_DAY, LAST_DAY, Day, FullMatch, IndicatorCode
+from shared.http.blueprint import Blueprint
 from shared.http.problems import ProblemError
 from shared.http.security import require_role
 
