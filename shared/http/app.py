@@ -13,10 +13,12 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+import flask_swagger_ui
 import orjson
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -37,6 +39,9 @@ from shared.logs import current_correlation_id, log_fields, new_correlation_id, 
 logger = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+DOCS_ASSETS_PATH = "/docs/assets"
+# Swagger UI's files as flask-swagger-ui ships them (we use its files, not its blueprint)
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 ReadinessCheck = Callable[[], None]
 
@@ -114,7 +119,8 @@ def create_service_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # served from the installed package, so /docs works on a council network with no internet
+        OPENAPI_SWAGGER_UI_URL=f"{DOCS_ASSETS_PATH}/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {
@@ -135,6 +141,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     _install_request_hooks(app)
     _install_probes(app, readiness_checks)
+    _install_docs_assets(app)
     app.register_error_handler(ProblemError, _problem_error)
     return app
 
@@ -193,6 +200,12 @@ def _install_request_hooks(app: Flask) -> None:
                 ),
             )
         return response
+
+
+def _install_docs_assets(app: Flask) -> None:
+    @app.get(f"{DOCS_ASSETS_PATH}/<path:name>")
+    def docs_asset(name: str) -> Response:
+        return send_from_directory(SWAGGER_UI_DIST, name, max_age=86_400)
 
 
 def _install_probes(app: Flask, readiness_checks: dict[str, ReadinessCheck]) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
+from shared.config import ServiceSettings
 from tests.support.identity import TEST_JWT, unique_name
 
 
@@ -47,3 +50,27 @@ def service_env(
     yield make
     for database in made:
         mongo_client.drop_database(database)
+
+
+@pytest.fixture
+def client_of(service_env: Callable[..., dict[str, str]]) -> Iterator[Callable[[str], FlaskClient]]:
+    """`client_of("ledger")`: a test client of that service's app, on databases of its own."""
+    closers = []
+
+    def make(service: str) -> FlaskClient:
+        settings_module = importlib.import_module(f"services.{service}.settings")
+        api = importlib.import_module(f"services.{service}.entrypoints.api")
+        settings = ServiceSettings.from_env(
+            service, extras=settings_module.EXTRAS, environ=service_env(service)
+        )
+        app = api.create_app(settings)
+        closers.append(app)
+        return app.test_client()
+
+    yield make
+    for app in closers:
+        runtime = app.extensions.get("acorn_runtime") or getattr(
+            app.extensions["acorn"], "runtime", None
+        )
+        if runtime is not None:
+            runtime.client.close()
