@@ -189,6 +189,8 @@ def _install_request_hooks(app: Flask) -> None:
         requests_total.labels(request.method, endpoint, str(response.status_code)).inc()
         latency.labels(request.method, endpoint).observe(elapsed)
         response.headers[CORRELATION_HEADER] = current_correlation_id()
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response = _conditional(response)
         if endpoint not in ("/metrics", "/healthz", "/readyz"):
             logger.info(
                 "request",
@@ -200,6 +202,16 @@ def _install_request_hooks(app: Flask) -> None:
                 ),
             )
         return response
+
+
+def _conditional(response: Response) -> Response:
+    """An ETag on every read (a record's version where the view set one, else the body's
+    digest), and 304 Not Modified when the caller's If-None-Match already names it."""
+    if response.direct_passthrough:  # a file being sent: Flask has made it conditional already
+        return response
+    if not response.get_etag()[0]:
+        response.add_etag()
+    return response.make_conditional(request)
 
 
 def _install_docs_assets(app: Flask) -> None:
