@@ -25,7 +25,7 @@ from shared.config import ServiceSettings
 from shared.events.topics import PUBLISHING_SERVICES, dlq_topic, service_topic
 from shared.kafka import make_producer, read_to_end
 from shared.mongo import connect
-from shared.outbox import SET_ASIDE_COLLECTION
+from shared.outbox import CLOUDEVENTS_HEADERS, SET_ASIDE_COLLECTION
 
 SHOWN_PAYLOAD_CHARS = 2_000
 
@@ -126,7 +126,9 @@ def _redrive_letter(settings: ServiceSettings, letter: Letter) -> int:
     original = records[0]
     producer = make_producer(settings.kafka_bootstrap_servers)
     try:
-        producer.send(partition.topic, key=original.key, value=original.value).get(timeout=30)
+        producer.send(
+            partition.topic, key=original.key, value=original.value, headers=original.headers
+        ).get(timeout=30)
     finally:
         producer.close(timeout=10)
     print(f"re-drove {letter.reference} (event {body.get('event_id')}) to {partition.topic}")
@@ -137,7 +139,10 @@ def _redrive_set_aside(settings: ServiceSettings, service: str, record: dict[str
     producer = make_producer(settings.kafka_bootstrap_servers)
     try:
         producer.send(
-            record["topic"], key=record["key"].encode(), value=bytes(record["value"])
+            record["topic"],
+            key=record["key"].encode(),
+            value=bytes(record["value"]),
+            headers=CLOUDEVENTS_HEADERS,
         ).get(timeout=30)
     except Exception as error:
         print(f"the broker still refuses {record['_id']}: {type(error).__name__}: {error}")

@@ -55,7 +55,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared.events import catalogue  # noqa: F401  (registers every payload schema)
-from shared.events.envelope import Envelope
+from shared.events.envelope import KAFKA_CONTENT_TYPE, Envelope
 from shared.events.registry import validate_payload
 from shared.logs import log_fields
 from shared.mongo import insert_once, packed_json, unpacked_json
@@ -64,6 +64,8 @@ OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "outbox_pending"
 READY_COLLECTION = "outbox_ready"
 SET_ASIDE_COLLECTION = "outbox_set_aside"
+# The CloudEvents Kafka binding's structured mode: the whole event is the message value.
+CLOUDEVENTS_HEADERS = [("content-type", KAFKA_CONTENT_TYPE.encode())]
 # What the broker says of one record it will never take, however often it is sent.
 UNPUBLISHABLE = (MessageSizeTooLargeError, InvalidRecordError, CorruptRecordError)
 
@@ -348,7 +350,10 @@ class OutboxRelay:
                 refused.append(Unpublishable(event, f"not valid UTF-8 text: {error}"))
                 continue
             try:  # the producer refuses an oversized record at once, before any broker sees it
-                futures.append((event, self.producer.send(self.topic, key=key, value=value)))
+                sent = self.producer.send(
+                    self.topic, key=key, value=value, headers=CLOUDEVENTS_HEADERS
+                )
+                futures.append((event, sent))
             except UNPUBLISHABLE as error:
                 refused.append(Unpublishable(event, f"{type(error).__name__}: {error}"))
         self.producer.flush(timeout=self.send_timeout)

@@ -28,7 +28,9 @@ def test_round_trips_and_defaults_partition_key_to_subject() -> None:
         ({"specversion": "0.3"}, "specversion"),
         ({"data": []}, "data"),
         ({"dataschemaversion": "1"}, "dataschemaversion"),
-        ({"extra": 1}, "unknown fields"),
+        ({"Extra-Field": 1}, "not a CloudEvents attribute name"),
+        ({"extra": [1]}, "string, integer or boolean"),
+        ({"datacontenttype": "text/plain"}, "datacontenttype"),
         ({"id": ""}, "id"),
     ],
 )
