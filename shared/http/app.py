@@ -32,6 +32,7 @@ from shared.http import audit
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import IdempotencyStore
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, check_json_body
+from shared.http.paging import add_paging_links
 from shared.http.problems import ProblemError, ProblemSchema, from_http_exception, problem_response
 from shared.http.security import authenticate_request
 from shared.logs import current_correlation_id, log_fields, new_correlation_id, set_correlation_id
@@ -181,6 +182,8 @@ def _install_request_hooks(app: Flask) -> None:
         set_correlation_id(incoming if _CORRELATION_ID.match(incoming) else new_correlation_id())
         authenticate_request()
         check_json_body()
+
+    app.after_request(add_paging_links)
 
     @app.after_request
     def finish_request(response: Response) -> Response:
