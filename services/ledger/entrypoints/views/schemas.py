@@ -70,20 +70,19 @@ class TransactionIn(Schema):
             for name in ("postings", "basis"):
                 if data.get(name) is not None:
                     raise ValidationError(f"only adjustments give {name}", name)
-            # A line is money owed or paid for a service; a credit is a reversal or an adjustment.
             for index, line in enumerate(data.get("lines") or []):
-                if line["amount"] <= 0:
-                    raise ValidationError(
-                        {
-                            str(index): {
-                                "amount": [
-                                    "must be more than zero; a credit is a "
-                                    "reversal or an adjustment"
-                                ]
-                            }
-                        },
-                        "lines",
-                    )
+                if reason := _line_refusal(kind, line["amount"]):
+                    raise ValidationError({str(index): {"amount": [reason]}}, "lines")
+
+
+def _line_refusal(kind: str | None, amount: int) -> str | None:
+    """Why a line's amount means nothing for its kind: an invoice line is money owed for a
+    service (a credit is a reversal or an adjustment), and no line is zero."""
+    if amount == 0:
+        return "must not be zero"
+    if kind == "invoice" and amount < 0:
+        return "must be more than zero on an invoice; a credit is a reversal or an adjustment"
+    return None
 
 
 class ReversalIn(Schema):
