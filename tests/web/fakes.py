@@ -199,6 +199,17 @@ class FakeOutcomes:
     def record(self, body: dict[str, Any], *, key: str) -> dict[str, Any]:
         return self.calls.write("record", body)
 
+    def stories(self, indicator_code: str, cohort: str) -> list[dict[str, Any]]:
+        return [
+            {"text": "Attendance fell after the summer.", "written_by": "dev-finance",
+             "written_at": "2025-01-10T09:00:00+00:00", "cohort": cohort},
+            {"text": "Mentoring began in October.", "written_by": "dev-commissioner",
+             "written_at": "2025-02-10T09:00:00+00:00", "cohort": cohort},
+        ]  # fmt: skip
+
+    def save_story(self, indicator_code: str, body: dict[str, Any], *, key: str) -> dict[str, Any]:
+        return self.calls.write("save_story", (indicator_code, body))
+
 
 @dataclass
 class FakeLedger:

@@ -108,6 +108,17 @@ def test_finance_reads_report_cards_the_curve_and_reconciliation(
     expect(page.locator("#curve-chart")).to_be_visible()
     drawn = page.evaluate("() => Chart.getChart('curve-chart').data.datasets[0].data.length")
     expect(page.locator("#curve-table tbody tr")).to_have_count(drawn)
+    page.get_by_label("Why does the line go where it goes").fill(
+        "Attendance dipped in the winter term; mentoring began in October."
+    )
+    page.get_by_role("button", name="Save the story").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "story behind the curve is saved"
+    )
+    expect(page.locator("#latest-story")).to_contain_text("mentoring began in October")
+    shown = page.locator("#indicator").input_value()
+    stories = web_system.api("finance", "outcomes", f"/indicators/{shown}/stories")
+    assert stories["items"][-1]["written_by"] == "dev-finance"
     accessible(page)
     screenshot(page, "turn-the-curve")
 

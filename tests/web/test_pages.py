@@ -318,6 +318,51 @@ def test_an_expired_token_asks_to_sign_in_again(app: Flask, value: fakes.FakeVal
     assert client.get("/").status_code == 302  # the session was cleared
 
 
+CURVE = {
+    "indicator": "school_attendance",
+    "indicator_name": "School attendance",
+    "direction": "higher_is_better",
+    "period": {"from": "2024-04-01", "to": "2025-03-31"},
+    "months": [
+        {"month": "2024-04", "actual": "88.50", "forecast": None, "children": 6, "spend_pence": 10}
+    ],
+}
+
+
+def test_the_curve_shows_the_latest_story_and_lets_finance_save_another(
+    app: Flask, value: fakes.FakeValue, calls: fakes.Calls
+) -> None:
+    value.reports["turn-the-curve"] = CURVE
+    client = signed_in(app, "finance")
+    page = text(client.get("/reports/turn-the-curve?fy=2024&cohort=high"))
+    assert 'id="latest-story"' in page and "Mentoring began in October." in page
+    assert "Earlier versions (1)" in page and 'action="/reports/turn-the-curve/story"' in page
+    assert value.asked[-1][1]["cohort"] == "high"
+    form = {"csrf_token": _csrf(client, "/reports/turn-the-curve"), "idempotency_key": "k5",
+            "indicator": "school_attendance", "cohort": "high", "fy": "2024",
+            "text": "Referrals doubled."}  # fmt: skip
+    answer = client.post("/reports/turn-the-curve/story", data=form)
+    assert calls.made[-1] == (
+        "save_story",
+        ("school_attendance", {"text": "Referrals doubled.", "cohort": "high"}),
+    )
+    assert answer.headers["Location"].startswith("/reports/turn-the-curve?")
+    assert "cohort=high" in answer.headers["Location"]
+
+
+def test_an_auditor_reads_the_story_but_is_not_offered_the_form(
+    app: Flask, value: fakes.FakeValue
+) -> None:
+    value.reports["turn-the-curve"] = CURVE
+    client = signed_in(app, "auditor")
+    page = text(client.get("/reports/turn-the-curve"))
+    assert "Mentoring began in October." in page and "Save the story" not in page
+    assert (
+        client.post("/reports/turn-the-curve/story", data={"csrf_token": _csrf(client)}).status_code
+        == 403
+    )
+
+
 @pytest.mark.parametrize(
     ("fake", "real"),
     [

@@ -174,6 +174,15 @@ class OutcomesClient:
     def record(self, body: dict[str, Any], *, key: str) -> dict[str, Any]:
         return self.api.post("/observations", body, idempotency_key=key)
 
+    def stories(self, indicator_code: str, cohort: str) -> list[dict[str, Any]]:
+        """The story behind the curve, every version, oldest first."""
+        path = f"/indicators/{indicator_code}/stories"
+        items: list[dict[str, Any]] = self.api.get(path, {"cohort": cohort})["items"]
+        return items
+
+    def save_story(self, indicator_code: str, body: dict[str, Any], *, key: str) -> dict[str, Any]:
+        return self.api.post(f"/indicators/{indicator_code}/stories", body, idempotency_key=key)
+
 
 @dataclass
 class LedgerClient:

@@ -3,7 +3,8 @@
 Mirrors the services' own rules (the APIs enforce them; this only decides what to show):
 value reports for finance, commissioners, auditors and admins; commissioning records for those
 officials; cost lines (ledger transactions) for finance, auditors and admins; children's
-observations for commissioners, auditors and admins; a provider its own children and invoices.
+observations for commissioners, auditors and admins; a provider its own children and invoices;
+the story behind a curve written by finance and commissioners.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ COMMISSIONERS = frozenset({COMMISSIONER})
 COST_LINE_READERS = frozenset({FINANCE, AUDITOR, ADMIN})
 OBSERVATION_READERS = frozenset({COMMISSIONER, AUDITOR, ADMIN})
 PROVIDERS = frozenset({PROVIDER})
+STORY_WRITERS = frozenset({FINANCE, COMMISSIONER})
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from shared.events.catalogue.outcomes import NEED_LEVELS
+
 BASES = ("invoiced", "accrued", "paid")
 RULES = ("cost_share", "time_share", "equal_share")
+COHORTS = ("all", *NEED_LEVELS)  # turn the curve: all children, or those of one need level
 GROUPINGS = ("intervention", "provider", "category", "outcome_area", "need_level", "cohort")
 # the cost-per-outcome columns a person may sort by, and the JSON field holding each one's
 # exact value (money in pence; counts and ratios as printed decimals)

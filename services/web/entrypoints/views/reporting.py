@@ -8,14 +8,21 @@ from typing import Any
 from flask import request
 
 from services.web.adapters.api import ApiError, Backends
+from services.web.adapters.cache import TtlCache
 from services.web.domain.tables import report_params, years_covered
 from services.web.entrypoints.forms import FormErrors
 
 PERIOD_FIELDS = {"fy", "from", "to", "basis", "rule", "group_by", "indicator", "since"}
+# every official reads every intervention, so the years they span are the same for all of them;
+# a newly commissioned year shows within a few minutes
+_years = TtlCache[tuple[list[int], int]](seconds=300)
 
 
 def financial_years(api: Backends) -> tuple[list[int], int]:
-    return years_covered(api.commissioning.interventions(), today=datetime.now(UTC).date())
+    return _years.get(
+        "years",
+        lambda: years_covered(api.commissioning.interventions(), today=datetime.now(UTC).date()),
+    )
 
 
 def requested_params(api: Backends) -> tuple[dict[str, str], list[int]]:

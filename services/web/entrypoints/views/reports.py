@@ -4,12 +4,22 @@ figure), report cards, turn the curve and reconciliation."""
 from __future__ import annotations
 
 import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
+from services.web.adapters.api import ApiError
 from services.web.domain import tables
-from services.web.domain.access import COST_LINE_READERS, OBSERVATION_READERS, REPORT_READERS, may
+from services.web.domain.access import (
+    COST_LINE_READERS,
+    OBSERVATION_READERS,
+    REPORT_READERS,
+    STORY_WRITERS,
+    may,
+)
+from services.web.entrypoints.forms import FormErrors
 from services.web.entrypoints.session import backends, signed_in
 from services.web.entrypoints.views import reporting
 
@@ -94,12 +104,14 @@ def rows_behind(intervention_id: str) -> Any:
     children = sorted({e["child_ref"] for e in enrolments})
     if may(g.user.roles, OBSERVATION_READERS):
         targets = set(intervention["target_indicators"])
-        observations = [
-            o
-            for child in children[:MAX_CHILDREN_OBSERVED]
-            for o in api.outcomes.observations(child)
-            if o["indicator_code"] in targets and o["observed_on"] <= period_to
-        ]
+        with ThreadPoolExecutor(max_workers=8) as pool:  # one call per child: side by side
+            per_child = pool.map(api.outcomes.observations, children[:MAX_CHILDREN_OBSERVED])
+            observations = [
+                o
+                for readings in per_child
+                for o in readings
+                if o["indicator_code"] in targets and o["observed_on"] <= period_to
+            ]
     return render_template(
         "reports/rows_behind.html",
         report=report,
@@ -149,6 +161,8 @@ def turn_the_curve() -> Any:
     params, years = reporting.requested_params(api)
     indicators = api.outcomes.indicators()
     params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    cohort = request.args.get("cohort", "all")
+    params["cohort"] = cohort if cohort in tables.COHORTS else "all"
     since = request.args.get("since", "").strip()
     if since:
         params["since"] = since
@@ -164,8 +178,42 @@ def turn_the_curve() -> Any:
         years=years,
         errors=errors,
         indicators=indicators,
+        cohorts=tables.COHORTS,
         chart=chart,
+        stories=api.outcomes.stories(params["indicator"], params["cohort"]),
+        may_write=may(g.user.roles, STORY_WRITERS),
+        story_errors=FormErrors(),
+        key=str(uuid.uuid4()),
     ), (400 if errors else 200)
+
+
+@blp.post("/turn-the-curve/story")
+@signed_in(STORY_WRITERS)
+def save_story() -> Any:
+    """Save the story behind the curve beside it (the outcomes service keeps every version)."""
+    form = request.form
+    back = url_for(".turn_the_curve", **{k: v for k, v in form.items() if k in CURVE_FIELDS})
+    text = form.get("text", "").strip()
+    if not text:
+        flash("Write the story behind the curve before saving it", "error")
+        return redirect(back)
+    try:
+        backends().outcomes.save_story(
+            form.get("indicator", ""),
+            {"text": text, "cohort": form.get("cohort", "all")},
+            key=form["idempotency_key"],
+        )
+    except ApiError as error:
+        if error.status not in (400, 404, 422):
+            raise
+        flash(f"The story was not saved: {error.detail}", "error")
+    else:
+        flash("The story behind the curve is saved", "success")
+    return redirect(back)
+
+
+# what the story form carries back to the chart it was written beside
+CURVE_FIELDS = ("fy", "from", "to", "basis", "indicator", "since", "cohort")
 
 
 def _number(value: Any) -> float | None:
