@@ -121,6 +121,12 @@ def test_home_shows_the_years_headline_from_the_value_api(app: Flask) -> None:
     assert f'data-figure="spend">{total["spend"]}<' in page
 
 
+def test_home_links_the_biggest_spends_to_the_rows_behind_them(app: Flask) -> None:
+    page = text(signed_in(app, "finance").get("/"))
+    linked = re.findall(r'href="/reports/cost-per-outcome/interventions/(int-\d)', page)
+    assert linked == ["int-3", "int-1", "int-2"]
+
+
 def test_the_year_a_page_opens_on_is_the_last_the_interventions_ran(
     app: Flask, value: fakes.FakeValue
 ) -> None:

@@ -7,10 +7,13 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, url_for
 
 from services.web.domain.access import PROVIDERS, REPORT_READERS, may
+from services.web.domain.tables import sort_rows
 from services.web.entrypoints.session import backends, signed_in
 from services.web.entrypoints.views import reporting
 
 blp = Blueprint("home", __name__)
+
+TOP_ROWS = 5  # the interventions that took the most money, each a click from its rows
 
 
 @blp.get("/")
@@ -21,9 +24,11 @@ def index() -> Any:
     api = backends()
     params, years = reporting.requested_params(api)
     report, errors = reporting.fetch_report(api, "cost-per-outcome", params)
-    return render_template("home.html", report=report, params=params, years=years, errors=errors), (
-        400 if errors else 200
+    top_rows = sort_rows(report["rows"], "spend", descending=True)[:TOP_ROWS] if report else []
+    page = render_template(
+        "home.html", report=report, params=params, years=years, errors=errors, top_rows=top_rows
     )
+    return page, (400 if errors else 200)
 
 
 @blp.get("/healthz")
