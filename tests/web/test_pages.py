@@ -369,6 +369,17 @@ def test_an_auditor_reads_the_story_but_is_not_offered_the_form(
     )
 
 
+def test_a_failing_service_shows_the_govuk_problem_page(app: Flask, value: fakes.FakeValue) -> None:
+    def down(name: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise ApiError(503, "the service did not answer (ConnectionError)")
+
+    value.report = down  # type: ignore[method-assign]
+    answer = signed_in(app, "finance").get("/reports/reconciliation")
+    assert answer.status_code == 502
+    assert "Sorry, there is a problem with the service" in text(answer)
+    assert "ConnectionError" not in text(answer)
+
+
 @pytest.mark.parametrize(
     ("fake", "real"),
     [

@@ -116,3 +116,7 @@ def _install_hooks(app: Flask) -> None:
     @app.errorhandler(404)
     def client_error(error: Any) -> Any:
         return render_template("error.html", status=error.code, error=error), error.code
+
+    @app.errorhandler(500)
+    def server_error(error: Any) -> Any:
+        return render_template("error.html", status=500, error=error), 500
