@@ -1,6 +1,6 @@
 """`./dev`: bring Acorn up, look at it, test it, take it down.
 
-./dev up [--no-demo]        start Kafka, FerretDB and the four services; show them working
+./dev up [--no-demo]        start Kafka, FerretDB, the four services and the web application
 ./dev down [--wipe]         stop everything (--wipe also deletes data and logs)
 ./dev status                what runs, with PIDs and readiness
 ./dev logs COMPONENT [-f]   a component's log (e.g. kafka, ferretdb, ledger-api)
@@ -59,7 +59,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     _start_infrastructure()
     print("Acorn: starting services", flush=True)
     _start_all(stack.service_components())
+    _start_all([stack.web_component()])
     print(f"\nAcorn is up in {time.monotonic() - began:.0f}s.\n")
+    print(f"  web application    http://{stack.LOCAL_HOST}:{stack.WEB_PORT}   (sign in as finance)")
     for service in stack.SERVICES:
         base = f"http://{stack.LOCAL_HOST}:{service.port}"
         print(f"  {service.name:<14} {base}   docs: {base}/docs   ready: {base}/readyz")
@@ -142,7 +144,11 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    components = stack.infrastructure_components() + stack.service_components()
+    components = [
+        *stack.infrastructure_components(),
+        *stack.service_components(),
+        stack.web_component(),
+    ]
     for component in components:
         pid = processes.running_pid(component.pid_file)
         if pid is None:
@@ -176,7 +182,9 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    print("Acorn tests: provisioning Kafka and FerretDB", flush=True)
+    print("Acorn tests: provisioning Kafka, FerretDB, the web assets and Chromium", flush=True)
+    stack.provision.web_assets()
+    stack.provision.chromium()  # the browser tests drive Debian's Chromium
     started = _start_infrastructure()
     try:
         env = {

@@ -4,6 +4,8 @@ Kafka: its jars from Maven Central (deploy/kafka/pom.xml, `mvn dependency:copy-d
 FerretDB: our small runner (deploy/ferretdb/main.go) embedding FerretDB 1.24 from the Go module
 proxy, with patches that make its SQLite backend use the `_id` index and stop formatting every
 SQL statement for a debug log nobody reads (see `_patch_ferretdb`).
+The web service's npm packages (deploy/web/package.json and its lock: GOV.UK Frontend, Chart.js,
+axe-core) with `npm ci`; the browser tests' Chromium from Debian with apt when missing.
 Each step writes a marker file last, so an interrupted download is redone rather than trusted.
 """
 
@@ -27,6 +29,10 @@ FERRETDB_PUSHDOWN = FERRETDB_SOURCE / "patches" / "acorn_pushdown.go"
 # Bump when the build or `_patch_ferretdb` changes, so cached binaries are rebuilt.
 FERRETDB_BUILD_REVISION = "5"
 
+
+WEB_PACKAGE = REPO_ROOT / "deploy" / "web" / "package.json"
+WEB_PACKAGE_LOCK = REPO_ROOT / "deploy" / "web" / "package-lock.json"
+CHROMIUM = Path("/usr/bin/chromium")
 
 COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2"
 COMPOSE_GO_VERSION = "v2.16.2"
@@ -222,3 +228,52 @@ def compose_schema() -> Path:
     if not schema.exists():
         raise ProvisionError(f"{module} no longer ships schema/compose-spec.json")
     return schema
+
+
+def web_assets() -> Path:
+    """The web service's node_modules (GOV.UK Frontend, Chart.js, axe-core), installed from the
+    npm registry by the lock file on first use; never committed."""
+    target = CACHE_DIR / f"web-{_fingerprint(WEB_PACKAGE, WEB_PACKAGE_LOCK)}"
+    marker = target / ".complete"
+    if marker.exists():
+        return target / "node_modules"
+    if shutil.which("npm") is None:
+        raise ProvisionError("the web service's assets come from npm; `npm` is not on PATH")
+    print("provision: installing the web service's npm packages (first run only)...", flush=True)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for source in (WEB_PACKAGE, WEB_PACKAGE_LOCK):
+        shutil.copy(source, target / source.name)
+    _run(
+        "installing the web service's npm packages",
+        # no install scripts: the packages ship their built files, and nothing else may run
+        ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+        cwd=target,
+        env={**os.environ, "npm_config_cache": str(CACHE_DIR / "npm")},
+        log=CACHE_DIR / "logs" / "web-npm.log",
+    )
+    marker.touch()
+    return target / "node_modules"
+
+
+def chromium() -> Path:
+    """Debian's Chromium for the browser tests (never a browser download), installed with apt
+    when missing."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if shutil.which("apt-get") is None:
+        raise ProvisionError(f"the browser tests need Chromium at {CHROMIUM}; install it")
+    print("provision: installing Chromium from Debian (first run only)...", flush=True)
+    log = CACHE_DIR / "logs" / "chromium-apt.log"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run("apt-get update", ["apt-get", "update"], cwd=REPO_ROOT, env=env, log=log)
+    _run(
+        "installing Chromium",
+        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+        cwd=REPO_ROOT,
+        env=env,
+        log=log,
+    )
+    if not CHROMIUM.exists():
+        raise ProvisionError(f"apt installed chromium but {CHROMIUM} is missing; see {log}")
+    return CHROMIUM

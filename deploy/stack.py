@@ -1,8 +1,9 @@
 """The components of the Acorn stack and the order they start in.
 
 Infrastructure first (FerretDB, Kafka, then the topics), then for each service its API under
-gunicorn, its outbox relay and its consumer. `MONGODB_URI` / `KAFKA_BOOTSTRAP_SERVERS`, when set,
-point at external servers and the matching local component is not started.
+gunicorn, its outbox relay and its consumer, then the web application people use (port 8000).
+`MONGODB_URI` / `KAFKA_BOOTSTRAP_SERVERS`, when set, point at external servers and the matching
+local component is not started.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ MONGO_PORT = 27017
 KAFKA_PORT = 9092
 KAFKA_CONTROLLER_PORT = 9093
 VENV_BIN = Path(sys.executable).parent
+WEB_PORT = 8000
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,18 @@ def jwt_secret() -> str:
         secret_file.write_text(secrets.token_urlsafe(48))
         secret_file.chmod(0o600)
     return secret_file.read_text().strip()
+
+
+def web_secret_key() -> str:
+    """The web sessions' signing key, made once per state directory (or taken from the env)."""
+    if os.environ.get("ACORN_WEB_SECRET_KEY"):
+        return os.environ["ACORN_WEB_SECRET_KEY"]
+    key_file = STATE_DIR / "web-secret-key"
+    if not key_file.exists():
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
 
 
 def stack_environment() -> dict[str, str]:
@@ -297,3 +311,40 @@ def service_components(
                 )
             )
     return components
+
+
+def web_component(
+    *, port_offset: int = 0, name_suffix: str = "", env: dict[str, str] | None = None
+) -> Component:
+    """The web application on 8000 (+ offset), calling the services on their shifted ports."""
+    port = WEB_PORT + port_offset
+    web_env = {
+        **stack_environment(),
+        "ACORN_WEB_ASSETS_DIR": str(provision.web_assets()),
+        "ACORN_WEB_SECRET_KEY": web_secret_key(),
+        **{
+            f"ACORN_WEB_{s.name.upper()}_URL": f"http://{LOCAL_HOST}:{s.port + port_offset}"
+            for s in SERVICES
+        },
+        **(env or {}),
+    }
+    return Component(
+        name=f"web{name_suffix}",
+        command=[
+            str(VENV_BIN / "gunicorn"),
+            f"--bind={LOCAL_HOST}:{port}",
+            "--worker-class=gthread",
+            "--workers=2",
+            "--threads=8",
+            "--config=python:deploy.gunicorn_logging",
+            "services.web.entrypoints.app:create_app()",
+        ],
+        ready=lambda: _web_ready(port),
+        env={**web_env, "ACORN_PROCESS_NAME": "web"},
+        cwd=REPO_ROOT,
+        listens_on=((LOCAL_HOST, port),),
+    )
+
+
+def _web_ready(port: int) -> None:
+    requests.get(f"http://{LOCAL_HOST}:{port}/healthz", timeout=3).raise_for_status()

@@ -52,12 +52,12 @@ def test_official_images_for_infrastructure(compose: dict[str, Any]) -> None:
 def test_every_local_component_has_a_compose_service_running_the_same_module(
     compose: dict[str, Any],
 ) -> None:
-    for component in stack.service_components():
+    for component in [*stack.service_components(), stack.web_component()]:
         service = compose["services"].get(component.name)
         assert service is not None, f"{component.name} is missing from docker-compose.yml"
         entrypoint = (
             component.command[-1]
-            if component.name.endswith("-api")
+            if component.name.endswith("-api") or component.name == "web"
             else " ".join(component.command[-2:])
         )
         assert entrypoint in " ".join(service["command"]), component.name

@@ -1,0 +1,1 @@
+"""The web application people use: GOV.UK pages over the four services' APIs (no database)."""

@@ -1,0 +1,110 @@
+"""The web service's pure helpers: sorting, the report's parameters, dates and readings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.web.domain import tables
+from services.web.domain.access import navigation
+
+
+def test_sorting_puts_figures_in_order_and_suppressed_or_blank_last_both_ways() -> None:
+    rows = [
+        {"label": "b", "better_off": "suppressed"},
+        {"label": "a", "better_off": "2.500"},
+        {"label": "c", "better_off": None},
+        {"label": "d", "better_off": "10.000"},
+    ]
+    ascending = tables.sort_rows(rows, "better_off", descending=False)
+    descending = tables.sort_rows(rows, "better_off", descending=True)
+    assert [r["label"] for r in ascending] == ["a", "d", "b", "c"]
+    assert [r["label"] for r in descending] == ["d", "a", "b", "c"]
+
+
+def test_sorting_money_uses_exact_pence_and_an_unknown_column_sorts_by_label() -> None:
+    rows = [{"label": "B", "spend_pence": 100}, {"label": "a", "spend_pence": 99}]
+    assert [r["label"] for r in tables.sort_rows(rows, "spend", descending=True)] == ["B", "a"]
+    assert [r["label"] for r in tables.sort_rows(rows, "nonsense", descending=False)] == ["a", "B"]
+
+
+def test_report_params_are_a_year_or_two_dates_and_only_known_choices() -> None:
+    assert tables.report_params({}, default_fy=2024) == {
+        "fy": "2024", "basis": "invoiced", "rule": "cost_share", "group_by": "intervention",
+    }  # fmt: skip
+    chosen = tables.report_params(
+        {"period": "dates", "from": "2024-05-01", "to": "2024-06-30", "basis": "paid",
+         "group_by": "drop table"},
+        default_fy=2024,
+    )  # fmt: skip
+    assert chosen == {
+        "from": "2024-05-01", "to": "2024-06-30", "basis": "paid", "rule": "cost_share",
+        "group_by": "intervention",
+    }  # fmt: skip
+    # a sort link carries the dates without the form's period choice
+    assert "from" in tables.report_params({"from": "2024-05-01", "to": "2024-06-30"}, default_fy=1)
+
+
+def test_the_years_a_council_spans_stop_at_today() -> None:
+    interventions = [
+        {"start_date": "2022-09-01", "end_date": "2024-03-31"},
+        {"start_date": "2023-04-01", "end_date": "2030-03-31"},
+    ]
+    years, opens_on = tables.years_covered(interventions, today=date(2025, 1, 15))
+    assert years == [2024, 2023, 2022] and opens_on == 2024
+    assert tables.years_covered([], today=date(2025, 5, 1)) == ([2025], 2025)
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "expected"),
+    [("1", "4", "2025", "2025-04-01"), (" 29", "2 ", "2024", "2024-02-29")],
+)
+def test_a_date_input_becomes_an_iso_date(day: str, month: str, year: str, expected: str) -> None:
+    assert tables.iso_date(day, month, year) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        (("", "", ""), "Enter the date"),
+        (("1", "April", "2025"), "in numbers"),
+        (("31", "2", "2025"), "real date"),
+    ],
+)
+def test_a_date_input_that_is_not_a_date_says_what_to_fix(
+    parts: tuple[str, str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        tables.iso_date(*parts)
+
+
+def test_a_reading_is_a_json_number() -> None:
+    assert tables.parse_reading(" 92 ") == 92 and isinstance(tables.parse_reading("92"), int)
+    assert tables.parse_reading("4.5") == 4.5
+    for bad in ("", "ninety", "nan", "inf"):
+        with pytest.raises(ValueError):
+            tables.parse_reading(bad)
+
+
+def test_latest_readings_take_the_latest_current_reading_of_each_indicator() -> None:
+    def reading(code: str, on: str, value: int, status: str = "current") -> dict[str, object]:
+        return {"indicator_code": code, "observed_on": on, "recorded_at": "t", "value": value,
+                "status": status}  # fmt: skip
+
+    latest = tables.latest_readings(
+        [
+            reading("b", "2024-01-01", 1),
+            reading("a", "2024-03-01", 2),
+            reading("a", "2024-05-01", 3, status="superseded"),
+            reading("a", "2024-02-01", 4),
+        ]
+    )
+    assert [(r["indicator_code"], r["value"]) for r in latest] == [("a", 2), ("b", 1)]
+
+
+def test_navigation_offers_each_role_only_its_pages() -> None:
+    provider = {item.text for item in navigation(frozenset({"provider"}))}
+    finance = {item.text for item in navigation(frozenset({"finance"}))}
+    assert "Cost per outcome" not in provider and "Invoices" in provider
+    assert "Cost per outcome" in finance and "Post a reading" not in finance
