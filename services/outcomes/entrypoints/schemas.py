@@ -92,6 +92,15 @@ class ObservationInSchema(Schema):
     evidence_ref = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
     )
+    source_system = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "The council's own system the reading comes from (council only, "
+            "required there), e.g. `SSDA903 return 2024` or `school census`."
+        },
+    )
 
 
 class ObservationBatchInSchema(Schema):
@@ -110,10 +119,12 @@ class ObservationSchema(Schema):
     indicator_version = fields.Integer()
     value = fields.Float()
     observed_on = fields.Date()
-    provider_id = fields.String()
+    provider_id = fields.String(allow_none=True)
     intervention_id = fields.String(allow_none=True)
     evidence_ref = fields.String(allow_none=True)
     recorded_at = fields.DateTime()
+    source = fields.String(metadata={"description": "provider or council"})
+    source_system = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "current, superseded or withdrawn"})
     supersedes = fields.String(allow_none=True)
     superseded_by = fields.String(allow_none=True)
