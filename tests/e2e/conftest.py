@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,10 @@ PORT_OFFSET = int(os.environ.get("ACORN_E2E_PORT_OFFSET", "10000"))
 @dataclass(frozen=True)
 class RunningSystem:
     urls: dict[str, str]
+    # where its data goes: what a test of data minimisation searches
+    databases: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,10 @@ def system(
         yield RunningSystem(
             urls={
                 s.name: f"http://{stack.LOCAL_HOST}:{s.port + PORT_OFFSET}" for s in stack.SERVICES
-            }
+            },
+            databases=list(databases.values()),
+            topics=all_topics(prefix),
+            logs=[component.log_file for component in components],
         )
     finally:
         for component in components:

@@ -273,8 +273,10 @@ def _own_observation(actor: Caller, observation_id: str, ctx: Outcomes) -> Obser
     """The observation, if `actor` posted it: its provider, or the council for its own readings."""
     observation = ctx.observations.get(observation_id)
     author = _author_of(actor)
-    if observation is None or observation.provider_id != author or (
-        author is None and observation.source != COUNCIL_SOURCE
+    if (
+        observation is None
+        or observation.provider_id != author
+        or (author is None and observation.source != COUNCIL_SOURCE)
     ):
         raise NotFound(f"no observation {observation_id} of yours")
     return observation

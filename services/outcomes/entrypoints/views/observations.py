@@ -1,12 +1,13 @@
 """Outcome observations: `/observations` and `/children/<ref>/observations`.
 
 The council (commissioner role) may post readings from its own systems for any child, naming the
-system in `source_system`; they are recorded with source `council`. A provider may post for, and read, only the children it holds: an enrolment on one of its
-interventions covering the observed-on date, with `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default
-30) after the enrolment ends. A refusal answers 403 with the same message whether the child is
-unknown or someone else's. The batch endpoint takes up to `ACORN_OUTCOMES_BATCH_LIMIT` (default
-1,000) observations and answers 200 with one result per row (`recorded`, `invalid` or
-`forbidden`, with the failing fields), so a provider resends only the failed rows.
+system in `source_system`; they are recorded with source `council`. A provider may post for, and
+read, only the children it holds: an enrolment on one of its interventions covering the
+observed-on date, with `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default 30) after the enrolment
+ends. A refusal answers 403 with the same message whether the child is unknown or someone
+else's. The batch endpoint takes up to `ACORN_OUTCOMES_BATCH_LIMIT` (default 1,000) observations
+and answers 200 with one result per row (`recorded`, `invalid` or `forbidden`, with the failing
+fields), so a provider resends only the failed rows.
 """
 
 from __future__ import annotations
