@@ -71,7 +71,7 @@ def main(argv: Sequence[str], *, api: AcornApi, environ: Mapping[str, str] = os.
     try:
         report = import_return(
             args.folder, api=api, pseudonym_key=key, rates=rates, year=args.year,
-            check_only=args.check,
+            check_only=args.check, say=lambda step: print(f"  ... {step}", file=sys.stderr),
         )  # fmt: skip
     except (ReturnFolderError, Refused, Unreachable) as error:
         print(f"import stopped: {error}", file=sys.stderr)

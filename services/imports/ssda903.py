@@ -112,6 +112,7 @@ def import_return(
     check_only: bool = False,
     say: Say = print,
 ) -> ImportReport:
+    say(f"reading {folder}")
     contents = read_return(folder, pseudonym=partial(child_ref, pseudonym_key))
     return_year = year or return_year_of(e.start for e in contents.episodes)
     observed_on = year_end(return_year)
@@ -126,6 +127,7 @@ def import_return(
         for ref, (_, values) in contents.oc2.items()
         for reading in readings(ref, values, observed_on=observed_on, indicators=framework)
     ]
+    say("reading what Acorn holds of it")
     held = read_held(api, children=contents.oc2, source_system=system, observed_on=observed_on)
     to_do = plan(found, wanted, held)
     report = ImportReport(
@@ -141,12 +143,15 @@ def import_return(
     if check_only:
         return report
     targets = sorted(OC2_INDICATORS[c] for c in OC2_INDICATORS if OC2_INDICATORS[c] in framework)
-    writer = _Writer(api, held, rates or RateTable(), targets, system, say)
+    writer = _Writer(api, held, rates or RateTable(), targets, system)
+    say(f"writing: {len(to_do.providers)} providers, {len(to_do.interventions)} interventions")
     writer.providers(to_do.providers)
     first_day = min((s.start for s in found), default=observed_on)
     last_day = year_end(return_year + YEARS_AHEAD)
     report.unpriced = writer.interventions(to_do.interventions, first_day, last_day)
+    say(f"writing: {len(to_do.enrol)} enrolments, {len(to_do.end)} ends")
     writer.enrolments(to_do)
+    say(f"writing: {len(to_do.record)} observations, {len(to_do.correct)} corrections")
     lines = {ref: line for ref, (line, _) in contents.oc2.items()}
     report.refusals += writer.observations(to_do, lines)
     report.refusals.sort()
@@ -162,10 +167,9 @@ class _Writer:
         rates: RateTable,
         targets: list[str],
         system: str,
-        say: Say,
     ) -> None:
         self.api, self.held, self.rates = api, held, rates
-        self.targets, self.system, self.say = targets, system, say
+        self.targets, self.system = targets, system
 
     def providers(self, codes: list[str]) -> None:
         for code in codes:

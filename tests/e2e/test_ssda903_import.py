@@ -117,7 +117,7 @@ def expected_counts(folder: Path) -> Expected:
     kept["stay"] = (~continues).cumsum()
     stays = kept.groupby("stay").agg(
         child=("CHILD", "first"), place=("PLACE", "first"), provider=("PLACE_PROVIDER", "first"),
-        start=("start", "first"), ceased=("ceased", "last"),
+        start=("start", "first"), ceased=("ceased", lambda days: days.iloc[-1]),
     )  # fmt: skip
     stays["last"] = (stays["ceased"] - pd.Timedelta(days=1)).where(
         stays["ceased"] > stays["start"], stays["start"]

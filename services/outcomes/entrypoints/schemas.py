@@ -133,7 +133,12 @@ class ObservationSchema(Schema):
 
 class RowResultSchema(Schema):
     index = fields.Integer()
-    status = fields.String(metadata={"description": "recorded, invalid or forbidden"})
+    status = fields.String(
+        metadata={
+            "description": "recorded, invalid, forbidden, or duplicate (the same row as an "
+            "earlier one of the request: recorded once, under the earlier row's observation_id)"
+        }
+    )
     observation_id = fields.String(allow_none=True)
     errors = fields.List(fields.Nested(FieldErrorSchema))
 

@@ -45,6 +45,7 @@ from shared.events.envelope import Envelope
 RECORDED = "recorded"
 INVALID = "invalid"
 FORBIDDEN = "forbidden"
+DUPLICATE = "duplicate"  # the same row as an earlier one of the batch: recorded once, by that one
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,15 @@ def record_observations(command: RecordObservations, *, ctx: Outcomes) -> list[R
     results: list[RowResult] = []
     refused: dict[str, list[int]] = defaultdict(list)  # child_ref -> its rows refused
     to_record: list[tuple[Observation, Envelope]] = []
+    first_of: dict[ObservationDraft, int] = {}  # a row -> the index it first came at
     for index, row in enumerate(command.rows):
         if isinstance(row, dict):
             results.append(RowResult(index, INVALID, errors=row))
             continue
+        if row in first_of:
+            results.append(_repeat(results[first_of[row]], index))
+            continue
+        first_of[row] = index
         indicator = indicators.get(row.indicator_code)
         problems = reading_problems(
             indicator, value=row.value, observed_on=row.observed_on, today=today
@@ -238,6 +244,14 @@ def _holds(periods: list[EnrolmentPeriod], draft: ObservationDraft, ctx: Outcome
         baseline_days=ctx.baseline_days,
         intervention_id=draft.intervention_id,
     )
+
+
+def _repeat(result: RowResult, index: int) -> RowResult:
+    """An exact repeat of an earlier row (`result`): recorded once, by the first, or refused as
+    the first was."""
+    if result.status == RECORDED:
+        return RowResult(index, DUPLICATE, observation_id=result.observation_id)
+    return replace(result, index=index)
 
 
 def _source_problems(draft: ObservationDraft, provider_id: str | None) -> dict[str, str]:

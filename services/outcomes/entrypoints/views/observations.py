@@ -7,7 +7,8 @@ observed-on date, with `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default 30) after 
 ends. A refusal answers 403 with the same message whether the child is unknown or someone
 else's. The batch endpoint takes up to `ACORN_OUTCOMES_BATCH_LIMIT` (default 1,000) observations
 and answers 200 with one result per row (`recorded`, `invalid` or `forbidden`, with the failing
-fields), so a provider resends only the failed rows.
+fields), so a provider resends only the failed rows; a row repeating an earlier one exactly is
+`duplicate`, recorded once.
 """
 
 from __future__ import annotations
@@ -105,9 +106,10 @@ class ObservationBatch(MethodView):
         rows = [_parse_row(row) for row in data["observations"]]
         results = handlers.record_observations(RecordObservations(actor=actor, rows=rows), ctx=ctx)
         recorded = sum(1 for r in results if r.status == handlers.RECORDED)
+        refused = sum(1 for r in results if r.status in (handlers.INVALID, handlers.FORBIDDEN))
         return {
             "recorded": recorded,
-            "refused": len(results) - recorded,
+            "refused": refused,
             "results": [
                 {
                     "index": r.index,
