@@ -25,7 +25,7 @@ from typing import Any
 from services.imports.adapters.acorn_api import AcornApi, Refused
 from services.imports.adapters.held import COUNCIL, read_held
 from services.imports.adapters.rates import RateTable
-from services.imports.adapters.ssda903_files import OC2, read_return
+from services.imports.adapters.ssda903_files import EPISODES, OC2, read_return
 from services.imports.domain.episodes import Stay, stays
 from services.imports.domain.outcomes import (
     Reading,
@@ -49,6 +49,9 @@ BUDGET_PENCE = 0
 YEARS_AHEAD = 5
 UNPRICED = ("per_child_week", 0)
 BATCH = 1000  # observations a request: the outcomes API's limit
+ENROLMENT_BATCH = 500  # enrolments a request: the commissioning API's limit
+# a field the commissioning API refuses -> the episodes column it came from
+EPISODE_COLUMNS = {"child_ref": "CHILD", "start_date": "DECOM", "end_date": "DEC"}
 WRITERS = 4  # interventions enrolled at once (one intervention's enrolments go in order)
 
 
@@ -150,7 +153,7 @@ def import_return(
     last_day = year_end(return_year + YEARS_AHEAD)
     report.unpriced = writer.interventions(to_do.interventions, first_day, last_day)
     say(f"writing: {len(to_do.enrol)} enrolments, {len(to_do.end)} ends")
-    writer.enrolments(to_do)
+    report.refusals += writer.enrolments(to_do)
     say(f"writing: {len(to_do.record)} observations, {len(to_do.correct)} corrections")
     lines = {ref: line for ref, (line, _) in contents.oc2.items()}
     report.refusals += writer.observations(to_do, lines)
@@ -213,29 +216,45 @@ class _Writer:
             self.held.interventions[title] = intervention
         return unpriced
 
-    def enrolments(self, to_do: Plan) -> None:
-        """New stays, an intervention at a time (several at once), then ends of held stays."""
+    def enrolments(self, to_do: Plan) -> list[Refusal]:
+        """New stays in batches, several interventions at once; then ends of held stays."""
         by_intervention = groupby(
             sorted(to_do.enrol, key=attrgetter("intervention")), key=attrgetter("intervention")
         )
+        refused: list[Refusal] = []
         with ThreadPoolExecutor(WRITERS) as pool:
             done = [pool.submit(self._enrol_all, list(group)) for _, group in by_intervention]
             for future in done:
-                future.result()
+                refused += future.result()
         for known, stay in to_do.end:
             self._end(known.enrolment_id, known.version, stay)
+        return refused
 
-    def _enrol_all(self, group: list[Stay]) -> None:
-        for stay in group:
-            intervention = self.held.interventions[title_of(*stay.intervention)]
-            start = stay.start.isoformat()
-            enrolled = self.api.post(
-                "commissioning", f"/interventions/{intervention}/enrolments", role=COUNCIL,
-                key=f"903-enrol-{intervention}-{stay.child_ref}-{start}",
-                json={"child_ref": stay.child_ref, "start_date": start},
+    def _enrol_all(self, group: list[Stay]) -> list[Refusal]:
+        intervention = self.held.interventions[title_of(*group[0].intervention)]
+        refused = []
+        for start in range(0, len(group), ENROLMENT_BATCH):
+            batch = group[start : start + ENROLMENT_BATCH]
+            rows = [
+                {
+                    "child_ref": stay.child_ref,
+                    "start_date": stay.start.isoformat(),
+                    "end_date": stay.last_day.isoformat() if stay.last_day else None,
+                    "end_reason": stay.end_reason,
+                }
+                for stay in batch
+            ]
+            answer = self.api.post(
+                "commissioning", f"/interventions/{intervention}/enrolments/batch", role=COUNCIL,
+                key=f"903-enrol-{intervention}-{_fingerprint(rows)}", json={"enrolments": rows},
             ).json()  # fmt: skip
-            if stay.last_day is not None:
-                self._end(enrolled["enrolment_id"], enrolled["version"], stay)
+            for result in answer["results"]:
+                if result["status"] != "enrolled":
+                    stay = batch[result["index"]]
+                    for error in result["errors"]:
+                        column = EPISODE_COLUMNS.get(error["field"], "")
+                        refused.append(Refusal(EPISODES, stay.lines[0], column, error["reason"]))
+        return refused
 
     def _end(self, enrolment_id: str, version: int, stay: Stay) -> None:
         assert stay.last_day is not None and stay.end_reason is not None

@@ -34,7 +34,8 @@ def read_held(
                 end = date.fromisoformat(e["end_date"]) if e["end_date"] else None
                 held.enrolments[key] = HeldEnrolment(e["enrolment_id"], end, e["version"])
         day = observed_on.isoformat()
-        refs = sorted(set(children))
+        # providers are written first and readings last: without the providers, no reading
+        refs = sorted(set(children)) if held.providers else []
         for observations in pool.map(lambda ref: _observations_of(api, ref), refs):
             for o in observations:
                 if o.get("source_system") == source_system and o["observed_on"] == day:

@@ -56,7 +56,7 @@ class ChildObservationPageArgs(ChildObservationArgs, PageArgs):
     pass
 
 
-def _parse_row(row: Any) -> ObservationDraft | dict[str, str]:
+def parse_row(row: Any) -> ObservationDraft | dict[str, str]:
     if not isinstance(row, dict):
         return {"(row)": "must be an object"}
     try:
@@ -65,7 +65,7 @@ def _parse_row(row: Any) -> ObservationDraft | dict[str, str]:
         return {e["field"]: e["reason"] for e in field_errors(error.messages)}
 
 
-def _errors(problems: dict[str, str]) -> list[dict[str, str]]:
+def errors_of(problems: dict[str, str]) -> list[dict[str, str]]:
     return [{"field": field, "reason": reason} for field, reason in problems.items()]
 
 
@@ -103,7 +103,7 @@ class ObservationBatch(MethodView):
         actor = require_role(*AUTHORS)
         ctx = outcomes()
         handlers.check_batch_size(len(data["observations"]), ctx=ctx)
-        rows = [_parse_row(row) for row in data["observations"]]
+        rows = [parse_row(row) for row in data["observations"]]
         results = handlers.record_observations(RecordObservations(actor=actor, rows=rows), ctx=ctx)
         recorded = sum(1 for r in results if r.status == handlers.RECORDED)
         refused = sum(1 for r in results if r.status in (handlers.INVALID, handlers.FORBIDDEN))
@@ -115,7 +115,7 @@ class ObservationBatch(MethodView):
                     "index": r.index,
                     "status": r.status,
                     "observation_id": r.observation_id,
-                    "errors": _errors(r.errors),
+                    "errors": errors_of(r.errors),
                 }
                 for r in results
             ],
