@@ -10,6 +10,7 @@
 ./dev token --role ROLE [--provider-id ID]   a development JWT for curl
 ./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
 ./dev import 903 FOLDER [--rates FILE]   a council's SSDA903 return, through the APIs
+./dev import finance EXPORT --mapping FILE   a finance system's invoice lines into the ledger
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """`./dev import`: bring a council's own data into a running Acorn, through its APIs.
 
 ./dev import 903 FOLDER [--rates RATES.csv] [--year YYYY] [--check] [--refused OUT.csv]
+./dev import finance EXPORT.csv --mapping MAPPING.csv [--refused OUT.csv]
 
 The council's child identifiers become keyed pseudonyms under the secret in
 ACORN_IMPORT_PSEUDONYM_KEY (at least 32 characters): keep it, and use the same one every year,
@@ -21,6 +22,7 @@ from services.imports.adapters.rates import read_rates
 from services.imports.adapters.ssda903_files import ReturnFolderError
 from services.imports.domain.pseudonyms import PseudonymKeyError, check_key
 from services.imports.domain.refusals import Refusal
+from services.imports.finance import import_finance
 from services.imports.ssda903 import import_return
 
 PSEUDONYM_KEY = "ACORN_IMPORT_PSEUDONYM_KEY"
@@ -40,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     ssda903.add_argument("--year", type=int, help="the return's year (2024: April 2023-March 2024)")
     ssda903.add_argument("--check", action="store_true", help="read and plan; write nothing")
     ssda903.add_argument("--refused", type=Path, help="write every refused row to this CSV")
+    finance = kinds.add_parser("finance", help="a finance system's invoice lines (CSV)")
+    finance.add_argument("export", type=Path)
+    finance.add_argument("--mapping", type=Path, required=True, help="suppliers and cost centres")
+    finance.add_argument("--refused", type=Path, help="write every refused row to this CSV")
     return parser
 
 
@@ -67,17 +73,22 @@ def main(argv: Sequence[str], *, api: AcornApi, environ: Mapping[str, str] = os.
     except PseudonymKeyError as error:
         print(f"{PSEUDONYM_KEY}: {error}", file=sys.stderr)
         return 2
-    rates = read_rates(args.rates) if args.rates else None
     try:
-        report = import_return(
-            args.folder, api=api, pseudonym_key=key, rates=rates, year=args.year,
-            check_only=args.check, say=lambda step: print(f"  ... {step}", file=sys.stderr),
-        )  # fmt: skip
+        if args.kind == "finance":
+            finance = import_finance(args.export, args.mapping, api=api, pseudonym_key=key)
+            lines, refusals = finance.summary(), finance.refusals
+        else:
+            report = import_return(
+                args.folder, api=api, pseudonym_key=key, year=args.year, check_only=args.check,
+                rates=read_rates(args.rates) if args.rates else None,
+                say=lambda step: print(f"  ... {step}", file=sys.stderr),
+            )  # fmt: skip
+            lines, refusals = report.lines(), report.refusals
     except (ReturnFolderError, Refused, Unreachable) as error:
         print(f"import stopped: {error}", file=sys.stderr)
         return 1
-    print("\n".join(report.lines()))
+    print("\n".join(lines))
     if args.refused:
-        write_refusals(args.refused, report.refusals)
-    print_refusals(report.refusals, args.refused)
+        write_refusals(args.refused, refusals)
+    print_refusals(refusals, args.refused)
     return 0

@@ -184,37 +184,41 @@ class _Writer:
             self.held.providers[kind.name] = answer.json()["provider_id"]
 
     def interventions(self, keys: list[tuple[str, str]], first: date, last: date) -> list[str]:
-        unpriced = []
-        for placement, provider in keys:
-            title = title_of(placement, provider)
-            rate = self.rates.rate_for(placement, provider)
-            model, pence = (rate.pricing_model, rate.unit_price_pence) if rate else UNPRICED
-            if rate is None:
-                unpriced.append(title)
-            body = {
-                "provider_id": self.held.providers[PROVIDERS[provider].name],
-                "title": title,
-                "category": category_of(placement, provider),
-                "pricing_model": model,
-                "unit_price_pence": pence,
-                "capacity": CAPACITY,
-                "start_date": first.isoformat(),
-                "end_date": last.isoformat(),
-                "budget_pence": BUDGET_PENCE,
-                "target_indicators": self.targets,
-            }
-            item = f"903-intervention-{placement}-{provider or 'none'}-{first:%Y%m%d}-{pence}"
-            created = self.api.post(
-                "commissioning", "/interventions", role=COUNCIL, key=item, json=body
-            )
-            intervention = created.json()["intervention_id"]
-            self.api.post(
-                "commissioning", f"/interventions/{intervention}/activate", role=COUNCIL,
-                key=f"{item}-activate", etag=created.headers["ETag"],
-                json={"effective_date": first.isoformat()},
-            )  # fmt: skip
-            self.held.interventions[title] = intervention
-        return unpriced
+        """Commission and activate each, several at once; the titles of those without a price."""
+        with ThreadPoolExecutor(WRITERS) as pool:
+            done = [pool.submit(self._commission, key, first, last) for key in keys]
+            return [title for future in done if (title := future.result())]
+
+    def _commission(self, key: tuple[str, str], first: date, last: date) -> str | None:
+        """Commission one; its title if it has no price."""
+        placement, provider = key
+        title = title_of(placement, provider)
+        rate = self.rates.rate_for(placement, provider)
+        model, pence = (rate.pricing_model, rate.unit_price_pence) if rate else UNPRICED
+        body = {
+            "provider_id": self.held.providers[PROVIDERS[provider].name],
+            "title": title,
+            "category": category_of(placement, provider),
+            "pricing_model": model,
+            "unit_price_pence": pence,
+            "capacity": CAPACITY,
+            "start_date": first.isoformat(),
+            "end_date": last.isoformat(),
+            "budget_pence": BUDGET_PENCE,
+            "target_indicators": self.targets,
+        }
+        item = f"903-intervention-{placement}-{provider or 'none'}-{first:%Y%m%d}-{pence}"
+        created = self.api.post(
+            "commissioning", "/interventions", role=COUNCIL, key=item, json=body
+        )
+        intervention = created.json()["intervention_id"]
+        self.api.post(
+            "commissioning", f"/interventions/{intervention}/activate", role=COUNCIL,
+            key=f"{item}-activate", etag=created.headers["ETag"],
+            json={"effective_date": first.isoformat()},
+        )  # fmt: skip
+        self.held.interventions[title] = intervention
+        return None if rate else title
 
     def enrolments(self, to_do: Plan) -> list[Refusal]:
         """New stays in batches, several interventions at once; then ends of held stays."""

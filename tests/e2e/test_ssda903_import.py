@@ -27,6 +27,8 @@ from pymongo import MongoClient
 
 from services.imports import cli
 from services.imports.adapters.acorn_api import AcornApi
+from services.imports.domain.pseudonyms import child_ref
+from services.imports.finance import import_finance
 from services.imports.ssda903 import ImportReport, import_return
 from shared.auth import mint_token
 from tests.e2e.conftest import RunningSystem
@@ -260,3 +262,50 @@ def test_no_canary_reaches_an_event_a_document_a_log_or_an_error(
         where += [f"log {log.name}" for c in CANARIES if c in text]
     where += ["the import's output" for c in CANARIES if c in imported.printed]
     assert where == []
+
+
+def test_a_finance_export_posts_each_good_line_once_and_refuses_the_rest(
+    imported: Imported, tmp_path: Path
+) -> None:
+    api = imported.api
+    providers = {p["name"]: p["provider_id"] for p in api.all_pages(
+        "commissioning", "/providers", role="commissioner")}  # fmt: skip
+    private = providers["Private provision"]
+    homes = [i for i in api.all_pages("commissioning", "/interventions", role="commissioner",
+                                      provider_id=private)]  # fmt: skip
+    home = next(i for i in homes if i["title"].startswith("Children's home"))
+    child = pd.read_csv(imported.folder / "header.csv", dtype=str)["CHILD"].iloc[1]
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "supplier_ref,invoice_number,line,amount,period_start,period_end,cost_centre,child_ref\n"
+        f"SUP1,INV-9,1,1250.00,01/04/2017,30/04/2017,CC-HOME,{child}\n"  # 2 posted
+        "SUP1,INV-9,2,80.50,2017-04-01,2017-04-30,CC-HOME,\n"  # 3 posted, no child
+        "SUP1,INV-9,3,12.345,01/04/2017,30/04/2017,CC-HOME,\n"  # 4 three decimals
+        "SUP1,INV-9,4,10.00,01/04/2017,30/04/2017,CC-NONE,\n"  # 5 unmapped cost centre
+        "SUP1,INV-9,5,10.00,01/04/2017,30/04/2017,CC-RES,\n"  # 6 three residential ones
+        "SUP1,INV-9,6,10.00,30/04/2017,01/04/2017,CC-HOME,\n"  # 7 period backwards
+        f"SUP1,INV-9,1,1250.00,01/04/2017,30/04/2017,CC-HOME,{child}\n"  # 8 repeats line 2
+    )
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text(
+        "kind,code,acorn\n"
+        f"supplier,SUP1,{private}\n"
+        f"cost_centre,CC-HOME,{home['intervention_id']}\n"
+        "cost_centre,CC-RES,category:residential_care\n"
+    )
+    first = import_finance(export, mapping, api=api, pseudonym_key=KEY)
+    assert (first.lines, first.posted, first.already_posted) == (7, 2, 0)
+    assert first.pence_posted == 133_050
+    assert [(r.line, r.column) for r in first.refusals] == [
+        (4, "amount"), (5, "cost_centre"), (6, "cost_centre"), (7, "period_end"), (8, "line"),
+    ]  # fmt: skip
+    again = import_finance(export, mapping, api=api, pseudonym_key=KEY)
+    assert (again.posted, again.already_posted) == (0, 2)
+    posted = api.all_pages("ledger", "/transactions", role="finance",
+                           intervention_id=home["intervention_id"], kind="invoice")  # fmt: skip
+    assert sorted(t["invoice_number"] for t in posted) == ["INV-9/1", "INV-9/2"]
+    assert child not in str(posted)
+    assert {line["child_ref"] for t in posted for line in t["lines"]} == {
+        child_ref(KEY, child),
+        None,
+    }
