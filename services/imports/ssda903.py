@@ -26,6 +26,7 @@ from services.imports.adapters.acorn_api import AcornApi, Refused
 from services.imports.adapters.held import COUNCIL, read_held
 from services.imports.adapters.rates import RateTable
 from services.imports.adapters.ssda903_files import EPISODES, OC2, read_return
+from services.imports.domain.age_bands import BANDS
 from services.imports.domain.episodes import Stay, stays
 from services.imports.domain.outcomes import (
     Reading,
@@ -75,7 +76,9 @@ class ImportReport:
             f"SSDA903 return {self.return_year - 1}-{self.return_year % 100:02d}{done}",
             "  read: " + ", ".join(f"{name} {n} rows" for name, n in self.rows.items()),
             f"  children: {self.children} ("
-            + ", ".join(f"{band} {n}" for band, n in sorted(self.age_bands.items()))
+            + ", ".join(
+                f"{band} {self.age_bands[band]}" for _, band in BANDS if band in self.age_bands
+            )
             + " at their first episode)",
             f"  providers registered: {len(p.providers)}",
             f"  interventions commissioned: {len(p.interventions)}",

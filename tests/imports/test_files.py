@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from services.imports.adapters.finance_files import read_invoice_lines, read_mapping
 from services.imports.adapters.rates import Rate, read_rates
 from services.imports.adapters.ssda903_files import ReturnFolderError, read_return
 from services.imports.domain.refusals import Refusal
@@ -124,3 +125,41 @@ def test_a_rate_table_prices_a_placement_from_a_provider_or_from_any(tmp_path: P
         (5, "unit_price"),
         (6, "PLACE"),
     ]
+
+
+def test_a_finance_export_keeps_good_lines_and_pseudonymises_the_child(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "supplier_ref,invoice_number,line,amount,period_start,period_end,cost_centre,child_ref\n"
+        "S1,I1,1,10.50,01/04/2024,2024-04-30,CC1,566910\n"
+        "S1,I1,2,-3.00,01/04/2024,30/04/2024,CC1,\n"
+        "S1,I1,1,10.50,01/04/2024,30/04/2024,CC1,\n"
+        ",I2,1,1.005,31/04/2024,01/04/2024,CC1,\n"
+    )
+    lines, refusals = read_invoice_lines(path, pseudonym=pseudonym)
+    assert [(x.line, x.amount_pence, x.child_ref, x.end) for x in lines] == [
+        (2, 1050, "ref566910", date(2024, 4, 30)),
+        (3, -300, None, date(2024, 4, 30)),
+    ]
+    assert [(r.line, r.column) for r in refusals] == [
+        (4, "line"),
+        (5, "supplier_ref"),
+        (5, "amount"),
+        (5, "period_start"),
+    ]
+
+
+def test_a_mapping_names_providers_and_interventions_or_categories(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.csv"
+    path.write_text(
+        "kind,code,acorn\n"
+        "supplier,S1,prov-1\n"
+        "cost_centre,CC1,int-1\n"
+        "cost_centre,CC2,category:residential_care\n"
+        "budget,B1,x\n"
+        "supplier,S1,prov-2\n"
+    )
+    mapping = read_mapping(path)
+    assert mapping.providers == {"S1": "prov-1"}
+    assert mapping.cost_centres == {"CC1": "int-1", "CC2": "category:residential_care"}
+    assert [(r.line, r.column) for r in mapping.refusals] == [(5, "kind"), (6, "code")]
