@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import Any
 
 from services.imports.adapters.acorn_api import AcornApi
 from services.imports.domain.plan import Held, HeldEnrolment, HeldReading
@@ -44,11 +45,11 @@ def read_held(
     return held
 
 
-def _enrolments_of(api: AcornApi, intervention_id: str) -> list[dict[str, object]]:
+def _enrolments_of(api: AcornApi, intervention_id: str) -> list[dict[str, Any]]:
     return api.all_pages(
         "commissioning", "/enrolments", role=COUNCIL, intervention_id=intervention_id
     )
 
 
-def _observations_of(api: AcornApi, child_ref: str) -> list[dict[str, object]]:
+def _observations_of(api: AcornApi, child_ref: str) -> list[dict[str, Any]]:
     return api.all_pages("outcomes", f"/children/{child_ref}/observations", role=COUNCIL)

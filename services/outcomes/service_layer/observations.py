@@ -25,6 +25,7 @@ from services.outcomes.domain.enrolments import EnrolmentPeriod, holds_child_on
 from services.outcomes.domain.indicators import Indicator
 from services.outcomes.domain.observations import (
     COUNCIL_SOURCE,
+    PROVIDER_SOURCE,
     Observation,
     ObservationStateError,
     ensure_current,
@@ -279,7 +280,8 @@ def _new_observation(
         recorded_at=recorded_at,
         intervention_id=draft.intervention_id,
         evidence_ref=draft.evidence_ref,
-        **({} if provider_id else {"source": COUNCIL_SOURCE, "source_system": draft.source_system}),
+        source=PROVIDER_SOURCE if provider_id else COUNCIL_SOURCE,
+        source_system=None if provider_id else draft.source_system,
     )
 
 
