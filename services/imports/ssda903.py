@@ -25,7 +25,7 @@ from typing import Any
 from services.imports.adapters.acorn_api import AcornApi, Refused
 from services.imports.adapters.held import COUNCIL, read_held
 from services.imports.adapters.rates import RateTable
-from services.imports.adapters.ssda903_files import EPISODES, OC2, read_return
+from services.imports.adapters.ssda903_files import EPISODES, OC2, ReturnFolderError, read_return
 from services.imports.domain.age_bands import BANDS
 from services.imports.domain.episodes import Stay, stays
 from services.imports.domain.outcomes import (
@@ -120,6 +120,10 @@ def import_return(
 ) -> ImportReport:
     say(f"reading {folder}")
     contents = read_return(folder, pseudonym=partial(child_ref, pseudonym_key))
+    if not contents.episodes and year is None:
+        raise ReturnFolderError(
+            f"{folder}: not one episode can be imported, so its year is unknown"
+        )
     return_year = year or return_year_of(e.start for e in contents.episodes)
     observed_on = year_end(return_year)
     system = source_system(return_year)
@@ -148,7 +152,7 @@ def import_return(
     )
     if check_only:
         return report
-    targets = sorted(OC2_INDICATORS[c] for c in OC2_INDICATORS if OC2_INDICATORS[c] in framework)
+    targets = sorted(code for code in OC2_INDICATORS.values() if code in framework)
     writer = _Writer(api, held, rates or RateTable(), targets, system)
     say(f"writing: {len(to_do.providers)} providers, {len(to_do.interventions)} interventions")
     writer.providers(to_do.providers)
