@@ -333,7 +333,12 @@ def test_concurrent_batches_for_one_child_lose_no_observation(
         start.wait()
         recorded = []
         for batch in range(batches):
-            body = {"observations": [reading(child, value=writer + batch) for _ in range(rows)]}
+            body = {
+                "observations": [
+                    reading(child, value=writer + batch, evidence_ref=f"w{writer}b{batch}r{row}")
+                    for row in range(rows)  # distinct rows: an exact repeat is recorded once
+                ]
+            }
             response = client.post(
                 "/observations/batch", json=body, headers=auth("provider", provider_id=provider)
             )
