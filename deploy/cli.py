@@ -9,12 +9,15 @@
 ./dev judge --preset P [--seed N]  each attribution rule's error against the council's truth
 ./dev token --role ROLE [--provider-id ID]   a development JWT for curl
 ./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
+./dev import 903 FOLDER [--rates FILE]   a council's SSDA903 return, through the APIs
+./dev import finance EXPORT --mapping FILE   a finance system's invoice lines into the ledger
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -239,6 +242,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return value_cli.main(args.report_args)
 
 
+def dev_pseudonym_key() -> str:
+    """The council's pseudonym secret: from the environment, or one made once for this checkout."""
+    if os.environ.get("ACORN_IMPORT_PSEUDONYM_KEY"):
+        return os.environ["ACORN_IMPORT_PSEUDONYM_KEY"]
+    key_file = STATE_DIR / "pseudonym-key"
+    if not key_file.exists():
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def cmd_import(import_args: list[str]) -> int:
+    from services.imports import cli as import_cli
+    from services.imports.adapters.acorn_api import AcornApi
+
+    urls = {s.name: f"http://{stack.LOCAL_HOST}:{s.port}" for s in stack.SERVICES}
+    api = AcornApi(urls, lambda role: dev_token(role))
+    environ = {**os.environ, "ACORN_IMPORT_PSEUDONYM_KEY": dev_pseudonym_key()}
+    return import_cli.main(import_args, api=api, environ=environ)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -294,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="cost per outcome for a period, in the terminal")
     report.add_argument("report_args", nargs=argparse.REMAINDER)
     report.set_defaults(run=cmd_report)
+    imports = commands.add_parser("import", help="a council's own data through the APIs")
+    imports.add_argument("import_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -301,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["report"]:  # everything after `report` belongs to the value CLI
         return cmd_report(argparse.Namespace(report_args=argv[1:]))
+    if argv[:1] == ["import"]:  # and after `import` to the importers'
+        return cmd_import(argv[1:])
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "test":

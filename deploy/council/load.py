@@ -236,7 +236,7 @@ class Loader:
                 role="provider", provider_id=self.providers[provider],
                 json={"observations": rows},
             ).json()  # fmt: skip
-            refused = [r for r in result["results"] if r["status"] != "recorded"]
+            refused = [r for r in result["results"] if r["status"] in ("invalid", "forbidden")]
             invalid = [r for r in refused if r["status"] == "invalid"]
             if invalid:
                 raise DemoError(f"observations refused as invalid: {invalid[:3]}")

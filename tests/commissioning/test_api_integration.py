@@ -296,6 +296,7 @@ def test_the_openapi_document_describes_every_endpoint_and_its_errors(api: Api) 
         "/interventions/{intervention_id}/end": {"post"},
         "/interventions/{intervention_id}/price-amendments": {"post"},
         "/interventions/{intervention_id}/enrolments": {"post"},
+        "/interventions/{intervention_id}/enrolments/batch": {"post"},
         "/enrolments": {"get"},
         "/enrolments/{enrolment_id}": {"get"},
         "/enrolments/{enrolment_id}/end": {"post"},
@@ -316,3 +317,42 @@ def test_the_openapi_document_describes_every_endpoint_and_its_errors(api: Api) 
     schemas = spec["components"]["schemas"]
     assert {"Intervention", "InterventionCreate", "Enrolment", "Problem"} <= set(schemas)
     assert "prices" in schemas["Intervention"]["properties"]
+
+
+def test_a_batch_enrols_each_row_or_refuses_it_in_one_change(api: Api) -> None:
+    intervention = api.active_intervention(api.provider()["provider_id"], capacity=10)
+    iid = intervention["intervention_id"]
+    rows = [
+        {"child_ref": "child-a1", "start_date": "2025-02-01"},
+        {"child_ref": "child-b2", "start_date": "2025-02-01", "end_date": "2025-03-31",
+         "end_reason": "returned home"},
+        {"child_ref": "child-a1", "start_date": "2025-03-01"},  # already enrolled from February
+        {"child_ref": "child-c3", "start_date": "2025-04-01", "end_date": "2025-03-01"},
+        {"child_ref": "child-d4", "start_date": "2026-01-01"},  # after the intervention ends
+    ]  # fmt: skip
+    response = api.post(f"/interventions/{iid}/enrolments/batch", {"enrolments": rows})
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["enrolled"], body["refused"]) == (2, 3)
+    assert [r["status"] for r in body["results"]] == [
+        "enrolled", "enrolled", "refused", "refused", "refused",
+    ]  # fmt: skip
+    assert [r["errors"][0]["field"] for r in body["results"][2:]] == [
+        "child_ref",
+        "end_date",
+        "start_date",
+    ]
+    ended = body["results"][1]["enrolment"]
+    assert (ended["status"], ended["end_date"], ended["end_reason"], ended["version"]) == (
+        "ended",
+        "2025-03-31",
+        "returned home",
+        2,
+    )
+    listed = api.get("/enrolments", intervention_id=iid).json["items"]
+    assert [(e["child_ref"], e["status"]) for e in listed] == [
+        ("child-a1", "enrolled"),
+        ("child-b2", "ended"),
+    ]
+    too_many = [{"child_ref": f"child-{n}", "start_date": "2025-02-01"} for n in range(501)]
+    refused(api.post(f"/interventions/{iid}/enrolments/batch", {"enrolments": too_many}), 422)

@@ -121,7 +121,7 @@ def test_invalid_readings_are_refused_naming_the_field(
     assert indexed(stack, child) == []
 
 
-def test_writes_without_a_key_a_token_or_the_provider_role_are_refused(
+def test_writes_without_a_key_a_token_or_an_authoring_role_are_refused(
     stack: Stack, auth: Auth, ids: Ids
 ) -> None:
     child = ids("child")
@@ -129,7 +129,65 @@ def test_writes_without_a_key_a_token_or_the_provider_role_are_refused(
     del headers["Idempotency-Key"]
     assert post(stack, headers, reading(child)).status_code == 400
     assert stack.client.post("/observations", json=reading(child)).status_code == 401
-    assert post(stack, auth("commissioner"), reading(child)).status_code == 403
+    for role in ("finance", "auditor", "admin"):
+        assert post(stack, auth(role), reading(child)).status_code == 403
+
+
+def test_the_council_records_readings_from_its_own_systems_for_any_child_at_any_date(
+    stack: Stack, auth: Auth, ids: Ids
+) -> None:
+    """No enrolment and a date far older than a provider's baseline window: the council's
+    readings (e.g. last year's SSDA903 return) are its own, sourced to the system named."""
+    child = ids("child")
+    row = reading(child, observed_on=days_ago(400), source_system="SSDA903 return 2025")
+    response = post(stack, auth("commissioner"), row)
+    assert response.status_code == 201, response.json
+    assert (response.json["source"], response.json["source_system"]) == (
+        "council",
+        "SSDA903 return 2025",
+    )
+    assert response.json["provider_id"] is None
+    [event] = stack.events_for(child, expect=1)
+    assert event.type == OBSERVATION_RECORDED
+    assert (event.data["source"], event.data["source_system"], event.data["provider_id"]) == (
+        "council",
+        "SSDA903 return 2025",
+        None,
+    )
+
+    correction = stack.client.post(
+        f"/observations/{response.json['observation_id']}/correction",
+        json={"value": 80},
+        headers=auth("commissioner"),
+    )
+    assert correction.status_code == 201, correction.json
+    assert correction.json["source_system"] == "SSDA903 return 2025"
+
+
+def test_the_council_names_its_source_system_and_a_provider_may_not(
+    stack: Stack, auth: Auth, ids: Ids
+) -> None:
+    provider, child = ids("prov"), ids("child")
+    stack.enrol(provider, child, today() - timedelta(days=100))
+    unnamed = post(stack, auth("commissioner"), reading(child))
+    assert unnamed.status_code == 422
+    assert "source_system" in str(unnamed.json)
+    claimed = post(
+        stack, auth("provider", provider_id=provider), reading(child, source_system="census")
+    )
+    assert claimed.status_code == 422
+    assert "source_system" in str(claimed.json)
+
+
+def test_a_provider_cannot_correct_the_councils_reading(stack: Stack, auth: Auth, ids: Ids) -> None:
+    provider, child = ids("prov"), ids("child")
+    stack.enrol(provider, child, today() - timedelta(days=100))
+    council = post(stack, auth("commissioner"), reading(child, source_system="school census"))
+    path = f"/observations/{council.json['observation_id']}/correction"
+    response = stack.client.post(
+        path, json={"value": 1}, headers=auth("provider", provider_id=provider)
+    )
+    assert response.status_code == 404
 
 
 def test_authorisation_follows_enrolments_learnt_from_commissioning_events(
@@ -275,7 +333,12 @@ def test_concurrent_batches_for_one_child_lose_no_observation(
         start.wait()
         recorded = []
         for batch in range(batches):
-            body = {"observations": [reading(child, value=writer + batch) for _ in range(rows)]}
+            body = {
+                "observations": [
+                    reading(child, value=writer + batch, evidence_ref=f"w{writer}b{batch}r{row}")
+                    for row in range(rows)  # distinct rows: an exact repeat is recorded once
+                ]
+            }
             response = client.post(
                 "/observations/batch", json=body, headers=auth("provider", provider_id=provider)
             )

@@ -95,7 +95,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     o.INDICATOR_VERSIONED: INDICATOR,
     o.INDICATOR_RETIRED: INDICATOR,
     o.OBSERVATION_RECORDED: OBSERVATION,
-    o.OBSERVATION_CORRECTED: {**OBSERVATION, "observation_id": "obs-2", "supersedes": "obs-1"},
+    o.OBSERVATION_CORRECTED: {
+        **OBSERVATION,
+        "observation_id": "obs-2",
+        "supersedes": "obs-1",
+        "provider_id": None,
+        "source": "council",
+        "source_system": "SSDA903 return 2024",
+    },
     o.OBSERVATION_WITHDRAWN: {
         "observation_id": "obs-1",
         "child_ref": "C-0001",

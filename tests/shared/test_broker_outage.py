@@ -6,6 +6,7 @@ This test needs a broker it may stop, so it starts one of its own with the proje
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from tests.support.effects import ProviderDirectory
 
 pytestmark = pytest.mark.integration
 
-PORT, CONTROLLER_PORT = 19292, 19293
+# moved with the end-to-end systems' offset, so two checkouts' suites never share the ports
+PORT_OFFSET = int(os.environ.get("ACORN_E2E_PORT_OFFSET", "10000"))
+PORT, CONTROLLER_PORT = 9292 + PORT_OFFSET, 9293 + PORT_OFFSET
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
@@ -31,6 +32,15 @@ class RunningSystem:
     databases: dict[str, str]  # service -> its database
     topic_prefix: str
     components: dict[str, Component]  # e.g. "ledger-relay" -> how to find and restart it
+
+    @property
+    def topics(self) -> list[str]:
+        return all_topics(self.topic_prefix)
+
+    @property
+    def logs(self) -> list[Path]:
+        """Every process's log: what a test of data minimisation searches."""
+        return [component.log_file for component in self.components.values()]
 
 
 @contextmanager

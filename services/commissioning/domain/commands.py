@@ -80,6 +80,22 @@ class EnrolChild:
 
 
 @dataclass(frozen=True)
+class NewEnrolment:
+    child_ref: str
+    start_date: date
+    end_date: date | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrolChildren:
+    """Many enrolments on one intervention in one change: each row is enrolled or refused."""
+
+    intervention_id: str
+    rows: tuple[NewEnrolment, ...]
+
+
+@dataclass(frozen=True)
 class EndEnrolment:
     enrolment_id: str
     expected_version: int

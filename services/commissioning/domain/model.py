@@ -16,7 +16,7 @@ runs until the intervention's end date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from services.commissioning.domain.errors import Conflict, Invalid
@@ -224,6 +224,25 @@ class Intervention:
         )
         self.enrolments = [*self.enrolments, enrolment]
         return enrolment
+
+    def enrol_until(
+        self, child_ref: str, start: date, end: date | None, reason: str | None
+    ) -> list[Enrolment]:
+        """Enrol, and end at once on `end` when it is known (history brought in from a council's
+        records). The end is checked before anything changes, so a refusal leaves nothing half
+        done. Returns the enrolment as enrolled, and then as ended."""
+        if end is not None and not start <= end <= self.end_date:
+            raise Invalid(
+                f"the end date must be from the start {start} to the intervention's end "
+                f"{self.end_date}",
+                field="end_date",
+            )
+        enrolment = self.enrol(child_ref, start)
+        if end is None:
+            return [enrolment]
+        enrolled = replace(enrolment)
+        self.end_enrolment(enrolment, end, reason or "ended")
+        return [enrolled, enrolment]
 
     def end_enrolment(self, enrolment: Enrolment, on: date, reason: str) -> None:
         if on > self.end_date:

@@ -224,6 +224,31 @@ def enrol_child(
     return _change_intervention(interventions, cmd.intervention_id, change)
 
 
+def enrol_children(
+    cmd: commands.EnrolChildren, *, interventions: AbstractInterventionRepository
+) -> list[Enrolment | Refused]:
+    """Each row enrolled (and ended, when its end is given) or refused, in one stored change:
+    a council bringing in its history makes one write per intervention, not one per child."""
+
+    def change(intervention: Intervention) -> tuple[list[Enrolment | Refused], list[Envelope]]:
+        results: list[Enrolment | Refused] = []
+        events: list[Envelope] = []
+        for row in cmd.rows:
+            try:
+                states = intervention.enrol_until(
+                    row.child_ref, row.start_date, row.end_date, row.end_reason
+                )
+            except Refused as refusal:
+                results.append(refusal)
+                continue
+            types = (catalogue.CHILD_ENROLLED, catalogue.ENROLMENT_ENDED)
+            events += [enrolment_event(t, state) for t, state in zip(types, states, strict=False)]
+            results.append(states[-1])
+        return results, events
+
+    return _change_intervention(interventions, cmd.intervention_id, change)
+
+
 def end_enrolment(
     cmd: commands.EndEnrolment, *, interventions: AbstractInterventionRepository
 ) -> Enrolment:

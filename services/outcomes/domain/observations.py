@@ -1,9 +1,13 @@
 """Outcome observations: one reading of one indicator for one child on one date.
 
 Observations are never edited. A correction is a new observation that supersedes the original; a
-withdrawal marks the original withdrawn. Either leaves the original in history, and only the
-provider that posted an observation may correct or withdraw it, once (a superseded or withdrawn
-observation is no longer current).
+withdrawal marks the original withdrawn. Either leaves the original in history, and only whoever
+posted an observation may correct or withdraw it, once (a superseded or withdrawn observation is no
+longer current): the provider that posted it, or the council for one it sourced itself.
+
+Every observation records its source: `provider` (posted by the provider named in `provider_id`),
+or `council` (posted by the council from one of its own systems, named in `source_system`, such as
+the SSDA903 return or the school census; `provider_id` is then None).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from datetime import date, datetime
 
 from services.outcomes.domain.indicators import Indicator, value_problem
 
+PROVIDER_SOURCE = "provider"
+COUNCIL_SOURCE = "council"
 CURRENT = "current"
 SUPERSEDED = "superseded"
 WITHDRAWN = "withdrawn"
@@ -26,7 +32,7 @@ class Observation:
     indicator_version: int
     value: float
     observed_on: date
-    provider_id: str
+    provider_id: str | None
     recorded_at: datetime
     intervention_id: str | None = None
     evidence_ref: str | None = None
@@ -34,6 +40,8 @@ class Observation:
     status: str = CURRENT
     superseded_by: str | None = None
     withdrawal_reason: str | None = None
+    source: str = PROVIDER_SOURCE
+    source_system: str | None = None
 
 
 class ObservationStateError(ValueError):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import Flask, Response, request
 
 from services.outcomes import bootstrap
-from services.outcomes.entrypoints.views import indicators, needs, observations, stories
+from services.outcomes.entrypoints.views import indicators, needs, observations, stories, uploads
 from services.outcomes.service_layer.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 from services.outcomes.settings import load_api
 from shared.config import ServiceSettings
@@ -42,7 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         settings=settings,
         title="Acorn outcomes",
         description=DESCRIPTION,
-        blueprints=[indicators.blp, observations.blp, needs.blp, stories.blp],
+        blueprints=[indicators.blp, observations.blp, uploads.blp, needs.blp, stories.blp],
         db=runtime.db,
         readiness_checks=runtime.readiness_checks(),
         extension=bootstrap.build(runtime),

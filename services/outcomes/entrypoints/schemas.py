@@ -91,6 +91,15 @@ class ObservationInSchema(Schema):
     observed_on = Day(required=True)
     intervention_id = EntityId(load_default=None, allow_none=True)
     evidence_ref = Text(load_default=None, allow_none=True)
+    source_system = Text(
+        load_default=None,
+        allow_none=True,
+        max_length=100,
+        metadata={
+            "description": "The council's own system the reading comes from (council only, "
+            "required there), e.g. `SSDA903 return 2024` or `school census`."
+        },
+    )
 
 
 class ObservationBatchInSchema(Schema):
@@ -109,10 +118,12 @@ class ObservationSchema(Schema):
     indicator_version = fields.Integer()
     value = fields.Float()
     observed_on = fields.Date()
-    provider_id = fields.String()
+    provider_id = fields.String(allow_none=True)
     intervention_id = fields.String(allow_none=True)
     evidence_ref = fields.String(allow_none=True)
     recorded_at = fields.DateTime()
+    source = fields.String(metadata={"description": "provider or council"})
+    source_system = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "current, superseded or withdrawn"})
     supersedes = fields.String(allow_none=True)
     superseded_by = fields.String(allow_none=True)
@@ -121,7 +132,12 @@ class ObservationSchema(Schema):
 
 class RowResultSchema(Schema):
     index = fields.Integer()
-    status = fields.String(metadata={"description": "recorded, invalid or forbidden"})
+    status = fields.String(
+        metadata={
+            "description": "recorded, invalid, forbidden, or duplicate (the same row as an "
+            "earlier one of the request: recorded once, under the earlier row's observation_id)"
+        }
+    )
     observation_id = fields.String(allow_none=True)
     errors = fields.List(fields.Nested(FieldErrorSchema))
 

@@ -38,6 +38,7 @@ class ObservationDraft:
     observed_on: date
     intervention_id: str | None = None
     evidence_ref: str | None = None
+    source_system: str | None = None
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ def _observation_data(observation: Observation) -> dict[str, object]:
         "intervention_id": observation.intervention_id,
         "evidence_ref": observation.evidence_ref,
         "recorded_at": observation.recorded_at.isoformat(),
+        "source": observation.source,
+        "source_system": observation.source_system,
     }
 
 

@@ -1,5 +1,11 @@
 """Use cases of observations: record (one or a batch), correct, withdraw, read.
 
+Two kinds of author. A provider posts for the children it holds (an enrolment covering the date,
+widened by the baseline and grace windows). The council (the commissioner role) posts readings
+from its own systems (the SSDA903 return, the school census, health records) for any child, at
+any date, naming the system in `source_system`: baselines often come from there, and are older
+than a provider's baseline window allows.
+
 A batch is all-or-nothing per row: each row is checked on its own (fields, indicator, value,
 dates, the provider's enrolment) and every valid row is recorded, in one bulk write; the answer
 lists every row's result so a provider can resend only the failed ones. A refused row (no
@@ -17,6 +23,8 @@ from datetime import UTC, datetime
 from services.outcomes.domain.enrolments import EnrolmentPeriod, holds_child_on
 from services.outcomes.domain.indicators import Indicator
 from services.outcomes.domain.observations import (
+    COUNCIL_SOURCE,
+    PROVIDER_SOURCE,
     Observation,
     ObservationStateError,
     ensure_current,
@@ -31,13 +39,14 @@ from services.outcomes.service_layer.commands import (
 )
 from services.outcomes.service_layer.context import Outcomes
 from services.outcomes.service_layer.errors import NOT_HELD, Conflict, Forbidden, Invalid, NotFound
-from shared.auth import Caller
+from shared.auth import COMMISSIONER, Caller
 from shared.events.envelope import Envelope
 from shared.ids import new_id
 
 RECORDED = "recorded"
 INVALID = "invalid"
 FORBIDDEN = "forbidden"
+DUPLICATE = "duplicate"  # the same row as an earlier one of the batch: recorded once, by that one
 
 
 @dataclass(frozen=True)
@@ -69,29 +78,38 @@ def check_batch_size(count: int, *, ctx: Outcomes) -> None:
 
 def record_observations(command: RecordObservations, *, ctx: Outcomes) -> list[RowResult]:
     check_batch_size(len(command.rows), ctx=ctx)
-    provider_id = _provider_of(command.actor)
+    provider_id = _author_of(command.actor)
     indicators = _Indicators(ctx)
-    holdings = ctx.enrolments.periods_by_child(
-        provider_id, {row.child_ref for row in command.rows if not isinstance(row, dict)}
+    holdings = (
+        ctx.enrolments.periods_by_child(
+            provider_id, {row.child_ref for row in command.rows if not isinstance(row, dict)}
+        )
+        if provider_id
+        else {}
     )
     today = ctx.today()
     recorded_at = _now()
     results: list[RowResult] = []
     refused: dict[str, list[int]] = defaultdict(list)  # child_ref -> its rows refused
     to_record: list[tuple[Observation, Envelope]] = []
+    first_of: dict[ObservationDraft, int] = {}  # a row -> the index it first came at
     for index, row in enumerate(command.rows):
         if isinstance(row, dict):
             results.append(RowResult(index, INVALID, errors=row))
             continue
+        if row in first_of:
+            results.append(_repeat(results[first_of[row]], index))
+            continue
+        first_of[row] = index
         indicator = indicators.get(row.indicator_code)
         problems = reading_problems(
             indicator, value=row.value, observed_on=row.observed_on, today=today
-        )
+        ) | _source_problems(row, provider_id)
         if problems:
             results.append(RowResult(index, INVALID, errors=problems))
             continue
         assert indicator is not None  # reading_problems refuses unknown indicators
-        if not _holds(holdings[row.child_ref], row, ctx):
+        if provider_id and not _holds(holdings[row.child_ref], row, ctx):
             refused[row.child_ref].append(index)
             results.append(RowResult(index, FORBIDDEN, errors={"child_ref": NOT_HELD}))
             continue
@@ -134,9 +152,14 @@ def correct_observation(command: CorrectObservation, *, ctx: Outcomes) -> Observ
         observed_on=observed_on,
         intervention_id=original.intervention_id,
         evidence_ref=command.evidence_ref or original.evidence_ref,
+        source_system=original.source_system,
     )
-    periods = ctx.enrolments.periods(original.provider_id, original.child_ref)
-    if not _holds(periods, draft, ctx):
+    periods = (
+        ctx.enrolments.periods(original.provider_id, original.child_ref)
+        if original.provider_id
+        else []
+    )
+    if original.provider_id and not _holds(periods, draft, ctx):
         ctx.audit.record(
             command.actor, "observation.correct", original.child_ref, outcome="refused"
         )
@@ -224,8 +247,27 @@ def _holds(periods: list[EnrolmentPeriod], draft: ObservationDraft, ctx: Outcome
     )
 
 
+def _repeat(result: RowResult, index: int) -> RowResult:
+    """An exact repeat of an earlier row (`result`): recorded once, by the first, or refused as
+    the first was."""
+    if result.status == RECORDED:
+        return RowResult(index, DUPLICATE, observation_id=result.observation_id)
+    return replace(result, index=index)
+
+
+def _source_problems(draft: ObservationDraft, provider_id: str | None) -> dict[str, str]:
+    """A council reading names the system it comes from; a provider's is the provider's own."""
+    if provider_id and draft.source_system is not None:
+        return {"source_system": "is for the council's own systems; a provider's own readings "
+                "are sourced to the provider"}  # fmt: skip
+    if not provider_id and draft.source_system is None:
+        return {"source_system": "is required of the council: name the system the reading "
+                "comes from, such as the SSDA903 return or the school census"}  # fmt: skip
+    return {}
+
+
 def _new_observation(
-    draft: ObservationDraft, indicator: Indicator, provider_id: str, recorded_at: datetime
+    draft: ObservationDraft, indicator: Indicator, provider_id: str | None, recorded_at: datetime
 ) -> Observation:
     return Observation(
         observation_id=new_id(),
@@ -238,12 +280,20 @@ def _new_observation(
         recorded_at=recorded_at,
         intervention_id=draft.intervention_id,
         evidence_ref=draft.evidence_ref,
+        source=PROVIDER_SOURCE if provider_id else COUNCIL_SOURCE,
+        source_system=None if provider_id else draft.source_system,
     )
 
 
 def _own_observation(actor: Caller, observation_id: str, ctx: Outcomes) -> Observation:
+    """The observation, if `actor` posted it: its provider, or the council for its own readings."""
     observation = ctx.observations.get(observation_id)
-    if observation is None or observation.provider_id != _provider_of(actor):
+    author = _author_of(actor)
+    if (
+        observation is None
+        or observation.provider_id != author
+        or (author is None and observation.source != COUNCIL_SOURCE)
+    ):
         raise NotFound(f"no observation {observation_id} of yours")
     return observation
 
@@ -257,5 +307,14 @@ def _guard_state(observation: Observation) -> None:
 
 def _provider_of(actor: Caller) -> str:
     if not actor.provider_id:
-        raise Forbidden("only a provider posts and corrects observations")
+        raise Forbidden("only a provider reads children's observations this way")
     return actor.provider_id
+
+
+def _author_of(actor: Caller) -> str | None:
+    """The provider posting (from its token), or None for the council posting its own readings."""
+    if actor.provider_id:
+        return actor.provider_id
+    if actor.has_any(COMMISSIONER):
+        return None
+    raise Forbidden("only a provider, or the council (commissioner), posts observations")

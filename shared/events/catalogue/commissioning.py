@@ -24,6 +24,8 @@ CATEGORIES = (
     "therapeutic",
     "education_support",
     "leaving_care",
+    "supported_accommodation",
+    "placed_with_parents",
     "other",
 )
 PRICING_MODELS = ("per_child_week", "per_child_day", "per_session", "block_per_month")

@@ -84,17 +84,25 @@ class IndicatorRetired(IndicatorChanged):
     pass
 
 
+OBSERVATION_SOURCES = ("provider", "council")
+
+
 class Observation(Schema):
+    """`source` says who recorded it: a provider (`provider_id`), or the council from one of its
+    own systems (`source_system`, e.g. the SSDA903 return; `provider_id` is then null)."""
+
     observation_id = EntityId(required=True)
     child_ref = ChildRef(required=True)
     indicator_code = IndicatorCode(required=True)
     indicator_version = fields.Integer(required=True, strict=True)
     value = fields.Float(required=True)
     observed_on = fields.Date(required=True)
-    provider_id = EntityId(required=True)
+    provider_id = EntityId(required=True, allow_none=True)
     intervention_id = EntityId(load_default=None, allow_none=True)
     evidence_ref = fields.String(load_default=None, allow_none=True)
     recorded_at = fields.DateTime(required=True)
+    source = fields.String(load_default="provider", validate=validate.OneOf(OBSERVATION_SOURCES))
+    source_system = fields.String(load_default=None, allow_none=True)
 
 
 @register(OBSERVATION_RECORDED)
@@ -114,7 +122,7 @@ class ObservationWithdrawn(Schema):
     observation_id = EntityId(required=True)
     child_ref = ChildRef(required=True)
     indicator_code = IndicatorCode(required=True)
-    provider_id = EntityId(required=True)
+    provider_id = EntityId(required=True, allow_none=True)
     reason = fields.String(required=True)
     withdrawn_at = fields.DateTime(required=True)
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from services.commissioning.domain import commands
+from services.commissioning.domain.errors import Refused
 from services.commissioning.domain.model import Enrolment, Intervention
 from services.commissioning.entrypoints.views import schemas
 from services.commissioning.entrypoints.views.common import (
@@ -192,3 +193,35 @@ class Enrolments(MethodView):
             201,
             {"ETag": etag(enrolment.version), "Location": f"/enrolments/{enrolment.enrolment_id}"},
         )
+
+
+@blp.route("/<intervention_id>/enrolments/batch")
+class EnrolmentBatch(MethodView):
+    @idempotent
+    @blp.arguments(schemas.EnrolmentBatch)
+    @blp.response(200, schemas.EnrolmentBatchResult)
+    @problems(blp, 400, 403, 404, 409)
+    def post(self, data: dict[str, Any], intervention_id: str) -> dict[str, Any]:
+        """Enrol up to 500 children in one change, each from its `start_date` and, where it is
+        known (history from a council's records), to its `end_date`. Each row is enrolled or
+        refused on its own, with the field and the reason."""
+        caller = commissioner()
+        rows = tuple(commands.NewEnrolment(**row) for row in data["enrolments"])
+        results = handlers.enrol_children(
+            commands.EnrolChildren(intervention_id, rows),
+            interventions=app_services().interventions,
+        )
+        enrolled = [r for r in results if isinstance(r, Enrolment)]
+        audit(caller, "enrolment.enrol", intervention_id, enrolled=len(enrolled), rows=len(rows))
+        return {
+            "enrolled": len(enrolled),
+            "refused": len(results) - len(enrolled),
+            "results": [_row_result(index, result) for index, result in enumerate(results)],
+        }
+
+
+def _row_result(index: int, result: Enrolment | Refused) -> dict[str, Any]:
+    if isinstance(result, Enrolment):
+        return {"index": index, "status": "enrolled", "enrolment": result, "errors": []}
+    error = {"field": result.field or "(row)", "reason": result.reason}
+    return {"index": index, "status": "refused", "enrolment": None, "errors": [error]}

@@ -114,6 +114,37 @@ class EnrolmentCreate(Schema):
     start_date = Day(required=True)
 
 
+ENROLMENT_BATCH_LIMIT = 500
+
+
+class EnrolmentRow(EnrolmentCreate):
+    end_date = Day(
+        load_default=None, allow_none=True, metadata={"description": "the last enrolled day"}
+    )
+    end_reason = Text(load_default=None, allow_none=True)
+
+
+class EnrolmentBatch(Schema):
+    enrolments = fields.List(
+        fields.Nested(EnrolmentRow),
+        required=True,
+        validate=validate.Length(min=1, max=ENROLMENT_BATCH_LIMIT),
+    )
+
+
+class EnrolmentRowResult(Schema):
+    index = fields.Integer()
+    status = fields.String(metadata={"description": "enrolled or refused"})
+    enrolment = fields.Nested(Enrolment, allow_none=True)
+    errors = fields.List(fields.Dict())
+
+
+class EnrolmentBatchResult(Schema):
+    enrolled = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(EnrolmentRowResult))
+
+
 class EnrolmentEnding(Schema):
     end_date = Day(required=True, metadata={"description": "the last enrolled day"})
     reason = Text(required=True)

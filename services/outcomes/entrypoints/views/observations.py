@@ -1,11 +1,14 @@
-"""Outcome observations posted by providers: `/observations` and `/children/<ref>/observations`.
+"""Outcome observations: `/observations` and `/children/<ref>/observations`.
 
-A provider may post for, and read, only the children it holds: an enrolment on one of its
-interventions covering the observed-on date, with `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default
-30) after the enrolment ends. A refusal answers 403 with the same message whether the child is
-unknown or someone else's. The batch endpoint takes up to `ACORN_OUTCOMES_BATCH_LIMIT` (default
-1,000) observations and answers 200 with one result per row (`recorded`, `invalid` or
-`forbidden`, with the failing fields), so a provider resends only the failed rows.
+The council (commissioner role) may post readings from its own systems for any child, naming the
+system in `source_system`; they are recorded with source `council`. A provider may post for, and
+read, only the children it holds: an enrolment on one of its interventions covering the
+observed-on date, with `ACORN_OUTCOMES_ENROLMENT_GRACE_DAYS` (default 30) after the enrolment
+ends. A refusal answers 403 with the same message whether the child is unknown or someone
+else's. The batch endpoint takes up to `ACORN_OUTCOMES_BATCH_LIMIT` (default 1,000) observations
+and answers 200 with one result per row (`recorded`, `invalid` or `forbidden`, with the failing
+fields), so a provider resends only the failed rows; a row repeating an earlier one exactly is
+`duplicate`, recorded once.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from shared.http.security import require_role
 
 blp = Blueprint("observations", __name__, url_prefix="/", description=__doc__)
 READERS = (PROVIDER, COMMISSIONER, ADMIN, AUDITOR)
+AUTHORS = (PROVIDER, COMMISSIONER)
 _row_schema = ObservationInSchema()
 
 
@@ -52,7 +56,7 @@ class ChildObservationPageArgs(ChildObservationArgs, PageArgs):
     pass
 
 
-def _parse_row(row: Any) -> ObservationDraft | dict[str, str]:
+def parse_row(row: Any) -> ObservationDraft | dict[str, str]:
     if not isinstance(row, dict):
         return {"(row)": "must be an object"}
     try:
@@ -61,7 +65,7 @@ def _parse_row(row: Any) -> ObservationDraft | dict[str, str]:
         return {e["field"]: e["reason"] for e in field_errors(error.messages)}
 
 
-def _errors(problems: dict[str, str]) -> list[dict[str, str]]:
+def errors_of(problems: dict[str, str]) -> list[dict[str, str]]:
     return [{"field": field, "reason": reason} for field, reason in problems.items()]
 
 
@@ -75,8 +79,9 @@ class Observations(MethodView):
     @blp.arguments(ObservationInSchema)
     @blp.response(201, ObservationSchema)
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Record one observation for a child you hold (provider)."""
-        actor = require_role(PROVIDER)
+        """Record one observation: for a child you hold (provider), or any child from a council
+        system (commissioner, with `source_system`)."""
+        actor = require_role(*AUTHORS)
         ctx = outcomes()
         command = RecordObservations(actor=actor, rows=[ObservationDraft(**data)])
         [result] = handlers.record_observations(command, ctx=ctx)
@@ -95,21 +100,22 @@ class ObservationBatch(MethodView):
     @blp.response(200, BatchResultSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record up to 1,000 observations; each row succeeds or fails on its own."""
-        actor = require_role(PROVIDER)
+        actor = require_role(*AUTHORS)
         ctx = outcomes()
         handlers.check_batch_size(len(data["observations"]), ctx=ctx)
-        rows = [_parse_row(row) for row in data["observations"]]
+        rows = [parse_row(row) for row in data["observations"]]
         results = handlers.record_observations(RecordObservations(actor=actor, rows=rows), ctx=ctx)
         recorded = sum(1 for r in results if r.status == handlers.RECORDED)
+        refused = sum(1 for r in results if r.status in (handlers.INVALID, handlers.FORBIDDEN))
         return {
             "recorded": recorded,
-            "refused": len(results) - recorded,
+            "refused": refused,
             "results": [
                 {
                     "index": r.index,
                     "status": r.status,
                     "observation_id": r.observation_id,
-                    "errors": _errors(r.errors),
+                    "errors": errors_of(r.errors),
                 }
                 for r in results
             ],
@@ -133,8 +139,9 @@ class ObservationCorrection(MethodView):
     def post(
         self, data: dict[str, Any], observation_id: str
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Correct your observation: a new observation supersedes it; the original stays."""
-        actor = require_role(PROVIDER)
+        """Correct your observation (the council: its own readings): a new observation supersedes
+        it; the original stays."""
+        actor = require_role(*AUTHORS)
         command = CorrectObservation(actor=actor, observation_id=observation_id, **data)
         correction = handlers.correct_observation(command, ctx=outcomes())
         location = f"/observations/{correction.observation_id}"
@@ -148,7 +155,7 @@ class ObservationWithdrawal(MethodView):
     @blp.response(200, ObservationSchema)
     def post(self, data: dict[str, Any], observation_id: str) -> dict[str, Any]:
         """Withdraw your observation; it stays in history, marked withdrawn."""
-        actor = require_role(PROVIDER)
+        actor = require_role(*AUTHORS)
         command = WithdrawObservation(
             actor=actor, observation_id=observation_id, reason=data["reason"]
         )

@@ -10,13 +10,13 @@ from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.outcomes.domain.stories import COHORTS, MAX_STORY_LENGTH
 from services.outcomes.entrypoints.views import outcomes
 from services.outcomes.service_layer import stories as handlers
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
+from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
 from shared.http.security import require_role
 

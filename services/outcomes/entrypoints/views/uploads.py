@@ -1,0 +1,127 @@
+"""Observations from a spreadsheet: `/observations/upload` and `/observations/template`.
+
+For providers whose records are spreadsheets, not programs: the template (CSV, or XLSX with the
+framework's indicators, their units and ranges on a second sheet) is filled in and uploaded as
+it is (`Content-Type: text/csv` or the XLSX media type, the file as the body). Each row is
+checked and recorded exactly as a row of the batch endpoint, with the same limit of rows; the
+answer gives each row's result by its line in the sheet, or, with `?format=csv`, the refused rows
+with their reasons as a file to correct and upload again. A row repeating an earlier one exactly
+is recorded once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from services.outcomes.adapters import spreadsheets
+from services.outcomes.entrypoints.schemas import RowResultSchema
+from services.outcomes.entrypoints.views import outcomes
+from services.outcomes.entrypoints.views.observations import AUTHORS, READERS, errors_of, parse_row
+from services.outcomes.service_layer import observations as handlers
+from services.outcomes.service_layer.commands import RecordObservations
+from services.outcomes.service_layer.errors import Invalid
+from services.outcomes.service_layer.indicators import list_indicators
+from shared.http.blueprint import Blueprint
+from shared.http.idempotency import idempotent
+from shared.http.security import require_role
+
+blp = Blueprint("observation uploads", __name__, url_prefix="/", description=__doc__)
+MEDIA_TYPES = {"csv": spreadsheets.CSV, "xlsx": spreadsheets.XLSX}
+
+
+class UploadArgs(Schema):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv")),
+        metadata={"description": "csv: answer with the refused rows and their reasons as a file"},
+    )
+
+
+class TemplateArgs(Schema):
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(tuple(MEDIA_TYPES)))
+
+
+class UploadRowSchema(RowResultSchema):
+    line = fields.Integer(metadata={"description": "the row's line in the sheet (header: 1)"})
+
+
+class UploadResultSchema(Schema):
+    recorded = fields.Integer()
+    refused = fields.Integer()
+    duplicates = fields.Integer()
+    results = fields.List(fields.Nested(UploadRowSchema))
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, mimetype=media_type, headers=headers)
+
+
+@blp.route("observations/upload")
+class ObservationUpload(MethodView):
+    @idempotent
+    @blp.arguments(UploadArgs, location="query")
+    @blp.response(200, UploadResultSchema)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Upload a sheet of observations (CSV or XLSX, the file as the body)."""
+        actor = require_role(*AUTHORS)
+        ctx = outcomes()
+        try:
+            rows = spreadsheets.read_upload(request.get_data(), request.mimetype)
+        except spreadsheets.SpreadsheetError as error:
+            raise Invalid({"(file)": str(error)}) from error
+        handlers.check_batch_size(len(rows), ctx=ctx)
+        drafts = [parse_row(row) for _, row in rows]
+        results = handlers.record_observations(RecordObservations(actor, drafts), ctx=ctx)
+        refused = [r for r in results if r.status in (handlers.INVALID, handlers.FORBIDDEN)]
+        if args["format"] == "csv":
+            lines = [
+                (
+                    rows[r.index][0],
+                    rows[r.index][1],
+                    "; ".join(f"{f}: {why}" for f, why in r.errors.items()),
+                )
+                for r in refused
+            ]
+            return _download(spreadsheets.refused_rows(lines), spreadsheets.CSV, "refused-rows.csv")
+        return {
+            "recorded": sum(1 for r in results if r.status == handlers.RECORDED),
+            "refused": len(refused),
+            "duplicates": sum(1 for r in results if r.status == handlers.DUPLICATE),
+            "results": [
+                {
+                    "line": rows[r.index][0],
+                    "index": r.index,
+                    "status": r.status,
+                    "observation_id": r.observation_id,
+                    "errors": errors_of(r.errors),
+                }
+                for r in results
+            ],
+        }
+
+
+@blp.route("observations/template")
+class ObservationTemplate(MethodView):
+    @blp.arguments(TemplateArgs, location="query")
+    def get(self, args: dict[str, Any]) -> Response:
+        """The sheet to fill in: the columns, and (XLSX) the indicators with units and ranges."""
+        require_role(*READERS)
+        media_type = MEDIA_TYPES[args["format"]]
+        indicators = [
+            {
+                "code": i.code,
+                "name": i.name,
+                "unit": i.unit,
+                "min_value": i.min_value,
+                "max_value": i.max_value,
+                "direction": i.direction,
+            }
+            for i in list_indicators(outcomes(), status="active")
+        ]
+        body = spreadsheets.template(indicators, media_type)
+        return _download(body, media_type, f"observations-template.{args['format']}")
