@@ -47,9 +47,7 @@ def no_control_characters(value: str) -> None:
 def Text(*, max_length: int = DEFAULT_TEXT_LENGTH, **kwargs: Any) -> fields.String:
     """A name, title or reason: 1 to `max_length` characters, no control characters."""
     return fields.String(
-        validate=[validate.Length(min=1, max=max_length), no_control_characters],
-        metadata={"maxLength": max_length},
-        **kwargs,
+        validate=[validate.Length(min=1, max=max_length), no_control_characters], **kwargs
     )
 
 
