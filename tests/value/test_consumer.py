@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from services.value.entrypoints.api import create_service_app_for
 from shared.events.envelope import Envelope
 from shared.events.topics import dlq_topic, service_topic
 from tests.support.bus import read_dead_letters, running, wait_until
@@ -53,3 +54,28 @@ def test_a_batch_mixing_poison_events_applies_the_rest(
     assert {letter["event_id"] for letter in letters} == {unstorable.id, wrong_version.id}
     [storage] = [letter for letter in letters if letter["event_id"] == unstorable.id]
     assert storage["exception"] == "ValueError"
+
+
+def test_not_ready_until_caught_up_and_the_lag_is_a_metric(
+    value_service: ValueService, topic_prefix: str
+) -> None:
+    value_service.publish("ledger", ev.worked_example()["ledger"])
+    runner = value_service.runner()
+    app = create_service_app_for(
+        value_service.runtime,
+        value_service.settings,
+        value_service.read_model,
+        consumer=runner.consumer,  # type: ignore[arg-type]
+    )
+    client = app.test_client()
+    waiting = client.get("/readyz")
+    assert waiting.status_code == 503 and "read_model" in waiting.get_json()["failures"]
+    with running(runner.run):
+        wait_until(lambda: client.get("/readyz").status_code == 200, what="caught up")
+    runner.producer.close(timeout=5)
+    metrics = client.get("/metrics").get_data(as_text=True).splitlines()
+    topic = service_topic("ledger", topic_prefix)
+    lags = [line for line in metrics if line.startswith("acorn_value_consumer_lag{")]
+    assert any(f'topic="{topic}"' in line for line in lags)
+    assert all(line.endswith(" 0.0") for line in lags)
+    assert 'acorn_value_facts{table="transactions"} 2.0' in metrics

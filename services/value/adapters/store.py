@@ -229,6 +229,17 @@ class FactStore:
             db.close()
         return {(topic, partition): offset for topic, partition, offset in rows}
 
+    def counts(self) -> dict[str, int]:
+        """How many rows each table of facts holds."""
+        db = self.cursor()
+        try:
+            return {
+                table: int(db.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+                for table in (*TABLES, "cost_lines")
+            }
+        finally:
+            db.close()
+
     def last_change(self) -> int:
         """The number of the last write that changed a fact (0: none yet)."""
         db = self.cursor()

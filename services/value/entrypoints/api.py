@@ -19,7 +19,7 @@ from services.value import settings as value_settings
 from services.value.adapters.allocator import map_large_blocks_apart
 from services.value.adapters.readmodel import ReadModel
 from services.value.adapters.store import FactStore
-from services.value.entrypoints.consumer import LagCollector, PositionedConsumer, build_runner
+from services.value.entrypoints.consumer import PositionedConsumer, ReadModelCollector, build_runner
 from services.value.entrypoints.views.reports import blp as reports_blp
 from shared.config import ServiceSettings
 from shared.runtime import ServiceRuntime
@@ -102,5 +102,5 @@ def create_service_app_for(
         ),
     )
     if consumer is not None:
-        app.extensions["acorn_metrics"].register(LagCollector(consumer))
+        app.extensions["acorn_metrics"].register(ReadModelCollector(consumer))
     return app

@@ -65,6 +65,7 @@ class PositionedConsumer:
                 kafka.seek(partition, at)
         # caught up once every partition reaches where it ended when the consumer started
         self._start_ends: dict[TopicPartition, int] = kafka.end_offsets(partitions)
+        self._lag = dict(self._start_ends)
         self.caught_up = threading.Event()
         self._check_caught_up()
 
@@ -73,6 +74,7 @@ class PositionedConsumer:
         for partition, records in batch.items():
             if records:
                 self._reached[(partition.topic, partition.partition)] = records[-1].offset + 1
+        self._measure_lag()
         return batch
 
     def stage(self, events: list[Envelope]) -> None:
@@ -90,14 +92,18 @@ class PositionedConsumer:
         self.kafka.close(autocommit=autocommit)
 
     def lag(self) -> dict[TopicPartition, int]:
-        """Events each partition holds beyond the consumer's position, as last fetched."""
-        found = {}
+        """Events each partition held beyond the consumer's position at its last poll."""
+        return dict(self._lag)
+
+    def _measure_lag(self) -> None:
+        """Kept for `lag()`: the Kafka consumer is used by the consumer's thread only."""
+        lag = {}
         for partition in self.kafka.assignment():
             end = self.kafka.highwater(partition)
             if end is None:
                 end = self._start_ends.get(partition, 0)
-            found[partition] = max(0, end - self.kafka.position(partition))
-        return found
+            lag[partition] = max(0, end - self.kafka.position(partition))
+        self._lag = lag
 
     def _check_caught_up(self) -> None:
         if self.caught_up.is_set():
@@ -119,21 +125,27 @@ def _partitions(kafka: KafkaConsumer, topic: str, timeout: float = 30.0) -> list
     return sorted(found)
 
 
-class LagCollector(Collector):
-    """`/metrics`: the consumer's lag on each partition."""
+class ReadModelCollector(Collector):
+    """`/metrics`: the consumer's lag on each partition, and the rows of each table of facts
+    (`observations` counts every observation, recorded or a correction, once)."""
 
     def __init__(self, consumer: PositionedConsumer) -> None:
         self.consumer = consumer
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily(
+        lag = GaugeMetricFamily(
             "acorn_value_consumer_lag",
             "Events on a partition the value read model has not applied yet",
             labels=["topic", "partition"],
         )
-        for partition, lag in sorted(self.consumer.lag().items()):
-            gauge.add_metric([partition.topic, str(partition.partition)], lag)
-        return iter([gauge])
+        for partition, behind in sorted(self.consumer.lag().items()):
+            lag.add_metric([partition.topic, str(partition.partition)], behind)
+        facts = GaugeMetricFamily(
+            "acorn_value_facts", "Rows in a table of the value read model", labels=["table"]
+        )
+        for table, rows in self.consumer.read_model.store.counts().items():
+            facts.add_metric([table], rows)
+        return iter([lag, facts])
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter([])
