@@ -324,12 +324,30 @@ def reports(events: Path, port_offset: int, save: Path | None, against: Path | N
     saved = {path.stem: path.read_bytes() for path in against.glob("*.json")}
     differ = sorted(n for n in answers.keys() & saved.keys() if answers[n] != saved[n])
     missing, new = sorted(saved.keys() - answers.keys()), sorted(answers.keys() - saved.keys())
-    for label, names in (("differ", differ), ("missing", missing), ("new", new)):
+    for name in differ:
+        paths = list(_differences(json.loads(saved[name]), json.loads(answers[name])))
+        print(f"differ: {name}: {', '.join(paths[:5])}{' ...' if len(paths) > 5 else ''}")
+    for label, names in (("missing", missing), ("new", new)):
         for name in names:
             print(f"{label}: {name}")
     same = len(answers.keys() & saved.keys()) - len(differ)
     print(f"{same} identical, {len(differ)} differ, {len(missing)} missing, {len(new)} new")
     return 1 if differ or missing or new else 0
+
+
+def _differences(saved: Any, answer: Any, path: str = "") -> Iterator[str]:
+    """Where two reports differ: a path per differing leaf (a row named by its group)."""
+    if isinstance(saved, dict) and isinstance(answer, dict):
+        for key in sorted(saved.keys() | answer.keys()):
+            if saved.get(key) != answer.get(key):
+                yield from _differences(saved.get(key), answer.get(key), f"{path}.{key}")
+    elif isinstance(saved, list) and isinstance(answer, list) and len(saved) == len(answer):
+        for n, (a, b) in enumerate(zip(saved, answer, strict=True)):
+            if a != b:
+                name = a.get("group", n) if isinstance(a, dict) else n
+                yield from _differences(a, b, f"{path}[{name}]")
+    else:
+        yield path or "."
 
 
 def main() -> None:
