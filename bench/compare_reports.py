@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -174,7 +175,7 @@ def _indicators(path: Path) -> list[str]:
     return sorted(codes)
 
 
-def _financial_years(path: Path) -> list[int]:
+def financial_years(path: Path) -> list[int]:
     years = set()
     for record in _events(path):
         event = json.loads(base64.b64decode(record["value"]))
@@ -252,8 +253,19 @@ def _lag(bootstrap: str, topics: list[str], group: str) -> int:
     )
 
 
+@dataclass
+class ValueService:
+    url: str
+    jwt: JwtSettings
+    component: processes.Component
+    events: int
+    caught_up_in: float  # seconds from starting the process to its caught-up read model
+
+
 @contextmanager
-def value_service(port_offset: int, events: Path) -> Iterator[tuple[str, JwtSettings]]:
+def value_service(
+    port_offset: int, events: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[ValueService]:
     """The value service alone on its own ports, database and topics, fed `events`."""
     run = run_id()
     prefix = f"bench_{run}."
@@ -266,6 +278,7 @@ def value_service(port_offset: int, events: Path) -> Iterator[tuple[str, JwtSett
             databases={"ACORN_VALUE_DB": database}, jwt=jwt,
         ),
         "ACORN_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }  # fmt: skip
     topics = all_topics(prefix)
     ensure_topics(bootstrap, topics)
@@ -285,9 +298,11 @@ def value_service(port_offset: int, events: Path) -> Iterator[tuple[str, JwtSett
             processes.wait_ready(component)
         while _lag(bootstrap, topics, prefix + VALUE_GROUP) > 0:
             time.sleep(0.5)
-        print(f"value caught up with {sent:,} events in {time.monotonic() - began:.1f} s")
+        took = time.monotonic() - began
+        print(f"value caught up with {sent:,} events in {took:.1f} s")
         port = next(s.port for s in stack.SERVICES if s.name == "value") + port_offset
-        yield f"http://{stack.LOCAL_HOST}:{port}", jwt
+        [api] = [c for c in components if c.name.startswith("value-api")]
+        yield ValueService(f"http://{stack.LOCAL_HOST}:{port}", jwt, api, sent, took)
     finally:
         for component in components:
             processes.stop(component.pid_file)
@@ -299,12 +314,13 @@ def value_service(port_offset: int, events: Path) -> Iterator[tuple[str, JwtSett
 
 
 def reports(events: Path, port_offset: int, save: Path | None, against: Path | None) -> int:
-    asked = list(queries(_indicators(events), _financial_years(events)))
+    asked = list(queries(_indicators(events), financial_years(events)))
     answers: dict[str, bytes] = {}
-    with value_service(port_offset, events) as (base, jwt):
+    with value_service(port_offset, events) as service:
+        base = service.url
         session = requests.Session()
         session.headers["Authorization"] = (
-            f"Bearer {mint_token(jwt, roles=['finance'], subject='compare')}"
+            f"Bearer {mint_token(service.jwt, roles=['finance'], subject='compare')}"
         )
         began = time.monotonic()
         for name, path, query in asked:
