@@ -158,6 +158,9 @@ def build_runner(settings: ServiceSettings, read_model: ReadModel) -> ConsumerRu
         bootstrap_servers=servers,
         group_id=f"{settings.topic_prefix}acorn.value.read-model",
         enable_auto_commit=False,
+        # a stored position the topic no longer has (topics recreated under a kept file) reads
+        # the partition again from its start: facts are keyed, so nothing counts twice
+        auto_offset_reset="earliest",
         max_poll_records=MAX_POLL_RECORDS,
     )
     positioned = PositionedConsumer(kafka, read_model, topics(settings))
