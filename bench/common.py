@@ -263,6 +263,17 @@ def running_system(
         delete_topics(kafka, all_topics(prefix))
 
 
+def value_facts(system: System, table: str) -> int:
+    """Rows in a table of the value read model, from the value API's `/metrics`."""
+    response = requests.get(f"{system.urls['value']}/metrics", timeout=30)
+    response.raise_for_status()
+    wanted = f'acorn_value_facts{{table="{table}"}} '
+    for line in response.text.splitlines():
+        if line.startswith(wanted):
+            return int(float(line.removeprefix(wanted)))
+    return 0
+
+
 # --- a bench council through the commissioning API -----------------------------------------------
 
 

@@ -32,9 +32,8 @@ from bench.common import (
     running_system,
     set_up_council,
     summary,
+    value_facts,
 )
-from services.value.adapters.readmodel import ReadModel
-from shared.mongo import connect
 
 PROBE_PENCE = 1_234
 
@@ -151,9 +150,7 @@ def main() -> None:
             loader.join(timeout=120)
             rss.__exit__()
         load_seconds = time.perf_counter() - load_began[0]
-        client = connect(system.env["MONGODB_URI"])
-        in_model = ReadModel(client[system.databases["ACORN_VALUE_DB"]]).observation_count()
-        client.close()
+        in_model = value_facts(system, "observations")
         reader.close()
 
         achieved = posted[0] / load_seconds

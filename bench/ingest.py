@@ -13,7 +13,7 @@ In one run it measures:
    (events/s), with the ratio to the slower raw floor and when each stage finished;
 3. the resident memory (RSS from /proc) of every process, sampled during the ingest;
 4. a replay of the value read model from Kafka (services/value/entrypoints/replay.py) into a
-   fresh database of its own, over everything the run published (events/s).
+   DuckDB database of its own in memory, over everything the run published (events/s).
 
 Everything created is removed at the end.
 """
@@ -29,9 +29,17 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bench import raw_floors
-from bench.common import RssSampler, machine, observation_row, running_system, set_up_council
+from bench.common import (
+    RssSampler,
+    machine,
+    observation_row,
+    running_system,
+    set_up_council,
+    value_facts,
+)
 from services.value import settings as value_settings
 from services.value.adapters.readmodel import ReadModel
+from services.value.adapters.store import FactStore
 from services.value.entrypoints.replay import replay
 from shared.config import ServiceSettings
 from shared.mongo import connect
@@ -61,7 +69,6 @@ def main() -> None:
             f"outcomes in {time.perf_counter() - started_system:.1f} s"
         )
         client = connect(system.env["MONGODB_URI"])
-        value_db = client[system.databases["ACORN_VALUE_DB"]]
         outcomes_db = client[system.databases["ACORN_OUTCOMES_DB"]]
         total = args.batches * args.batch_size
         expected = total + 1  # + the probe set_up_council posted
@@ -102,14 +109,13 @@ def main() -> None:
             list(pool.map(post, range(args.batches)))  # raises the first failure
             stages["HTTP answered (in outcomes db)"] = time.perf_counter() - began
             deadline = time.monotonic() + args.timeout
-            value_model = ReadModel(value_db)  # follows the journal: each count reads what is new
             seen = 0
             while time.monotonic() < deadline:
                 if "relayed to Kafka" not in stages and not outcomes_db[
                     PENDING_COLLECTION
                 ].find_one({}, {"_id": 1}):
                     stages["relayed to Kafka"] = time.perf_counter() - began
-                seen = value_model.observation_count()
+                seen = value_facts(system, "observations")
                 if seen >= expected:
                     break
                 time.sleep(0.2)
@@ -137,23 +143,20 @@ def main() -> None:
             print(line)
 
         if not args.no_replay:
-            database = f"bench_value_replay_{system.run}"
             settings = ServiceSettings.from_env(
-                "value",
-                extras=value_settings.EXTRAS,
-                environ={**system.env, "ACORN_VALUE_DB": database},
-                with_jwt=False,
+                "value", extras=value_settings.EXTRAS, environ=system.env, with_jwt=False
             )
+            store = FactStore()
             try:
                 started = time.perf_counter()
-                handled = replay(settings, timeout=args.timeout)
+                handled = replay(settings, ReadModel(store), timeout=args.timeout)
                 took = time.perf_counter() - started
                 print(
                     f"replay of the value read model from Kafka: {handled:,} events in "
                     f"{took:.1f} s ({handled / took:,.0f} events/s)"
                 )
             finally:
-                client.drop_database(database)
+                store.close()
         client.close()
     print(f"run {system.run}; {machine()}")
 

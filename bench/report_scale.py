@@ -6,11 +6,12 @@
 independent pandas computation, tests/value/generator.py and tests/value/oracle.py)
 
 It generates a council of `--children` children, loads its events into a value read model of its
-own, serves the value API over real HTTP (werkzeug, one thread) and times cost-per-outcome for
-FY 2024 (per intervention, invoiced, unsuppressed): the first (cold) request, then p50/p95 of
-`--requests` more. It writes the raw events to a CSV file (one row per event, payload as JSON),
-then times pandas reading that CSV and computing the same figures with the tests' oracle, and
-checks that every intervention's spend (pence), children, better-off and worse-off are identical.
+own (DuckDB, in memory), serves the value API over real HTTP (werkzeug, one thread) and times
+cost-per-outcome for FY 2024 (per intervention, invoiced, unsuppressed): the first (cold)
+request, then p50/p95 of `--requests` more. It writes the raw events to a CSV file (one row per
+event, payload as JSON), then times pandas reading that CSV and computing the same figures with
+the tests' oracle, and checks that every intervention's spend (pence), children, better-off and
+worse-off are identical.
 
 Loading: the events go through the read model's own batch path (`ReadModel.apply_batch`, 5,000
 events a call, as the consumer applies a poll), so the load rate printed is the consumer's without
@@ -39,8 +40,9 @@ from werkzeug.serving import make_server
 
 from bench.common import machine, mongodb_uri, percentile, run_id, summary
 from services.value.adapters.readmodel import ReadModel
+from services.value.adapters.store import FactStore
 from services.value.domain.presentation import fixed_point
-from services.value.entrypoints.api import create_app
+from services.value.entrypoints.api import create_service_app_for
 from services.value.entrypoints.consumer import MAX_POLL_RECORDS
 from services.value.settings import EXTRAS
 from shared.auth import JwtSettings, mint_token
@@ -48,6 +50,7 @@ from shared.config import ServiceSettings
 from shared.events.envelope import Envelope
 from shared.money import round_pence
 from shared.mongo import connect
+from shared.runtime import ServiceRuntime
 from tests.value.generator import generate
 from tests.value.oracle import oracle
 
@@ -102,16 +105,19 @@ def main() -> None:
         "(the largest preset, 2M observations, is not loaded here)"
     )
     client = connect(env["MONGODB_URI"])
+    store = FactStore()
     with tempfile.NamedTemporaryFile(prefix=f"bench_{run}_", suffix=".csv", delete=False) as file:
         path = file.name
     server = None
     try:
         began = time.perf_counter()
-        load(ReadModel(client[database]), events)
+        model = ReadModel(store)
+        load(model, events)
         took = time.perf_counter() - began
         print(f"loaded the read model in {took:.1f} s ({len(events) / took:,.0f} events/s)")
 
-        app = create_app(ServiceSettings.from_env("value", extras=EXTRAS, environ=env))
+        settings = ServiceSettings.from_env("value", extras=EXTRAS, environ=env)
+        app = create_service_app_for(ServiceRuntime.connect(settings), settings, model)
         server = make_server("127.0.0.1", 0, app, threaded=False)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}/reports/cost-per-outcome"
@@ -184,6 +190,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.shutdown()
+        store.close()
         client.drop_database(database)
         client.close()
         if os.path.exists(path):

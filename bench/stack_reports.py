@@ -7,7 +7,7 @@ Against the value API of `./dev up` (port 8004), as finance, it times:
    and two groupings, cost per outcome, and a report card per year): the first answer to a query
    computes it from the read model;
 2. one query asked `--repeats` times: the answer to a query already asked, while nothing changed;
-3. the resident memory of the value API and consumer processes afterwards.
+3. the resident memory of the value API process (which runs the read-model consumer) afterwards.
 
 It prints p50/p95 for both, the slowest first answers, and the machine line; nothing is written.
 """
@@ -70,12 +70,11 @@ def main() -> None:
     print(f"the same query asked again, nothing changed: {summary(repeated)}")
     p95 = percentile(first_answers, 0.95)
     print(f"  p95 target < 200 ms: computed {'met' if p95 < 0.2 else 'MISSED'}")
-    for name in ("value-api", "value-consumer"):
-        component = next(c for c in stack.service_components() if c.name == name)
-        pid = processes.running_pid(component.pid_file)
-        if pid is not None:
-            sizes = [rss_mb(p) for p in tree(pid)]
-            print(f"  {name:<16} RSS largest process {max(sizes):6.1f} MB (tree {sum(sizes):.1f})")
+    component = next(c for c in stack.service_components() if c.name == "value-api")
+    pid = processes.running_pid(component.pid_file)
+    if pid is not None:
+        sizes = [rss_mb(p) for p in tree(pid)]
+        print(f"  value-api RSS largest process {max(sizes):6.1f} MB (tree {sum(sizes):.1f})")
     print(machine())
 
 

@@ -29,13 +29,16 @@ import requests
 from werkzeug.serving import make_server
 
 from bench.common import machine, summary
-from services.value.entrypoints.api import create_app
+from services.value.adapters.readmodel import ReadModel
+from services.value.adapters.store import FactStore
+from services.value.entrypoints.api import create_service_app_for
 from services.value.entrypoints.consumer import build_runner
 from services.value.settings import EXTRAS
 from shared.auth import JwtSettings, mint_token
 from shared.config import ServiceSettings
 from shared.events.topics import all_topics, service_topic
 from shared.kafka import admin, ensure_topics, make_producer
+from shared.runtime import ServiceRuntime
 from tests.value import events as ev
 from tests.value.generator import generate
 
@@ -64,10 +67,12 @@ def main() -> None:
     }
     topics = all_topics(prefix)
     ensure_topics(kafka, topics)
-    app = create_app(ServiceSettings.from_env("value", extras=EXTRAS, environ=env))
-    runtime = app.extensions["acorn"].runtime
-    worker = ServiceSettings.from_env("value", extras=EXTRAS, environ=env, with_jwt=False)
-    runner = build_runner(worker, runtime=runtime)
+    settings = ServiceSettings.from_env("value", extras=EXTRAS, environ=env)
+    runtime = ServiceRuntime.connect(settings)
+    store = FactStore()
+    read_model = ReadModel(store)
+    runner = build_runner(settings, read_model)
+    app = create_service_app_for(runtime, settings, read_model)
     server = make_server("127.0.0.1", 0, app, threaded=False)
     base = f"http://127.0.0.1:{server.server_port}"
     headers = {"Authorization": f"Bearer {mint_token(jwt, roles=['finance'], subject='bench')}"}
@@ -145,6 +150,7 @@ def main() -> None:
             thread.join(timeout=30)
         producer.close(timeout=5)
         runner.producer.close(timeout=5)
+        store.close()
         runtime.client.drop_database(env["ACORN_VALUE_DB"])
         runtime.client.close()
         client = admin(kafka)

@@ -55,7 +55,8 @@ SERVICES = (
     ServiceLayout("commissioning", 8001, publishes=True, consumes=False),
     ServiceLayout("outcomes", 8002, publishes=True, consumes=True),
     ServiceLayout("ledger", 8003, publishes=True, consumes=True),
-    ServiceLayout("value", 8004, publishes=False, consumes=True),
+    # the value API runs its read-model consumer itself: it alone may write its DuckDB file
+    ServiceLayout("value", 8004, publishes=False, consumes=False),
 )
 
 
@@ -101,7 +102,9 @@ def web_secret_key() -> str:
 
 def stack_environment() -> dict[str, str]:
     """What every Acorn process is started with."""
+    (STATE_DIR / "value").mkdir(parents=True, exist_ok=True)
     return {
+        "ACORN_VALUE_DATABASE_FILE": str(STATE_DIR / "value" / "read-model.duckdb"),
         "MONGODB_URI": mongodb_uri(),
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
         "ACORN_JWT_SECRET": jwt_secret(),
@@ -126,6 +129,8 @@ def isolated_environment(
         "ACORN_JWT_SECRET": jwt.secret or "",
         "ACORN_JWT_ISSUER": jwt.issuer,
         "ACORN_JWT_AUDIENCE": jwt.audience,
+        # the value read model in memory: built from this Acorn's own topics at each start
+        "ACORN_VALUE_DATABASE_FILE": ":memory:",
         **databases,
     }
 
@@ -281,6 +286,8 @@ def service_components(
                     f"services.{service.name}.entrypoints.api:create_app()",
                 ],
                 ready=lambda port=port: _http_ready(port),
+                # the value API is ready once its read model has caught up with the topics
+                ready_timeout=600 if service.name == "value" else 60,
                 env={**env, "ACORN_PROCESS_NAME": f"{service.name}-api"},
                 cwd=REPO_ROOT,
                 listens_on=((LOCAL_HOST, port),),

@@ -1,4 +1,4 @@
-"""`./dev report`: a cost-per-outcome table in the terminal, read from the value read model.
+"""`./dev report`: a cost-per-outcome table in the terminal, from a read model built from Kafka.
 
 ./dev report --fy 2024 [--basis invoiced] [--rule cost_share] [--group-by intervention]
 """
@@ -12,12 +12,13 @@ from typing import Any, TextIO
 
 from services.value import settings as value_settings
 from services.value.adapters.readmodel import ReadModel
+from services.value.adapters.store import FactStore
 from services.value.domain.attribution import RULES
 from services.value.domain.cost_per_outcome import GROUPINGS
 from services.value.domain.periods import PeriodError, resolve_period
+from services.value.entrypoints.consumer import catch_up
 from services.value.service_layer.reports import ReportQuery, build_cost_per_outcome
 from shared.money import format_pounds
-from shared.runtime import ServiceRuntime
 
 COLUMNS = (
     ("label", "group", 28),
@@ -83,8 +84,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"report: {error}", file=sys.stderr)
         return 2
     settings = value_settings.load_worker()
-    runtime = ServiceRuntime.connect(settings)
+    # a read model of its own, in memory, built from the topics: the API's file is the API's
+    store = FactStore()
     try:
+        read_model = ReadModel(store)
+        catch_up(settings, read_model)
         query = ReportQuery(
             period=period,
             basis=args.basis,
@@ -93,9 +97,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             suppression_threshold=settings.extras["suppression_threshold"],
             baseline_window_days=settings.extras["baseline_window_days"],
         )
-        print(render(build_cost_per_outcome(ReadModel(runtime.db), query)), file=out)
+        print(render(build_cost_per_outcome(read_model, query)), file=out)
     finally:
-        runtime.client.close()
+        store.close()
     return 0
 
 

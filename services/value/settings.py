@@ -15,6 +15,9 @@ EXTRAS = {
     "baseline_window_days": Setting(
         "ACORN_VALUE_BASELINE_WINDOW_DAYS", parse=parse_positive_int, default="180"
     ),
+    # the DuckDB file holding the read model's facts and positions; ":memory:" keeps them in
+    # memory only, so each start rebuilds them from the topics
+    "database_file": Setting("ACORN_VALUE_DATABASE_FILE", default=":memory:"),
 }
 
 

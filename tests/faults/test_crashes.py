@@ -166,7 +166,8 @@ def test_relays_and_consumers_killed_at_random_lose_and_double_nothing(
 ) -> None:
     acorn = Acorn(urls=system.urls, token_for=token_for, timeout=120)
     intervention = example["interventions"]["A"]
-    victims = ["ledger-relay", "ledger-consumer", "value-consumer", "commissioning-relay"]
+    # the value service's consumer runs inside its API's gunicorn worker: that worker is killed
+    victims = ["ledger-relay", "ledger-consumer", "value-api", "commissioning-relay"]
     rng = random.Random(18)
     stop = threading.Event()
     kills: list[str] = []
@@ -175,8 +176,12 @@ def test_relays_and_consumers_killed_at_random_lose_and_double_nothing(
         while not stop.wait(rng.uniform(0.2, 0.8)):
             name = rng.choice(victims)
             component = system.components[name]
-            pid = processes.running_pid(component.pid_file)
-            if pid is not None:
+            if name.endswith("-api"):  # gunicorn starts a new worker in its place
+                pids = _worker_pids(system, name)
+            else:
+                pid = processes.running_pid(component.pid_file)
+                pids = [] if pid is None else [pid]
+            for pid in pids:
                 os.kill(pid, signal.SIGKILL)
                 kills.append(name)
             processes.start(component)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from kafka import KafkaProducer
 
 from services.value.adapters.readmodel import ReadModel
-from services.value.entrypoints.api import create_app
+from services.value.adapters.store import FactStore
+from services.value.entrypoints.api import create_service_app_for
 from services.value.entrypoints.consumer import build_runner
 from services.value.settings import EXTRAS, SERVICE
 from shared.config import ServiceSettings
@@ -39,9 +39,9 @@ class ValueService:
             SERVICE, extras=EXTRAS, environ=self.environ, with_jwt=False
         )
 
-    def runner(self, **kwargs: Any) -> ConsumerRunner:
-        """A read-model consumer sharing the API's database client."""
-        return build_runner(self.worker_settings(), runtime=self.runtime, **kwargs)
+    def runner(self) -> ConsumerRunner:
+        """A read-model consumer writing into the API's read model."""
+        return build_runner(self.worker_settings(), self.read_model)
 
 
 @pytest.fixture
@@ -57,7 +57,9 @@ def value_service(
 ) -> Iterator[ValueService]:
     environ = service_env(SERVICE, ACORN_VALUE_SUPPRESSION_THRESHOLD="0")
     settings = ServiceSettings.from_env(SERVICE, extras=EXTRAS, environ=environ)
-    app = create_app(settings)
+    runtime = ServiceRuntime.connect(settings)
+    read_model = ReadModel(FactStore())
+    app = create_service_app_for(runtime, settings, read_model)
 
     def publish(service: str, events: list[Envelope]) -> None:
         topic = service_topic(service, topic_prefix)
@@ -65,16 +67,16 @@ def value_service(
             producer.send(topic, key=event.partitionkey.encode(), value=event.to_bytes())
         producer.flush(timeout=30)
 
-    runtime: ServiceRuntime = app.extensions["acorn"].runtime
     yield ValueService(
         settings=settings,
         client=app.test_client(),
-        read_model=app.extensions["acorn"].read_model,
+        read_model=read_model,
         publish=publish,
         environ=environ,
         runtime=runtime,
     )
     runtime.client.close()
+    read_model.store.close()
 
 
 @pytest.fixture

@@ -116,6 +116,8 @@ def oracle(
         for k, group in in_period.groupby("k")
     }
     served = enrolled[(enrolled.day >= start) & (enrolled.day <= end)]
+    # method 1.1: only interventions the child was enrolled on during the period share a change
+    enrolled_in_period = {c: set(group.k) for c, group in served.groupby("c")}
     for k, group in served.groupby("k"):
         row = result.setdefault(
             k,
@@ -174,6 +176,7 @@ def oracle(
             window_days_ = enrolled[
                 (enrolled.c == child)
                 & enrolled.k.isin(targeting)
+                & enrolled.k.isin(enrolled_in_period.get(child, ()))
                 & (enrolled.day >= baseline.day)
                 & (enrolled.day <= latest.day)
             ]

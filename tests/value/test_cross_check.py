@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pytest
-from pymongo import MongoClient
 
 from services.value.adapters.readmodel import ReadModel
+from services.value.adapters.store import FactStore
 from services.value.domain.cost_per_outcome import cost_per_outcome
 from services.value.domain.model import Period
 from services.value.domain.presentation import fixed_point
 from services.value.service_layer.reports import ReportQuery, build_cost_per_outcome
 from shared.money import round_pence
-from tests.support.identity import unique_name
 from tests.value.generator import generate
 from tests.value.oracle import oracle
 
@@ -34,11 +32,9 @@ def council() -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def read_model(
-    mongo_client: MongoClient[dict[str, Any]], council: dict[str, list]
-) -> Iterator[ReadModel]:
-    name = unique_name("t_value_cross")
-    model = ReadModel(mongo_client[name])
+def read_model(council: dict[str, list]) -> Iterator[ReadModel]:
+    store = FactStore()
+    model = ReadModel(store)
     # interleave the topics: no order across topics is promised
     streams = [list(events) for events in council.values()]
     while any(streams):
@@ -46,7 +42,7 @@ def read_model(
             if stream:
                 model.apply(stream.pop())
     yield model
-    mongo_client.drop_database(name)
+    store.close()
 
 
 @pytest.mark.parametrize(

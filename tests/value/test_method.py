@@ -13,6 +13,7 @@ from services.value.domain.attribution import weighed
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
 from services.value.domain.model import Facts, Period
 from services.value.domain.observations import current_rows
+from services.value.domain.presentation import figures_row
 from services.value.domain.spend import EnrolledRows, SpendIndex, allocate, enrolled_periods
 from tests.value.builders import (
     FY2024,
@@ -352,3 +353,35 @@ def test_entry_cohort_is_the_financial_quarter_of_the_first_enrolment() -> None:
     assert set(rows) == {"2024-Q1", "2023-Q4", "2024-Q3", "(never enrolled)"}
     assert rows["(never enrolled)"].spend == 1_000
     assert rows["2024-Q1"].spend == rows["2023-Q4"].spend == 15_000  # both enrolled all April
+
+
+# --- method 1.1 ------------------------------------------------------------------------------
+
+
+def test_only_interventions_enrolled_during_the_period_share_a_change() -> None:
+    """K ran inside the change's window but in the year before; only L was enrolled in FY2024."""
+    f = facts(
+        interventions={"K": intervention("K"), "L": intervention("L")},
+        enrolments=[
+            enrolment("K", "C1", "2024-01-01", "2024-03-31"),
+            enrolment("L", "C1", "2024-04-01", "2024-06-30"),
+        ],
+        observations=[observation("C1", "2023-12-20", 80), observation("C1", "2024-06-20", 92)],
+        lines=[line("K", "C1", "2024-01-01", "2024-03-31", 13_000)],
+    )
+    report = run(f)
+    assert report.rows["L"].better_off == 1
+    assert "K" not in report.rows or report.rows["K"].better_off == 0
+    [outcome] = report.outcomes
+    assert outcome.shares == {"L": 1}
+
+
+def test_better_off_without_spend_on_the_basis_says_so_instead_of_a_cost() -> None:
+    f = facts(
+        enrolments=[enrolment("K", "C1", "2025-01-06", "2025-03-30")],
+        observations=[observation("C1", "2025-01-03", 80), observation("C1", "2025-03-28", 92)],
+    )
+    row = figures_row(run(f).rows["K"], threshold=0)
+    assert (row["better_off"], row["spend_pence"]) == ("1.000", 0)
+    assert row["cost_per_better_off"] == "no spend recorded on this basis"
+    assert row["cost_per_better_off_pence"] is None and row["better_off_per_1000"] is None

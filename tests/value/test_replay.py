@@ -56,7 +56,7 @@ def test_replay_rebuilds_the_same_read_model(
     value_service.read_model.apply(stray)
     assert reports()[0]["total"]["spend_pence"] == built_live[0]["total"]["spend_pence"] + 1
 
-    handled = replay(value_service.worker_settings(), runtime=value_service.runtime, timeout=120)
+    handled = replay(value_service.worker_settings(), value_service.read_model, timeout=120)
     assert handled == published
     assert reports() == built_live
 

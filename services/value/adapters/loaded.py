@@ -190,7 +190,7 @@ class LoadedModel:
             outcome_area=doc["outcome_area"],
             unit=doc["unit"],
             direction=doc["direction"],
-            threshold=Fraction(repr(doc["improvement_threshold"])),
+            threshold=Fraction(doc["improvement_threshold"]),  # its decimal text
         )
 
     def _withdrawal(self, doc: dict[str, Any]) -> None:

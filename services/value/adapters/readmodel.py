@@ -1,85 +1,100 @@
 """The value service's own read model, built from every topic and read by every report.
 
-Each effect is idempotent and independent of arrival order: snapshots (providers, interventions,
-enrolments, indicators) keep the highest version, one document per key; facts (observations,
-withdrawals, needs assessments and ledger transactions) are immutable and keyed by their own id,
-and a reader keeps one record per id. Which observations are current is decided when a report
-reads them, so a correction may arrive before what it corrects.
+Events become rows of the fact store (`adapters/store.py`, DuckDB): snapshots (providers,
+interventions, enrolments, indicators) keep the highest version, one row per key; observations,
+withdrawals, needs assessments and ledger transactions (with their cost lines) are immutable facts,
+one row per id. Which observations are current is decided when a report reads them, so a
+correction may arrive before what it corrects, and the order of arrival never matters.
 
-Events are applied in batches (a poll's worth), because on FerretDB a round trip costs about a
-millisecond while a document inside an `insert_many` costs tens of microseconds: each collection
-gets one unordered `insert_many` (a duplicate `_id` is a redelivery, nothing to do), snapshots
-are first reduced within the batch to the highest version per key, and the generation is bumped
-once per batch that changed anything.
+An event that can never be stored (a cost line whose service period ends before it starts) is
+refused while its poll is staged, so the consumer dead-letters it and stores the rest.
 
-Facts are by far the most numerous, and FerretDB decodes every field of every document it
-stores or returns (~100-300 µs for a document of a dozen fields), so a batch's facts are stored
-as chunks: per collection, the batch's rows sorted by id, cut into documents of at most
-`CHUNK_ROWS` rows and `CHUNK_BYTES` of text, each holding its rows as one packed JSON text
-(`shared.mongo.packed_json`: compressed bytes, which FerretDB passes through almost for free). A
-chunk's `_id` is a digest of the ids it holds, so the same batch redelivered writes nothing; the
-same fact in a differently cut batch lands in a second chunk, and the reader's one record per id
-makes that harmless. A row keeps only the fields reports read (a report that needs another one
-needs a replay first).
-
-Reading the whole model is the slow part of a report on FerretDB, so a report process loads it
-once and then follows a journal: after its effects are durable, each batch inserts a journal
-entry naming the `_id`s it wrote, under the next free sequence number (an insert under a unique
-`_id`, so two writers cannot take the same one), and advances the generation counter to it if
-anything changed. A report reads the counter by `_id` and, when it moved, fetches the entries since
-its last load and then only the documents they name (`$in` on `_id`, which FerretDB answers from its
-index). A missing entry (a reset drops the journal and bumps the counter; old entries are pruned)
-means a full reload. Computed reports are cached per query and generation.
+Reports compute in Python from records loaded into the report process (`adapters/loaded.py`):
+loaded once, then only the rows written since (every row carries the write that last changed it).
+Computed reports are cached per query until the next write that changes a fact.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import date
+from itertools import chain
 from typing import Any, TypeVar
 
-import orjson
-from pymongo.collection import Collection
-from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
-
 from services.value.adapters.loaded import LoadedModel
+from services.value.adapters.store import FactStore, Position, Staged
 from services.value.domain.model import Facts
 from services.value.domain.prepared import Prepared
 from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
 from shared.events.envelope import Envelope
-from shared.mongo import DUPLICATE_KEY, find_by_ids, keep_latest, packed_json, unpacked_json
 
-COLLECTIONS = (
-    "providers",
-    "interventions",
-    "enrolments",
-    "indicators",
-    "observations",
-    "withdrawals",
-    "needs",
-    "transactions",
-)
-JOURNAL = "journal"  # dropped by a reset with the collections it names
-
-
-META = "meta"  # not reset with the model: the generation only ever goes up
-GENERATION = "generation"
-KEEP_JOURNAL = 1_000  # entries kept; a reader further behind than this loads everything again
-CHUNK_ROWS = 5_000  # a consumer poll's worth: one chunk per collection per batch, mostly
-CHUNK_BYTES = 4_000_000  # well under FerretDB's 16 MiB document, whatever a row's size
 CACHED_REPORTS = 64
-
 T = TypeVar("T")
 
-# event type -> (collection, the snapshot in the event, its key field)
-SNAPSHOTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = {
-    **dict.fromkeys(
-        (c.PROVIDER_REGISTERED, c.PROVIDER_UPDATED), ("providers", dict, "provider_id")
-    ),
+
+def _provider(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return "providers", (data["provider_id"], data["version"], data["name"])
+
+
+def _intervention(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    k = data["intervention"]
+    prices = [
+        {"effective_from": _day(p["effective_from"]), "unit_price_pence": p["unit_price_pence"]}
+        for p in k["prices"]
+    ]
+    return "interventions", (
+        k["intervention_id"], k["version"], k["provider_id"], k["title"], k["category"],
+        k["pricing_model"], prices, list(k["target_indicators"]), _day(k.get("end_date")),
+    )  # fmt: skip
+
+
+def _enrolment(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    e = data["enrolment"]
+    return "enrolments", (
+        e["enrolment_id"], e["version"], e["intervention_id"], e["child_ref"],
+        _day(e["start_date"]), _day(e.get("end_date")),
+    )  # fmt: skip
+
+
+def _indicator(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    i = data["indicator"]
+    return "indicators", (
+        i["code"], i["version"], i["name"], i["outcome_area"], i["unit"], i["direction"],
+        # the decimal text it was sent as, so no binary float reaches the method
+        repr(i["improvement_threshold"]),
+    )  # fmt: skip
+
+
+def _observation(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return "observations", (
+        data["observation_id"], data["child_ref"], data["indicator_code"],
+        _day(data["observed_on"]), data["recorded_at"], repr(data["value"]),
+        data.get("supersedes"),
+    )  # fmt: skip
+
+
+def _withdrawal(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return "withdrawals", (data["observation_id"],)
+
+
+def _needs(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return "needs", (
+        data["assessment_id"], data["child_ref"], _day(data["assessed_on"]), data["need_level"],
+    )  # fmt: skip
+
+
+def _transaction(data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return "transactions", (
+        data["transaction_id"], data["basis"], data["kind"], data.get("intervention_id"),
+    )  # fmt: skip
+
+
+# event type -> the table and row it gives
+ROWS: dict[str, Callable[[dict[str, Any]], tuple[str, tuple[Any, ...]]]] = {
+    **dict.fromkeys((c.PROVIDER_REGISTERED, c.PROVIDER_UPDATED), _provider),
     **dict.fromkeys(
         (
             c.INTERVENTION_COMMISSIONED,
@@ -89,169 +104,106 @@ SNAPSHOTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]
             c.INTERVENTION_RESUMED,
             c.INTERVENTION_ENDED,
         ),
-        ("interventions", lambda data: dict(data["intervention"]), "intervention_id"),
+        _intervention,
     ),
-    **dict.fromkeys(
-        (c.CHILD_ENROLLED, c.ENROLMENT_ENDED),
-        ("enrolments", lambda data: dict(data["enrolment"]), "enrolment_id"),
-    ),
-    **dict.fromkeys(
-        (o.INDICATOR_ADDED, o.INDICATOR_VERSIONED, o.INDICATOR_RETIRED),
-        ("indicators", lambda data: dict(data["indicator"]), "code"),
-    ),
+    **dict.fromkeys((c.CHILD_ENROLLED, c.ENROLMENT_ENDED), _enrolment),
+    **dict.fromkeys((o.INDICATOR_ADDED, o.INDICATOR_VERSIONED, o.INDICATOR_RETIRED), _indicator),
+    o.OBSERVATION_RECORDED: _observation,
+    o.OBSERVATION_CORRECTED: _observation,
+    o.OBSERVATION_WITHDRAWN: _withdrawal,
+    o.NEEDS_ASSESSED: _needs,
+    ledger_events.TRANSACTION_POSTED: _transaction,
 }
 
 
-def _row(key: str, *fields: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A fact's row: its id as `_id` and only the fields `LoadedModel` reads. FerretDB reads a
-    chunk's text at some 35 MB/s, and a whole event is two to three times the size of its row."""
-
-    def row(data: dict[str, Any]) -> dict[str, Any]:
-        return {"_id": data[key], **{field: data[field] for field in fields if field in data}}
-
-    return row
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
-_observation_fields = _row(
-    "observation_id", "child_ref", "indicator_code", "observed_on", "recorded_at", "supersedes"
-)
+def stage(events: Iterable[Envelope], staged: Staged | None = None) -> Staged:
+    """`events` as rows to store (added to `staged`); raises on an event that can never be."""
+    staged = staged if staged is not None else Staged()
+    for event in events:
+        table, row = ROWS[event.type](event.data)
+        staged.add(table, (*row, event.time))
+        if event.type == ledger_events.TRANSACTION_POSTED:
+            for n, line in enumerate(event.data["lines"]):
+                start = date.fromisoformat(line["service_period_start"])
+                end = date.fromisoformat(line["service_period_end"])
+                if end < start:
+                    raise ValueError(
+                        f"transaction {row[0]}: cost line {n} ends ({end}) before it "
+                        f"starts ({start})"
+                    )
+                staged.add_cost_line(
+                    (row[0], n, line.get("child_ref"), start, end, line["cost_pence"])
+                )
+    return staged
 
 
-def _observation_row(data: dict[str, Any]) -> dict[str, Any]:
-    # the value as the decimal text it was sent as, so no binary float reaches the method
-    return {**_observation_fields(data), "value": repr(data["value"])}
-
-
-# event type -> (collection of chunks, the row kept for the fact, its own id as `_id`)
-FACTS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
-    o.OBSERVATION_RECORDED: ("observations", _observation_row),
-    o.OBSERVATION_CORRECTED: ("observations", _observation_row),
-    o.OBSERVATION_WITHDRAWN: ("withdrawals", _row("observation_id")),
-    o.NEEDS_ASSESSED: (
-        "needs",
-        _row("assessment_id", "child_ref", "assessed_on", "need_level"),
-    ),
-    ledger_events.TRANSACTION_POSTED: (
-        "transactions",
-        _row("transaction_id", "basis", "kind", "intervention_id", "lines"),
-    ),
+# each table as the records `LoadedModel` merges, changed after a given write
+SINCE: dict[str, str] = {
+    "providers": "SELECT provider_id AS _id, name FROM providers WHERE written > $1",
+    "interventions": """
+        SELECT intervention_id AS _id, intervention_id, provider_id, title, category,
+            pricing_model, target_indicators, CAST(end_date AS VARCHAR) AS end_date,
+            list_transform(prices, lambda p: {
+                'effective_from': CAST(p.effective_from AS VARCHAR),
+                'unit_price_pence': p.unit_price_pence}) AS prices
+        FROM interventions WHERE written > $1""",
+    "enrolments": """
+        SELECT enrolment_id AS _id, intervention_id, child_ref,
+            CAST(start_date AS VARCHAR) AS start_date, CAST(end_date AS VARCHAR) AS end_date
+        FROM enrolments WHERE written > $1""",
+    "indicators": """
+        SELECT code AS _id, code, name, outcome_area, unit, direction, improvement_threshold
+        FROM indicators WHERE written > $1""",
+    "observations": """
+        SELECT observation_id AS _id, child_ref, indicator_code,
+            CAST(observed_on AS VARCHAR) AS observed_on, recorded_at, value, supersedes
+        FROM observations WHERE written > $1""",
+    "withdrawals": "SELECT observation_id AS _id FROM withdrawals WHERE written > $1",
+    "needs": """
+        SELECT assessment_id AS _id, child_ref, CAST(assessed_on AS VARCHAR) AS assessed_on,
+            need_level
+        FROM needs WHERE written > $1""",
+    "transactions": """
+        SELECT t.transaction_id AS _id, t.basis, t.kind, t.intervention_id,
+            list({'child_ref': l.child_ref,
+                  'service_period_start': CAST(l.service_period_start AS VARCHAR),
+                  'service_period_end': CAST(l.service_period_end AS VARCHAR),
+                  'cost_pence': l.cost_pence} ORDER BY l.line) AS lines
+        FROM transactions t JOIN cost_lines l USING (transaction_id)
+        WHERE t.written > $1 GROUP BY ALL""",
 }
-
-
-CHUNKED = frozenset(name for name, _ in FACTS.values())
-
-
-def _journal_key(sequence: int) -> str:
-    return f"{sequence:012d}"
-
-
-def _chunks(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` (by id) as chunk documents, cut the same way whatever order they arrived in."""
-    groups: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for key in sorted(rows):
-        text = orjson.dumps(rows[key])
-        if groups[-1] and (len(groups[-1]) == CHUNK_ROWS or size + len(text) > CHUNK_BYTES):
-            groups.append([])
-            size = 0
-        groups[-1].append((key, text))
-        size += len(text)
-    return [
-        {
-            "_id": hashlib.sha256("\n".join(key for key, _ in group).encode()).hexdigest()[:32],
-            "rows": packed_json(b"[" + b",".join(text for _, text in group) + b"]"),
-        }
-        for group in groups
-        if group
-    ]
-
-
-def _rows(name: str, documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The records' documents in `documents` of collection `name`: a chunk's rows, or itself."""
-    if name not in CHUNKED:
-        yield from documents
-        return
-    for chunk in documents:
-        yield from unpacked_json(chunk["rows"])
-
-
-def _insert_new(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]]) -> int:
-    """Insert every document whose `_id` is not there yet; how many were inserted. Any write
-    error but a duplicate key is raised."""
-    try:
-        return len(collection.insert_many(documents, ordered=False).inserted_ids)
-    except BulkWriteError as error:
-        details = error.details
-        if any(e.get("code") != DUPLICATE_KEY for e in details.get("writeErrors", [])):
-            raise
-        return int(details.get("nInserted", 0))
 
 
 class ReadModel:
-    def __init__(self, db: Database[dict[str, Any]]) -> None:
-        self.db = db
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
         self._loaded: LoadedModel | None = None
-        self._claimed = 0  # the last journal entry this instance wrote
         self._reports: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
 
-    def reset(self) -> None:
-        for name in (*COLLECTIONS, JOURNAL):
-            self.db.drop_collection(name)
-        # no journal entry for this generation: a reader finds one missing and loads everything
-        self.db[META].update_one({"_id": GENERATION}, {"$inc": {"n": 1}}, upsert=True)
-
-    def generation(self) -> int:
-        counter = self.db[META].find_one({"_id": GENERATION})
-        return int(counter["n"]) if counter else 0
-
     def handlers(self) -> dict[str, Callable[[Envelope], None]]:
-        """One event at a time, for the consumer runner to isolate a poison event in a batch."""
-        return dict.fromkeys((*SNAPSHOTS, *FACTS), self.apply)
+        """The event types the read model takes, each applied alone."""
+        return dict.fromkeys(ROWS, self.apply)
 
     def apply(self, event: Envelope) -> None:
         self.apply_batch([event])
 
     def apply_batch(self, events: list[Envelope]) -> None:
-        """Apply `events` (any order, duplicates and redeliveries included): one write per
-        collection, then one journal entry, and the generation advanced if anything changed."""
-        facts: dict[str, dict[str, dict[str, Any]]] = {}
-        snapshots: dict[str, list[dict[str, Any]]] = {}
-        for event in events:
-            if event.type in FACTS:
-                name, row_of = FACTS[event.type]
-                row = row_of(event.data)
-                facts.setdefault(name, {})[row["_id"]] = row
-            else:
-                name, snapshot_of, key = SNAPSHOTS[event.type]
-                snapshot = snapshot_of(event.data)
-                snapshots.setdefault(name, []).append({**snapshot, "_id": snapshot[key]})
-        written: dict[str, list[str]] = {}
-        changed = 0
-        for name, rows in facts.items():
-            chunks = _chunks(rows)
-            changed += _insert_new(self.db[name], chunks)
-            written[name] = [chunk["_id"] for chunk in chunks]
-        for name, versions in snapshots.items():
-            changed += keep_latest(self.db[name], versions)
-            written[name] = sorted({snapshot["_id"] for snapshot in versions})
-        if written:
-            self._journal(written, advance=bool(changed))
+        """Store `events` (any order, duplicates and redeliveries included) in one write."""
+        self.write(stage(events), {})
 
-    def _journal(self, written: dict[str, list[str]], *, advance: bool) -> None:
-        """Record every `_id` the batch wrote, changed or not: a batch redelivered after a crash
-        between its effects and its entry must still name them. Taken at the lowest free number
-        above the generation, so the entries up to the generation have no gaps."""
-        sequence = max(self.generation(), self._claimed) + 1
-        while True:
-            try:
-                self.db[JOURNAL].insert_one({"_id": _journal_key(sequence), "ids": written})
-                break
-            except DuplicateKeyError:
-                sequence += 1
-        self._claimed = sequence
-        if advance:
-            self.db[META].update_one({"_id": GENERATION}, {"$max": {"n": sequence}}, upsert=True)
-        self.db[JOURNAL].delete_one({"_id": _journal_key(sequence - KEEP_JOURNAL)})
+    def write(self, staged: Staged, positions: Mapping[Position, int]) -> None:
+        self.store.write(staged, positions)
+
+    def reset(self) -> None:
+        self.store.reset()
+
+    def generation(self) -> int:
+        """The last write that changed a fact: what a report's answer is as fresh as."""
+        return self.store.last_change()
 
     # --- what reports read ---------------------------------------------------------------------
 
@@ -284,30 +236,20 @@ class ReadModel:
         return result
 
     def _current(self) -> LoadedModel:
-        generation = self.generation()  # read before loading: the load is at least this fresh
+        """The records as of the last change: what changed since the last load is merged, and
+        everything is loaded again after a reset (its deletions leave no rows to merge)."""
+        generation = self.generation()  # read first: the load is at least this fresh
         loaded = self._loaded
-        if loaded is None or not self._catch_up(loaded, generation):
-            loaded = LoadedModel(generation)
-            for name in COLLECTIONS:
-                loaded.merge(name, _rows(name, self.db[name].find({})))
-            self._loaded = loaded
-        return loaded
-
-    def _catch_up(self, loaded: LoadedModel, generation: int) -> bool:
-        """Merge what the journal says was written since `loaded`; False if it cannot say."""
-        if generation == loaded.generation:
-            return True
-        if not 0 < generation - loaded.generation <= KEEP_JOURNAL:
-            return False
-        keys = [_journal_key(n) for n in range(loaded.generation + 1, generation + 1)]
-        entries = list(find_by_ids(self.db[JOURNAL], keys))
-        if len(entries) != len(keys):
-            return False
-        written: dict[str, set[str]] = {}
-        for entry in entries:
-            for name, ids in entry["ids"].items():
-                written.setdefault(name, set()).update(ids)
-        for name, id_set in written.items():
-            loaded.merge(name, _rows(name, find_by_ids(self.db[name], sorted(id_set))))
+        if loaded is not None and loaded.generation == generation:
+            return loaded
+        if loaded is None or self.store.reset_since(loaded.generation):
+            loaded = LoadedModel(0)
+        since = loaded.generation
+        for table, query in SINCE.items():
+            rows = self.store.rows(query, [since])
+            first = next(rows, None)
+            if first is not None:  # a table with nothing new keeps what was built from it
+                loaded.merge(table, chain([first], rows))
         loaded.generation = generation
-        return True
+        self._loaded = loaded
+        return loaded

@@ -34,9 +34,9 @@ class ChildOutcome:
 
 class Measured(NamedTuple):
     """A period's changes in scope, sorted by indicator then child, and their claims: each
-    intervention targeting the change's indicator that the child was enrolled on in the change's
-    window, with those enrolled days. Claims are sorted by change, then intervention (in the
-    order the facts list them)."""
+    intervention targeting the change's indicator that the child was enrolled on during the period
+    and in the change's window, with its enrolled days in the window. Claims are sorted by change,
+    then intervention (in the order the facts list them)."""
 
     changes: Changes
     child: Rows  # each change's child, as a position in `children`
@@ -87,7 +87,7 @@ def child_outcomes(
 ) -> list[ChildOutcome]:
     """A child is in scope for indicator i when enrolled during `period` on an intervention
     that targets i. Attribution goes to the interventions targeting i the child was enrolled on
-    between the baseline date and the latest observation's date."""
+    during `period` and between the baseline date and the latest observation's date."""
     arranged = prepared(facts)
     found = measured(arranged, period, window_days=window_days)
     by_rule = rule_shares(arranged, period, rule=rule, window_days=window_days)
@@ -170,15 +170,19 @@ def _measure(arranged: Prepared, period: Period, window_days: int) -> Measured:
         - np.maximum(reach.start[rows], found.baseline_day[change])
         + 1
     )
-    claiming = overlap > 0
-    intervention = reach.intervention[rows[claiming]]
-    # a child's merged periods on one intervention are separate rows: one claim per intervention
-    claim, at = np.unique(
-        change[claiming] * len(arranged.facts.interventions) + intervention, return_inverse=True
+    # method 1.1: only an intervention the child was enrolled on during the period claims (any
+    # of its rows for the series may show that, not only the rows overlapping the window)
+    interventions = max(len(arranged.facts.interventions), 1)
+    pair = change * interventions + reach.intervention[rows]
+    in_period = (reach.start[rows] <= period.end.toordinal()) & (
+        reach.end[rows] >= period.start.toordinal()
     )
+    claiming = (overlap > 0) & np.isin(pair, pair[in_period])
+    # a child's merged periods on one intervention are separate rows: one claim per intervention
+    claim, at = np.unique(pair[claiming], return_inverse=True)
     days = np.zeros(len(claim), dtype=np.int64)
     np.add.at(days, at, overlap[claiming])
-    claim_of, claimant = np.divmod(claim, max(len(arranged.facts.interventions), 1))
+    claim_of, claimant = np.divmod(claim, interventions)
     return Measured(
         found,
         child,

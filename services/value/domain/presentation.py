@@ -9,6 +9,9 @@ from services.value.domain.cost_per_outcome import Figures
 from shared.money import format_pounds, round_half_even, round_pence
 
 SUPPRESSED = "suppressed"
+# method 1.1: a row with better-off outcomes and no spend on the basis asked for says so, where a
+# cost per outcome would print £0.00
+NO_SPEND = "no spend recorded on this basis"
 DEFAULT_SUPPRESSION_THRESHOLD = 5
 
 
@@ -51,7 +54,7 @@ def figures_row(figures: Figures, *, threshold: int) -> dict[str, Any]:
     spend_pence = round_pence(spend)
     cost_per = (
         round_half_even(spend.numerator * better.denominator, spend.denominator * better.numerator)
-        if better
+        if better and spend
         else None
     )
     per_1000 = (
@@ -75,8 +78,16 @@ def figures_row(figures: Figures, *, threshold: int) -> dict[str, Any]:
             len(figures.worse_children), fixed_point(figures.worse_off, 3), threshold
         ),
         "cost_per_better_off_pence": SUPPRESSED if better_hidden else cost_per,
-        "cost_per_better_off": SUPPRESSED
-        if better_hidden
-        else (None if cost_per is None else format_pounds(cost_per)),
+        "cost_per_better_off": _cost_per_printed(cost_per, better=better, hidden=better_hidden),
         "better_off_per_1000": SUPPRESSED if better_hidden else per_1000,
     }
+
+
+def _cost_per_printed(cost_per: int | None, *, better: Fraction, hidden: bool) -> str | None:
+    """The cost per better-off outcome as printed; without one, whether there was none to
+    divide by (None) or no spend to divide (`NO_SPEND`)."""
+    if hidden:
+        return SUPPRESSED
+    if cost_per is not None:
+        return format_pounds(cost_per)
+    return NO_SPEND if better else None

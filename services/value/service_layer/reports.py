@@ -40,7 +40,7 @@ class ReportQuery:
     def header(self, report: str) -> dict[str, Any]:
         return {
             "report": report,
-            "method": "reference value method, version 1",
+            "method": "reference value method, version 1.1",
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
             "basis": self.basis,
             "rule": self.rule,
