@@ -1,0 +1,346 @@
+"""Where the ledger keeps what finance reports need besides transactions, and the facts cache.
+
+Stored, each as inserts only (a new fact under a unique `_id`, never an edit):
+
+| collection | `_id` | what |
+| --- | --- | --- |
+| `intervention_revisions` | `<id>@<version>` | each intervention snapshot, status, when recorded |
+| `enrolment_revisions` | `<id>@<version>` | each enrolment snapshot, when recorded |
+| `month_actions` | `<YYYY-MM>:<n>` | month closes and reopens |
+| `table_entries` | `<table>:<key>:<n>` | framework ceilings and cost centres |
+| `saved_forecasts` | `<FY>:<saved at>:<random>` | saved forecasts, figures as packed JSON |
+
+**The facts cache.** Reports need every transaction and revision; reading them from FerretDB
+takes seconds at a council's size (it decodes every document, and counts scan too), so an API
+process keeps them and reads them again only when something changed. Every writer of facts (a
+transaction, a revision, a month action, a table entry) sets a new random `generation` after its
+insert; a reader reads the generation *before* loading, so whatever it loads is at least as new as
+the generation it files it under, and a write that lands during the load makes the next read
+load again. A writer that stopped between its insert and the new generation is caught by the
+cache's maximum age.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.ledger.adapters.records import (
+    Record,
+    enrolment_from_record,
+    enrolment_record,
+    intervention_from_record,
+    intervention_record,
+)
+from services.ledger.adapters.repository import TransactionRepository
+from services.ledger.domain import closing, history, reference
+from services.ledger.domain.closing import MonthAction
+from services.ledger.domain.history import EnrolmentRevision, InterventionRevision
+from services.ledger.domain.model import Transaction
+from services.ledger.domain.reference import TableEntry
+from shared.mongo import DUPLICATE_KEY, packed_json, unpacked_json
+
+INTERVENTION_REVISIONS = "intervention_revisions"
+ENROLMENT_REVISIONS = "enrolment_revisions"
+MONTH_ACTIONS = "month_actions"
+TABLE_ENTRIES = "table_entries"
+SAVED_FORECASTS = "saved_forecasts"
+GENERATION = "generation"
+FACTS_MAX_AGE_SECONDS = 300.0
+
+
+class DuplicateRecord(Exception):
+    """Another write took this `_id` first (a race lost): read again and decide again."""
+
+
+@dataclass(frozen=True)
+class AsAt:
+    """Everything a report may use, as recorded by one moment."""
+
+    moment: datetime
+    transactions: list[Transaction]
+    commissioning: history.Commissioning
+    closed_months: set[str]
+    table_entries: list[TableEntry]
+
+    def table(self, name: str) -> dict[str, int | str]:
+        return reference.table_as_at(self.table_entries, name)
+
+
+@dataclass(frozen=True)
+class Facts:
+    transactions: list[Transaction]
+    interventions: list[InterventionRevision]
+    enrolments: list[EnrolmentRevision]
+    month_actions: list[MonthAction]
+    table_entries: list[TableEntry]
+
+    def as_at(self, moment: datetime) -> AsAt:
+        return AsAt(
+            moment=moment,
+            transactions=[t for t in self.transactions if t.posted_at <= moment],
+            commissioning=history.as_at(self.interventions, self.enrolments, moment),
+            closed_months=closing.closed_months(self.month_actions, moment),
+            table_entries=[e for e in self.table_entries if e.at <= moment],
+        )
+
+
+@dataclass(frozen=True)
+class SavedForecast:
+    forecast_id: str
+    financial_year: str
+    saved_by: str
+    saved_at: datetime
+    as_at: datetime
+    parameters: dict[str, Any]
+    interventions: list[dict[str, Any]]  # one outturn's figures and groups each
+
+
+class FinanceRecords(abc.ABC):
+    @abc.abstractmethod
+    def add_revisions(
+        self, interventions: Iterable[InterventionRevision], enrolments: Iterable[EnrolmentRevision]
+    ) -> None:
+        """Keep each revision unless that version is already kept (the first recording wins)."""
+
+    @abc.abstractmethod
+    def month_actions(self) -> list[MonthAction]: ...
+
+    @abc.abstractmethod
+    def add_month_action(self, action: MonthAction) -> None:
+        """Raises `DuplicateRecord` if the action's id is taken."""
+
+    @abc.abstractmethod
+    def table_entries(self) -> list[TableEntry]: ...
+
+    @abc.abstractmethod
+    def add_table_entry(self, entry: TableEntry) -> None:
+        """Raises `DuplicateRecord` if the entry's id is taken."""
+
+    @abc.abstractmethod
+    def add_saved_forecast(self, saved: SavedForecast) -> None: ...
+
+    @abc.abstractmethod
+    def saved_forecasts(self, financial_year: str) -> list[SavedForecast]:
+        """The year's saved forecasts, oldest first."""
+
+    @abc.abstractmethod
+    def facts(self, transactions: TransactionRepository) -> Facts: ...
+
+
+class FakeFinanceRecords(FinanceRecords):
+    def __init__(self) -> None:
+        self.interventions: dict[str, InterventionRevision] = {}
+        self.enrolments: dict[str, EnrolmentRevision] = {}
+        self.actions: dict[str, MonthAction] = {}
+        self.entries: dict[str, TableEntry] = {}
+        self.saved: list[SavedForecast] = []
+        self._unique_id = threading.Lock()
+
+    def add_revisions(
+        self, interventions: Iterable[InterventionRevision], enrolments: Iterable[EnrolmentRevision]
+    ) -> None:
+        for revision in interventions:
+            key = f"{revision.terms.intervention_id}@{revision.terms.version}"
+            self.interventions.setdefault(key, revision)
+        for enrolment in enrolments:
+            self.enrolments.setdefault(
+                f"{enrolment.terms.enrolment_id}@{enrolment.terms.version}", enrolment
+            )
+
+    def month_actions(self) -> list[MonthAction]:
+        return list(self.actions.values())
+
+    def add_month_action(self, action: MonthAction) -> None:
+        with self._unique_id:
+            if action.action_id in self.actions:
+                raise DuplicateRecord(action.action_id)
+            self.actions[action.action_id] = action
+
+    def table_entries(self) -> list[TableEntry]:
+        return list(self.entries.values())
+
+    def add_table_entry(self, entry: TableEntry) -> None:
+        with self._unique_id:
+            if entry.entry_id in self.entries:
+                raise DuplicateRecord(entry.entry_id)
+            self.entries[entry.entry_id] = entry
+
+    def add_saved_forecast(self, saved: SavedForecast) -> None:
+        self.saved.append(saved)
+
+    def saved_forecasts(self, financial_year: str) -> list[SavedForecast]:
+        return sorted(
+            (s for s in self.saved if s.financial_year == financial_year),
+            key=lambda s: (s.saved_at, s.forecast_id),
+        )
+
+    def facts(self, transactions: TransactionRepository) -> Facts:
+        return Facts(
+            transactions=transactions.all(),
+            interventions=list(self.interventions.values()),
+            enrolments=list(self.enrolments.values()),
+            month_actions=self.month_actions(),
+            table_entries=self.table_entries(),
+        )
+
+
+def bump_generation(db: Database[dict[str, Any]]) -> None:
+    """Tell every report process that facts changed (see the module's docstring)."""
+    db[GENERATION].update_one({"_id": "facts"}, {"$set": {"value": uuid.uuid4().hex}}, upsert=True)
+
+
+def _insert_new(db: Database[dict[str, Any]], collection: str, records: list[Record]) -> None:
+    """Insert the records whose `_id` is not taken yet; the others are kept as they are."""
+    if not records:
+        return
+    try:
+        db[collection].insert_many(records, ordered=False)
+    except BulkWriteError as error:
+        if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            raise
+
+
+def _insert_one(db: Database[dict[str, Any]], collection: str, record: Record) -> None:
+    try:
+        db[collection].insert_one(record)
+    except DuplicateKeyError as error:
+        raise DuplicateRecord(record["_id"]) from error
+    bump_generation(db)
+
+
+@dataclass
+class _Cached:
+    generation: Any
+    loaded: float
+    facts: Facts
+
+
+@dataclass
+class MongoFinanceRecords(FinanceRecords):
+    db: Database[dict[str, Any]]
+    max_age_seconds: float = FACTS_MAX_AGE_SECONDS
+    _cached: _Cached | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_revisions(
+        self, interventions: Iterable[InterventionRevision], enrolments: Iterable[EnrolmentRevision]
+    ) -> None:
+        intervention_rows = [
+            {
+                **intervention_record(r.terms),
+                "_id": f"{r.terms.intervention_id}@{r.terms.version}",
+                "intervention_id": r.terms.intervention_id,
+                "status": r.status,
+                "effective_date": r.effective_date.isoformat(),
+                "recorded_at": r.recorded_at,
+            }
+            for r in interventions
+        ]
+        enrolment_rows = [
+            {
+                **enrolment_record(r.terms),
+                "_id": f"{r.terms.enrolment_id}@{r.terms.version}",
+                "enrolment_id": r.terms.enrolment_id,
+                "recorded_at": r.recorded_at,
+            }
+            for r in enrolments
+        ]
+        _insert_new(self.db, INTERVENTION_REVISIONS, intervention_rows)
+        _insert_new(self.db, ENROLMENT_REVISIONS, enrolment_rows)
+        if intervention_rows or enrolment_rows:
+            bump_generation(self.db)
+
+    def _intervention_revisions(self) -> list[InterventionRevision]:
+        return [
+            InterventionRevision(
+                terms=intervention_from_record({**r, "_id": r["intervention_id"]}),
+                status=r["status"],
+                effective_date=datetime.fromisoformat(r["effective_date"]).date(),
+                recorded_at=r["recorded_at"],
+            )
+            for r in self.db[INTERVENTION_REVISIONS].find()
+        ]
+
+    def _enrolment_revisions(self) -> list[EnrolmentRevision]:
+        return [
+            EnrolmentRevision(
+                terms=enrolment_from_record({**r, "_id": r["enrolment_id"]}),
+                recorded_at=r["recorded_at"],
+            )
+            for r in self.db[ENROLMENT_REVISIONS].find()
+        ]
+
+    def month_actions(self) -> list[MonthAction]:
+        return [
+            MonthAction(r["month"], r["sequence"], r["action"], r["by"], r["at"], r["reason"])
+            for r in self.db[MONTH_ACTIONS].find()
+        ]
+
+    def add_month_action(self, action: MonthAction) -> None:
+        _insert_one(self.db, MONTH_ACTIONS, {"_id": action.action_id, **action.__dict__})
+
+    def table_entries(self) -> list[TableEntry]:
+        return [
+            TableEntry(r["table"], r["key"], r["sequence"], r["value"], r["by"], r["at"])
+            for r in self.db[TABLE_ENTRIES].find()
+        ]
+
+    def add_table_entry(self, entry: TableEntry) -> None:
+        _insert_one(self.db, TABLE_ENTRIES, {"_id": entry.entry_id, **entry.__dict__})
+
+    def add_saved_forecast(self, saved: SavedForecast) -> None:
+        self.db[SAVED_FORECASTS].insert_one(
+            {
+                "_id": saved.forecast_id,
+                "financial_year": saved.financial_year,
+                "saved_by": saved.saved_by,
+                "saved_at": saved.saved_at,
+                "as_at": saved.as_at,
+                "parameters": packed_json(orjson.dumps(saved.parameters)),
+                "interventions": packed_json(orjson.dumps(saved.interventions)),
+            }
+        )
+
+    def saved_forecasts(self, financial_year: str) -> list[SavedForecast]:
+        found = self.db[SAVED_FORECASTS].find({"_id": {"$regex": f"^{financial_year}:"}})
+        saved = [
+            SavedForecast(
+                forecast_id=r["_id"],
+                financial_year=r["financial_year"],
+                saved_by=r["saved_by"],
+                saved_at=r["saved_at"],
+                as_at=r["as_at"],
+                parameters=unpacked_json(r["parameters"]),
+                interventions=unpacked_json(r["interventions"]),
+            )
+            for r in found
+        ]
+        return sorted(saved, key=lambda s: (s.saved_at, s.forecast_id))
+
+    def facts(self, transactions: TransactionRepository) -> Facts:
+        generation = (self.db[GENERATION].find_one({"_id": "facts"}) or {}).get("value")
+        with self._lock:
+            cached = self._cached
+            fresh = time.monotonic() - cached.loaded < self.max_age_seconds if cached else False
+            if cached and fresh and cached.generation == generation:
+                return cached.facts
+            facts = Facts(
+                transactions=transactions.all(),
+                interventions=self._intervention_revisions(),
+                enrolments=self._enrolment_revisions(),
+                month_actions=self.month_actions(),
+                table_entries=self.table_entries(),
+            )
+            self._cached = _Cached(generation, time.monotonic(), facts)
+            return facts
