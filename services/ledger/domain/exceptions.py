@@ -24,12 +24,12 @@ from fractions import Fraction
 
 from services.ledger.domain.accrual import exact_cost
 from services.ledger.domain.calendar import ONE_DAY, Span
-from services.ledger.domain.forecast import PER_CHILD
+from services.ledger.domain.forecast import PER_CHILD, enrolment_span
 from services.ledger.domain.history import Commissioning
 from services.ledger.domain.model import Transaction
 from services.ledger.domain.proration import prorate
 from services.ledger.domain.reference import ceiling_key
-from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
+from services.ledger.domain.terms import InterventionTerms
 from shared.money import round_pence
 
 DEFAULT_HIGH_COST_WEEKLY_PENCE = 1_000_000  # £10,000 a week (the LGA survey's line)
@@ -57,16 +57,14 @@ def weekly_cost(terms: InterventionTerms, day: date) -> int | None:
     return None
 
 
-def _open_on(terms: InterventionTerms, enrolment: EnrolmentTerms, day: date) -> bool:
-    enrolled = enrolment.span_within(terms)
-    return enrolled is not None and enrolled[0] <= day <= enrolled[1]
-
-
 def high_cost_placements(
-    state: Commissioning, *, on: date, year_end: date, threshold_pence: int
+    state: Commissioning, *, on: date, year_end: date, threshold_pence: int, open_ended_to: str
 ) -> list[HighCostPlacement]:
-    """Placements open on `on` costing at least `threshold_pence` a week, dearest first."""
+    """Placements open on `on` costing at least `threshold_pence` a week, dearest first; an
+    enrolment with no end is open to the year end or its intervention's end (`open_ended_to`,
+    as in the forecast)."""
     found = []
+    window = (on, year_end)
     for intervention_id, terms in state.interventions.items():
         if terms.pricing_model not in PER_CHILD:
             continue
@@ -74,9 +72,9 @@ def high_cost_placements(
         if weekly is None or weekly < threshold_pence:
             continue
         for enrolment in state.enrolments_of(intervention_id):
-            if not _open_on(terms, enrolment, on):
+            span = enrolment_span(terms, enrolment, window, open_ended_to)
+            if span is None or span[0] != on:
                 continue
-            end = min(enrolment.end_date, year_end) if enrolment.end_date else year_end
             found.append(
                 HighCostPlacement(
                     child_ref=enrolment.child_ref,
@@ -87,9 +85,7 @@ def high_cost_placements(
                     weekly_cost_pence=weekly,
                     start_date=enrolment.start_date,
                     planned_end_date=enrolment.end_date,
-                    cost_to_year_end_pence=round_pence(
-                        exact_cost(terms, (on, end)) if end >= on else Fraction(0)
-                    ),
+                    cost_to_year_end_pence=round_pence(exact_cost(terms, span)),
                 )
             )
     return sorted(found, key=lambda p: (-p.weekly_cost_pence, p.enrolment_id))

@@ -54,7 +54,13 @@ from shared.money import round_half_even, round_pence
 
 OPEN_ENDED = ("year_end", "intervention_end")
 SUSPENDED = ("paused", "running")
-GROUPINGS = ("intervention", "provider", "category", "cost_centre")
+# grouping -> the attribute of an outturn (or a saved one) that names its group
+GROUPINGS = {
+    "intervention": "intervention_id",
+    "provider": "provider_id",
+    "category": "category",
+    "cost_centre": "cost_centre",
+}
 PER_CHILD = ("per_child_week", "per_child_day")
 BASIS_POINTS = 10_000
 
@@ -291,14 +297,11 @@ class SavedOutturn:
     cost_centre: str
     forecast_pence: int
 
-    def key(self, group_by: str) -> str:
-        return str(getattr(self, group_by if group_by != "intervention" else "intervention_id"))
 
-
-def group_key(item: Outturn, group_by: str) -> str:
+def group_key(item: Outturn | SavedOutturn, group_by: str) -> str:
     if group_by not in GROUPINGS:
         raise RuleBroken("group_by", f"must be one of {', '.join(GROUPINGS)}")
-    return str(getattr(item, "intervention_id" if group_by == "intervention" else group_by))
+    return str(getattr(item, GROUPINGS[group_by]))
 
 
 def grouped(
@@ -318,7 +321,7 @@ def grouped(
     if previous is not None:
         before: dict[str, int] = defaultdict(int)
         for saved in previous:
-            before[saved.key(group_by)] += saved.forecast_pence
+            before[group_key(saved, group_by)] += saved.forecast_pence
         for key in set(rows) | set(before):
             rows[key] = rows[key].plus(Figures(previous_forecast_pence=before.get(key, 0)))
     return dict(sorted(rows.items()))
