@@ -9,6 +9,7 @@
 ./dev judge --preset P [--seed N]  each attribution rule's error against the council's truth
 ./dev token --role ROLE [--provider-id ID]   a development JWT for curl
 ./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
+./dev finance forecast|exceptions --fy 2025 [...]   forecast outturn and its exceptions
 """
 
 from __future__ import annotations
@@ -217,6 +218,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return value_cli.main(args.report_args)
 
 
+def cmd_finance(args: argparse.Namespace) -> int:
+    from services.ledger import cli as ledger_cli
+
+    return ledger_cli.main(args.finance_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -265,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="cost per outcome for a period, in the terminal")
     report.add_argument("report_args", nargs=argparse.REMAINDER)
     report.set_defaults(run=cmd_report)
+
+    finance = commands.add_parser(
+        "finance", help="forecast outturn and exceptions, in the terminal"
+    )
+    finance.add_argument("finance_args", nargs=argparse.REMAINDER)
+    finance.set_defaults(run=cmd_finance)
     return parser
 
 
@@ -272,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["report"]:  # everything after `report` belongs to the value CLI
         return cmd_report(argparse.Namespace(report_args=argv[1:]))
+    if argv[:1] == ["finance"]:  # and everything after `finance` to the ledger's
+        return cmd_finance(argparse.Namespace(finance_args=argv[1:]))
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "test":

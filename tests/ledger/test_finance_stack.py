@@ -26,6 +26,7 @@ Computed by hand (pence):
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
+from services.ledger import cli as ledger_cli
 from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
 from shared.consumer import ConsumerRunner
 from shared.events.catalogue import commissioning
@@ -403,3 +405,22 @@ def test_a_closed_month_refuses_postings_and_reports_as_at_a_moment_stay_the_sam
         "/spend", query_string={"basis": "invoiced"}, headers=auth("finance")
     )
     assert spend_now.get_json()["total_pence"] == spend_before["total_pence"] + 12_345
+
+
+def test_the_terminal_shows_the_forecast_and_the_exceptions(
+    council: LedgerStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACORN_LEDGER_DB", council.settings.database)
+    out = io.StringIO()
+    forecast_args = ["--fy", "2025", "--basis", "invoiced", "--actuals-to", "2025-09-30"]
+    assert ledger_cli.main(["forecast", *forecast_args, "--group-by", "category"], out=out) == 0
+    text = out.getvalue()
+    assert "Forecast outturn 2025-26 by category" in text
+    assert "actual to 2025-09-30 on the invoiced basis" in text
+    assert "in_house_fostering" in text and "£55,700.00" in text and "11.4" in text
+    out = io.StringIO()
+    exception_args = [*forecast_args, "--on", "2025-10-01", "--threshold-pence", "70000"]
+    assert ledger_cli.main(["exceptions", *exception_args], out=out) == 0
+    text = out.getvalue()
+    assert "High-cost placements (£700.00 a week or more): 2" in text
+    assert "Budgets that will run out: 1" in text and "2026-02" in text
