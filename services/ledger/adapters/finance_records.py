@@ -68,6 +68,7 @@ class AsAt:
     """Everything a report may use, as recorded by one moment."""
 
     moment: datetime
+    generated_at: datetime
     transactions: list[Transaction]
     commissioning: history.Commissioning
     closed_months: set[str]
@@ -85,9 +86,12 @@ class Facts:
     month_actions: list[MonthAction]
     table_entries: list[TableEntry]
 
-    def as_at(self, moment: datetime) -> AsAt:
+    def as_at(self, moment: datetime, *, now: datetime) -> AsAt:
+        """The facts recorded by `moment` (a moment to come is `now`)."""
+        moment = min(moment, now)
         return AsAt(
             moment=moment,
+            generated_at=now,
             transactions=[t for t in self.transactions if t.posted_at <= moment],
             commissioning=history.as_at(self.interventions, self.enrolments, moment),
             closed_months=closing.closed_months(self.month_actions, moment),

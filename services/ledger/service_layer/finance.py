@@ -25,11 +25,11 @@ NO_COMPARISON = "none"
 def as_at(ledger: Ledger, moment: datetime | None) -> AsAt:
     """The facts as recorded by `moment` (now if None; a moment to come is now)."""
     now = ledger.now()
-    return ledger.records.facts(ledger.transactions).as_at(min(moment or now, now))
+    return ledger.records.facts(ledger.transactions).as_at(moment or now, now=now)
 
 
-def stamp(view: AsAt, ledger: Ledger) -> dict[str, str]:
-    return {"generated_at": stamp_time(ledger.now()), "as_at": stamp_time(view.moment)}
+def stamp(view: AsAt) -> dict[str, str]:
+    return {"generated_at": stamp_time(view.generated_at), "as_at": stamp_time(view.moment)}
 
 
 def stamp_time(moment: datetime) -> str:
@@ -156,7 +156,7 @@ def forecast_report(query: ForecastQuery, *, ledger: Ledger) -> dict[str, Any]:
     rows = forecast.grouped(items, group_by=query.group_by, previous=previous)
     return {
         "report": "forecast_outturn",
-        **stamp(view, ledger),
+        **stamp(view),
         "group_by": query.group_by,
         "assumptions": assumptions_out(assumptions),
         "compared_with": saved_summary(compared) if compared else None,
@@ -233,7 +233,7 @@ def high_cost(
     shown = [p for p in found if p.category not in small]
     return {
         "report": "high_cost_placements",
-        **stamp(view, ledger),
+        **stamp(view),
         "on": on.isoformat(),
         "threshold_weekly_pence": threshold_pence,
         "open_ended_to": open_ended_to,
@@ -256,7 +256,7 @@ def above_ceiling(*, on: date, moment: datetime | None, ledger: Ledger) -> dict[
     )
     return {
         "report": "prices_above_ceiling",
-        **stamp(view, ledger),
+        **stamp(view),
         "on": on.isoformat(),
         "rows": [{**row(p), "excess_pence": p.excess_pence} for p in found],
     }
@@ -266,7 +266,7 @@ def paid_after_end(*, moment: datetime | None, ledger: Ledger) -> dict[str, Any]
     view = as_at(ledger, moment)
     return {
         "report": "paying_for_what_ended",
-        **stamp(view, ledger),
+        **stamp(view),
         "invoiced_after_end": [
             row(x) for x in exceptions.invoiced_after_end(view.transactions, view.commissioning)
         ],
@@ -283,7 +283,7 @@ def budget_run_out(query: ForecastQuery, *, ledger: Ledger) -> dict[str, Any]:
     over = [item for item in outturns(view, assumptions) if item.run_out_month]
     return {
         "report": "budgets_that_run_out",
-        **stamp(view, ledger),
+        **stamp(view),
         "assumptions": assumptions_out(assumptions),
         "rows": [
             {
@@ -324,7 +324,7 @@ def months(*, moment: datetime | None, ledger: Ledger) -> dict[str, Any]:
         key=lambda a: (a.month, a.sequence),
     )
     return {
-        **stamp(view, ledger),
+        **stamp(view),
         "closed": sorted(view.closed_months),
         "history": [{**row(a), "at": stamp_time(a.at)} for a in actions],
     }
@@ -345,4 +345,4 @@ def set_entry(
 
 def table(name: str, *, moment: datetime | None, ledger: Ledger) -> dict[str, Any]:
     view = as_at(ledger, moment)
-    return {**stamp(view, ledger), "table": name, "entries": view.table(name)}
+    return {**stamp(view), "table": name, "entries": view.table(name)}

@@ -89,7 +89,7 @@ def invoice_matches(
     )
 
 
-def reconciliation(*, ledger: Ledger, moment: datetime) -> Reconciliation:
+def reconciliation(*, ledger: Ledger, moment: datetime | None = None) -> Reconciliation:
     """The books as stored by `moment` (records posted later are left out, readable or not)."""
     books = ledger.transactions.read(moment)
     return reconcile(

@@ -12,8 +12,9 @@ from flask_smorest import Blueprint
 
 from services.ledger.entrypoints.views import schemas
 from services.ledger.entrypoints.views.access import transaction_reader
-from services.ledger.entrypoints.views.reports import facts, sorted_rows, spend_rows, stamp
+from services.ledger.entrypoints.views.reports import facts, sorted_rows, spend_rows
 from services.ledger.service_layer import queries
+from services.ledger.service_layer.finance import stamp
 from shared.money import pence_to_decimal
 
 blp = Blueprint("exports", __name__, description="CSV exports.")

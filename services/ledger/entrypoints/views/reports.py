@@ -33,10 +33,6 @@ def facts(args: dict[str, Any]) -> AsAt:
     return finance.as_at(context().ledger, args["as_at"])
 
 
-def stamp(view: AsAt) -> dict[str, str]:
-    return finance.stamp(view, context().ledger)
-
-
 def spend_rows(args: dict[str, Any]) -> tuple[dict[str | None, int], AsAt]:
     """Spend for the query, narrowed to the caller's own provider when it is a provider."""
     _, own_provider = spend_reader()
@@ -67,7 +63,7 @@ class Balances(MethodView):
             {args["account"]: everything.get(args["account"], 0)} if args["account"] else everything
         )
         return {
-            **stamp(view),
+            **finance.stamp(view),
             "as_of": args["as_of"].isoformat() if args["as_of"] else None,
             "trial_balance_pence": sum(everything.values()),
             "accounts": [{"account": a, "balance_pence": b} for a, b in shown.items()],
@@ -83,7 +79,7 @@ class Spend(MethodView):
         quarter or month; lines are prorated by day into periods and the `from`-`to` window."""
         rows, view = spend_rows(args)
         return {
-            **stamp(view),
+            **finance.stamp(view),
             "basis": args["basis"],
             "group_by": args["group_by"],
             "total_pence": sum(rows.values()),
@@ -105,7 +101,7 @@ class Budgets(MethodView):
         view = facts(args)
         lines = queries.budgets(view, basis=args["basis"])
         return {
-            **stamp(view),
+            **finance.stamp(view),
             "basis": args["basis"],
             "interventions": [
                 {**line.__dict__, "remaining_pence": line.remaining_pence} for line in lines
@@ -125,7 +121,7 @@ class InvoiceMatches(MethodView):
         accrued = sum(m.accrued_pence for m in matches)
         invoiced = sum(m.invoiced_pence for m in matches)
         return {
-            **stamp(view),
+            **finance.stamp(view),
             "intervention_id": args["intervention_id"],
             "accrued_pence": accrued,
             "invoiced_pence": invoiced,
@@ -144,10 +140,11 @@ class ReconciliationView(MethodView):
         """Proof that the books balance, and every transaction breaking a rule."""
         full_reader()
         ledger = context().ledger
-        moment = min(args["as_at"] or ledger.now(), ledger.now())
+        now = ledger.now()
+        moment = min(args["as_at"] or now, now)
         result = queries.reconciliation(ledger=ledger, moment=moment)
         return {
-            "generated_at": finance.stamp_time(ledger.now()),
+            "generated_at": finance.stamp_time(now),
             "as_at": finance.stamp_time(moment),
             "balanced": result.balanced,
             "transactions": result.transactions,
