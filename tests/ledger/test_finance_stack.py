@@ -222,11 +222,14 @@ def test_the_forecast_equals_the_hand_computed_one_to_the_penny(
 
     for fmt, start in (("csv", b"key,budget (\xc2\xa3)"), ("xlsx", b"PK")):
         download = council.client.get(
-            "/forecast", query_string={**FORECAST, "format": fmt}, headers=auth("finance")
+            "/forecast",
+            query_string={**FORECAST, "format": fmt, "as_at": report["as_at"]},
+            headers=auth("finance"),
         )
         assert download.status_code == 200
         assert download.get_data().startswith(start)
-        assert download.headers["Acorn-As-At"] == download.headers["Acorn-As-At"]
+        assert download.headers["Acorn-As-At"] == report["as_at"]
+        assert download.headers["Acorn-Generated-At"] > report["generated_at"]
     csv_text = council.client.get(
         "/forecast", query_string={**FORECAST, "format": "csv"}, headers=auth("finance")
     ).get_data(as_text=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from services.ledger.adapters.finance_records import AsAt, DuplicateRecord, SavedForecast
 from services.ledger.domain import closing, exceptions, forecast, reference
-from services.ledger.domain.calendar import ONE_DAY, financial_year_span, month_start
+from services.ledger.domain.calendar import ONE_DAY, financial_year_span, month_start, overlap
 from services.ledger.domain.forecast import Assumptions, Outturn, SavedOutturn
 from services.ledger.domain.model import Conflict, NotFound
 from services.ledger.service_layer.handlers import Ledger
@@ -79,7 +79,13 @@ def outturns(view: AsAt, assumptions: Assumptions) -> list[Outturn]:
     """Every intervention's outturn for the year, from the facts as at the view's moment."""
     lines: dict[str, list[forecast.Line]] = defaultdict(list)
     for txn in view.transactions:
-        if txn.basis == assumptions.basis and txn.intervention_id:
+        period = txn.service_period
+        if (
+            txn.basis == assumptions.basis
+            and txn.intervention_id
+            and period
+            and overlap(period, assumptions.year)
+        ):
             lines[txn.intervention_id] += [
                 forecast.Line(x.start, x.end, x.cost_pence) for x in txn.lines
             ]
