@@ -9,15 +9,19 @@ Stored, each as inserts only (a new fact under a unique `_id`, never an edit):
 | `month_actions` | `<YYYY-MM>:<n>` | month closes and reopens |
 | `table_entries` | `<table>:<key>:<n>` | framework ceilings and cost centres |
 | `saved_forecasts` | `<FY>:<saved at>:<random>` | saved forecasts, figures as packed JSON |
+| `journal` | `<minute>:<collection>:<_id>` | what was written when (below) |
 
 **The facts cache.** Reports need every transaction and revision; reading them from FerretDB
 takes seconds at a council's size (it decodes every document, and counts scan too), so an API
-process keeps them and reads them again only when something changed. Every writer of facts (a
-transaction, a revision, a month action, a table entry) sets a new random `generation` after its
-insert; a reader reads the generation *before* loading, so whatever it loads is at least as new as
-the generation it files it under, and a write that lands during the load makes the next read
-load again. A writer that stopped between its insert and the new generation is caught by the
-cache's maximum age.
+process keeps them and reads only what is new. Every writer of facts, after its insert, notes the
+documents in a `journal` under the minute (`<YYYYMMDDHHMM>:<collection>:<_id>`, so a minute's
+entries are one range of the `_id` index) and sets a new random `generation`. A reader reads the
+generation *before* anything else: unchanged, its facts stand; changed, it reads the journal's
+minutes since its last read (two minutes more, for writes in flight then), fetches the documents
+it does not have by `_id`, and re-reads the two small tables (month actions, table entries).
+Whatever it read is at least as new as the generation it files it under, so a write that lands
+meanwhile makes the next request look again. A writer that stopped between its insert and its
+journal entry is caught by the cache's maximum age, after which everything is read again.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ import abc
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -41,14 +46,15 @@ from services.ledger.adapters.records import (
     enrolment_record,
     intervention_from_record,
     intervention_record,
+    transaction_from_record,
 )
 from services.ledger.adapters.repository import TransactionRepository
 from services.ledger.domain import closing, history, reference
 from services.ledger.domain.closing import MonthAction
 from services.ledger.domain.history import EnrolmentRevision, InterventionRevision
-from services.ledger.domain.model import Transaction
+from services.ledger.domain.model import RuleBroken, Transaction
 from services.ledger.domain.reference import TableEntry
-from shared.mongo import DUPLICATE_KEY, packed_json, unpacked_json
+from shared.mongo import DUPLICATE_KEY, find_by_ids, packed_json, unpacked_json
 
 INTERVENTION_REVISIONS = "intervention_revisions"
 ENROLMENT_REVISIONS = "enrolment_revisions"
@@ -56,7 +62,10 @@ MONTH_ACTIONS = "month_actions"
 TABLE_ENTRIES = "table_entries"
 SAVED_FORECASTS = "saved_forecasts"
 GENERATION = "generation"
-FACTS_MAX_AGE_SECONDS = 300.0
+JOURNAL = "journal"
+TRANSACTIONS = "transactions"
+FACTS_MAX_AGE_SECONDS = 900.0
+JOURNAL_MARGIN = timedelta(minutes=2)
 
 
 class DuplicateRecord(Exception):
@@ -78,18 +87,34 @@ class AsAt:
         return reference.table_as_at(self.table_entries, name)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Facts:
     transactions: list[Transaction]
     interventions: list[InterventionRevision]
     enrolments: list[EnrolmentRevision]
     month_actions: list[MonthAction]
     table_entries: list[TableEntry]
+    _everything: AsAt | None = field(default=None, repr=False)
+
+    @property
+    def last_recorded(self) -> datetime | None:
+        """When the latest of these facts was recorded."""
+        times = [
+            *(t.posted_at for t in self.transactions),
+            *(r.recorded_at for r in self.interventions),
+            *(r.recorded_at for r in self.enrolments),
+            *(a.at for a in self.month_actions),
+            *(e.at for e in self.table_entries),
+        ]
+        return max(times, default=None)
 
     def as_at(self, moment: datetime, *, now: datetime) -> AsAt:
-        """The facts recorded by `moment` (a moment to come is `now`)."""
+        """The facts recorded by `moment` (a moment to come is `now`). Every moment after the
+        latest fact sees all of them: that view is worked out once and shared."""
         moment = min(moment, now)
-        return AsAt(
+        if self._everything is not None and moment >= self._everything.moment:
+            return replace(self._everything, moment=moment, generated_at=now)
+        view = AsAt(
             moment=moment,
             generated_at=now,
             transactions=[t for t in self.transactions if t.posted_at <= moment],
@@ -97,6 +122,10 @@ class Facts:
             closed_months=closing.closed_months(self.month_actions, moment),
             table_entries=[e for e in self.table_entries if e.at <= moment],
         )
+        last = self.last_recorded
+        if last is not None and moment >= last:
+            self._everything = replace(view, moment=last)
+        return view
 
 
 @dataclass(frozen=True)
@@ -226,8 +255,10 @@ def _insert_one(db: Database[dict[str, Any]], collection: str, record: Record) -
 @dataclass
 class _Cached:
     generation: Any
-    loaded: float
+    loaded: float  # monotonic, for the cache's maximum age
+    since: datetime  # wall clock when it was read: journal entries from then on are new
     facts: Facts
+    known: set[str]  # the ids of the transactions and revisions in `facts`
 
 
 @dataclass
@@ -240,50 +271,15 @@ class MongoFinanceRecords(FinanceRecords):
     def add_revisions(
         self, interventions: Iterable[InterventionRevision], enrolments: Iterable[EnrolmentRevision]
     ) -> None:
-        intervention_rows = [
-            {
-                **intervention_record(r.terms),
-                "_id": f"{r.terms.intervention_id}@{r.terms.version}",
-                "intervention_id": r.terms.intervention_id,
-                "status": r.status,
-                "effective_date": r.effective_date.isoformat(),
-                "recorded_at": r.recorded_at,
-            }
-            for r in interventions
-        ]
-        enrolment_rows = [
-            {
-                **enrolment_record(r.terms),
-                "_id": f"{r.terms.enrolment_id}@{r.terms.version}",
-                "enrolment_id": r.terms.enrolment_id,
-                "recorded_at": r.recorded_at,
-            }
-            for r in enrolments
-        ]
+        intervention_rows = [intervention_revision_record(r) for r in interventions]
+        enrolment_rows = [enrolment_revision_record(r) for r in enrolments]
         _insert_new(self.db, INTERVENTION_REVISIONS, intervention_rows)
         _insert_new(self.db, ENROLMENT_REVISIONS, enrolment_rows)
-        if intervention_rows or enrolment_rows:
-            bump_generation(self.db)
-
-    def _intervention_revisions(self) -> list[InterventionRevision]:
-        return [
-            InterventionRevision(
-                terms=intervention_from_record({**r, "_id": r["intervention_id"]}),
-                status=r["status"],
-                effective_date=datetime.fromisoformat(r["effective_date"]).date(),
-                recorded_at=r["recorded_at"],
-            )
-            for r in self.db[INTERVENTION_REVISIONS].find()
-        ]
-
-    def _enrolment_revisions(self) -> list[EnrolmentRevision]:
-        return [
-            EnrolmentRevision(
-                terms=enrolment_from_record({**r, "_id": r["enrolment_id"]}),
-                recorded_at=r["recorded_at"],
-            )
-            for r in self.db[ENROLMENT_REVISIONS].find()
-        ]
+        note_written(
+            self.db,
+            [(INTERVENTION_REVISIONS, r["_id"]) for r in intervention_rows]
+            + [(ENROLMENT_REVISIONS, r["_id"]) for r in enrolment_rows],
+        )
 
     def month_actions(self) -> list[MonthAction]:
         return [
@@ -333,18 +329,131 @@ class MongoFinanceRecords(FinanceRecords):
         return sorted(saved, key=lambda s: (s.saved_at, s.forecast_id))
 
     def facts(self, transactions: TransactionRepository) -> Facts:
+        since = datetime.now(UTC)
         generation = (self.db[GENERATION].find_one({"_id": "facts"}) or {}).get("value")
         with self._lock:
             cached = self._cached
-            fresh = time.monotonic() - cached.loaded < self.max_age_seconds if cached else False
-            if cached and fresh and cached.generation == generation:
+            fresh = cached is not None and time.monotonic() - cached.loaded < self.max_age_seconds
+            if cached is not None and fresh and cached.generation == generation:
                 return cached.facts
-            facts = Facts(
-                transactions=transactions.all(),
-                interventions=self._intervention_revisions(),
-                enrolments=self._enrolment_revisions(),
-                month_actions=self.month_actions(),
-                table_entries=self.table_entries(),
-            )
-            self._cached = _Cached(generation, time.monotonic(), facts)
-            return facts
+            if cached is not None and fresh:
+                self._cached = self._read_new(cached, generation, since)
+            else:
+                self._cached = self._read_all(transactions, generation, since)
+            return self._cached.facts
+
+    def _read_all(
+        self, transactions: TransactionRepository, generation: Any, since: datetime
+    ) -> _Cached:
+        facts = Facts(
+            transactions=transactions.all(),
+            interventions=[
+                _intervention_revision(r) for r in self.db[INTERVENTION_REVISIONS].find()
+            ],
+            enrolments=[_enrolment_revision(r) for r in self.db[ENROLMENT_REVISIONS].find()],
+            month_actions=self.month_actions(),
+            table_entries=self.table_entries(),
+        )
+        known = {t.transaction_id for t in facts.transactions}
+        known |= {
+            _revision_id(r.terms.intervention_id, r.terms.version) for r in facts.interventions
+        }
+        known |= {_revision_id(r.terms.enrolment_id, r.terms.version) for r in facts.enrolments}
+        return _Cached(generation, time.monotonic(), since, facts, known)
+
+    def _read_new(self, cached: _Cached, generation: Any, since: datetime) -> _Cached:
+        """The cached facts and what the journal names since they were read (with a margin for
+        writes that took their journal minute before the cache was read and landed after)."""
+        new: dict[str, list[str]] = defaultdict(list)
+        for minute in journal_minutes(cached.since - JOURNAL_MARGIN, since):
+            for entry in self.db[JOURNAL].find({"_id": {"$regex": f"^{minute}:"}}):
+                _, collection, document_id = entry["_id"].split(":", 2)
+                if document_id not in cached.known:
+                    new[collection].append(document_id)
+        old = cached.facts
+        records = {c: list(find_by_ids(self.db[c], ids)) for c, ids in new.items()}
+        facts = Facts(
+            transactions=old.transactions + list(_readable(records.get(TRANSACTIONS, []))),
+            interventions=old.interventions
+            + [_intervention_revision(r) for r in records.get(INTERVENTION_REVISIONS, [])],
+            enrolments=old.enrolments
+            + [_enrolment_revision(r) for r in records.get(ENROLMENT_REVISIONS, [])],
+            month_actions=self.month_actions(),
+            table_entries=self.table_entries(),
+        )
+        known = cached.known | {r["_id"] for found in records.values() for r in found}
+        return _Cached(generation, cached.loaded, since, facts, known)
+
+
+def _readable(records: Iterable[Record]) -> Iterator[Transaction]:
+    """The records that read back as transactions; reconciliation reports the others."""
+    for record in records:
+        try:
+            yield transaction_from_record(record)
+        except (RuleBroken, KeyError, TypeError, ValueError):
+            continue
+
+
+def journal_minutes(start: datetime, end: datetime) -> list[str]:
+    minutes = []
+    current = start.replace(second=0, microsecond=0)
+    while current <= end:
+        minutes.append(current.strftime("%Y%m%d%H%M"))
+        current += timedelta(minutes=1)
+    return minutes
+
+
+def note_written(db: Database[dict[str, Any]], documents: list[tuple[str, str]]) -> None:
+    """Journal the documents just written (collection, `_id`) under this minute, then tell every
+    report process that facts changed."""
+    if not documents:
+        return
+    minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+    _insert_new(
+        db,
+        JOURNAL,
+        [{"_id": f"{minute}:{collection}:{doc_id}"} for collection, doc_id in documents],
+    )
+    bump_generation(db)
+
+
+def _revision_id(aggregate_id: str, version: int) -> str:
+    return f"{aggregate_id}@{version}"
+
+
+def intervention_revision_record(revision: InterventionRevision) -> Record:
+    terms = revision.terms
+    return {
+        **intervention_record(terms),
+        "_id": _revision_id(terms.intervention_id, terms.version),
+        "intervention_id": terms.intervention_id,
+        "status": revision.status,
+        "effective_date": revision.effective_date.isoformat(),
+        "recorded_at": revision.recorded_at,
+    }
+
+
+def enrolment_revision_record(revision: EnrolmentRevision) -> Record:
+    terms = revision.terms
+    return {
+        **enrolment_record(terms),
+        "_id": _revision_id(terms.enrolment_id, terms.version),
+        "enrolment_id": terms.enrolment_id,
+        "recorded_at": revision.recorded_at,
+    }
+
+
+def _intervention_revision(record: Record) -> InterventionRevision:
+    return InterventionRevision(
+        terms=intervention_from_record({**record, "_id": record["intervention_id"]}),
+        status=record["status"],
+        effective_date=date.fromisoformat(record["effective_date"]),
+        recorded_at=record["recorded_at"],
+    )
+
+
+def _enrolment_revision(record: Record) -> EnrolmentRevision:
+    return EnrolmentRevision(
+        terms=enrolment_from_record({**record, "_id": record["enrolment_id"]}),
+        recorded_at=record["recorded_at"],
+    )

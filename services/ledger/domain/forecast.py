@@ -23,8 +23,8 @@ Rounding: each intervention's actual and committed cost are exact (`Fraction` pe
 are summed over the year, then rounded once, half to even; growth likewise. Every group and total
 is a sum of these whole pence, so the rows add up to the total exactly.
 
-The **run-out month** is the first month in which the cumulative exact forecast passes the year's
-budget, for an intervention whose forecast does.
+The **run-out month** is the first month in which the cumulative exact forecast (actual, and
+committed with its growth) passes the year's budget, for an intervention whose forecast does.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 from services.ledger.domain.accrual import commitment_lines, rate_segments
 from services.ledger.domain.calendar import (
@@ -124,27 +125,44 @@ class Outturn:
     actual_pence: int
     committed_pence: int
     growth_pence: int
-    monthly_exact: tuple[tuple[str, Fraction], ...] = field(repr=False, default=())
+    # exact actual and committed cost per month of the year, and the growth factor on committed
+    actual_by_month: Mapping[str, Fraction] = field(repr=False, default_factory=dict)
+    committed_by_month: Mapping[str, Fraction] = field(repr=False, default_factory=dict)
+    growth_factor: Fraction = field(repr=False, default=Fraction(1))
 
     @property
     def forecast_pence(self) -> int:
         return self.actual_pence + self.committed_pence + self.growth_pence
 
-    @property
-    def run_out_month(self) -> str | None:
+    def monthly_exact(self, year: Span) -> list[tuple[str, Fraction]]:
+        """The exact forecast of each month of `year`, in order."""
+        zero = Fraction(0)
+        return [
+            (
+                key,
+                self.actual_by_month.get(key, zero)
+                + self.committed_by_month.get(key, zero) * self.growth_factor,
+            )
+            for key in (month_key(first) for first in months(year))
+        ]
+
+    def run_out_month(self, year: Span) -> str | None:
         """The month the cumulative forecast passes the budget (None if it never does)."""
         if self.forecast_pence <= self.budget_pence:
             return None
+        monthly = self.monthly_exact(year)
         cumulative = Fraction(0)
-        for month, amount in self.monthly_exact:
+        for month, amount in monthly:
             cumulative += amount
             if cumulative > self.budget_pence:
                 return month
-        return self.monthly_exact[-1][0] if self.monthly_exact else None
+        return monthly[-1][0]
 
 
+@lru_cache(maxsize=65_536)
 def year_budget(terms: InterventionTerms, year: Span) -> int:
-    """The year's share of the intervention's budget, as its commitment posts it."""
+    """The year's share of the intervention's budget, as its commitment posts it (remembered:
+    terms are immutable, and the largest-remainder sharing is most of a forecast's time)."""
     return sum(
         line.cost_pence for line in commitment_lines(terms) if overlap((line.start, line.end), year)
     )
@@ -217,11 +235,6 @@ def outturn(
     paused = suspended and assumptions.suspended == "paused"
     committed = {} if paused else committed_by_month(terms, enrolments, assumptions)
     committed_pence = round_pence(sum(committed.values(), Fraction(0)))
-    growth = Fraction(BASIS_POINTS + assumptions.demand_growth_bp, BASIS_POINTS)
-    monthly = tuple(
-        (key, actual.get(key, Fraction(0)) + committed.get(key, Fraction(0)) * growth)
-        for key in (month_key(first) for first in months(assumptions.year))
-    )
     return Outturn(
         intervention_id=terms.intervention_id,
         provider_id=terms.provider_id,
@@ -231,7 +244,9 @@ def outturn(
         actual_pence=round_pence(sum(actual.values(), Fraction(0))),
         committed_pence=committed_pence,
         growth_pence=round_half_even(committed_pence * assumptions.demand_growth_bp, BASIS_POINTS),
-        monthly_exact=monthly,
+        actual_by_month=actual,
+        committed_by_month=committed,
+        growth_factor=Fraction(BASIS_POINTS + assumptions.demand_growth_bp, BASIS_POINTS),
     )
 
 

@@ -20,6 +20,16 @@ from services.ledger.domain.model import Conflict, NotFound
 from services.ledger.service_layer.handlers import Ledger
 
 NO_COMPARISON = "none"
+SAVED_FIELDS = (
+    "intervention_id",
+    "provider_id",
+    "category",
+    "cost_centre",
+    "budget_pence",
+    "actual_pence",
+    "committed_pence",
+    "growth_pence",
+)
 
 
 def as_at(ledger: Ledger, moment: datetime | None) -> AsAt:
@@ -196,7 +206,7 @@ def save_forecast(query: ForecastQuery, *, by: str, ledger: Ledger) -> SavedFore
         parameters=assumptions_out(assumptions),
         interventions=[
             {
-                **{k: v for k, v in asdict(item).items() if k != "monthly_exact"},
+                **{k: getattr(item, k) for k in SAVED_FIELDS},
                 "forecast_pence": item.forecast_pence,
             }
             for item in outturns(view, assumptions)
@@ -286,7 +296,10 @@ def paid_after_end(*, moment: datetime | None, ledger: Ledger) -> dict[str, Any]
 def budget_run_out(query: ForecastQuery, *, ledger: Ledger) -> dict[str, Any]:
     view = as_at(ledger, query.as_at)
     assumptions = assumptions_of(query, view.moment)
-    over = [item for item in outturns(view, assumptions) if item.run_out_month]
+    year = assumptions.year
+    over = [
+        (item, month) for item in outturns(view, assumptions) if (month := item.run_out_month(year))
+    ]
     return {
         "report": "budgets_that_run_out",
         **stamp(view),
@@ -299,9 +312,9 @@ def budget_run_out(query: ForecastQuery, *, ledger: Ledger) -> dict[str, Any]:
                 "budget_pence": item.budget_pence,
                 "forecast_pence": item.forecast_pence,
                 "overspend_pence": item.forecast_pence - item.budget_pence,
-                "run_out_month": item.run_out_month,
+                "run_out_month": month,
             }
-            for item in sorted(over, key=lambda i: (i.run_out_month or "", i.intervention_id))
+            for item, month in sorted(over, key=lambda pair: (pair[1], pair[0].intervention_id))
         ],
     }
 
