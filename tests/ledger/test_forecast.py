@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.domain import forecast
+from services.ledger.domain import accrual, forecast
 from services.ledger.domain.forecast import Assumptions, Line, Outturn, SavedOutturn
 from services.ledger.domain.model import RuleBroken
 from tests.ledger.builders import enrolment, intervention
@@ -244,3 +244,33 @@ def test_any_forecast_is_whole_pence_and_its_parts_add_up(
     exact = sum((amount for _, amount in result.monthly_exact(YEAR)), Fraction(0))
     assert abs(exact - result.forecast_pence) <= 2  # three roundings of half a penny at most
     assert len(result.monthly_exact(YEAR)) == 12
+
+
+@given(
+    prices=st.lists(st.integers(min_value=0, max_value=2_000_000), min_size=1, max_size=4),
+    gaps=st.lists(st.integers(min_value=1, max_value=200), min_size=3, max_size=3),
+    start=st.integers(min_value=-30, max_value=400),
+    length=st.integers(min_value=0, max_value=400),
+    weekly_price=st.booleans(),
+)
+def test_price_days_by_month_agree_with_the_accruals_day_rates(
+    prices: list[int], gaps: list[int], start: int, length: int, weekly_price: bool
+) -> None:
+    first = date(2025, 4, 1)
+    changes, day = [], first
+    for price, gap in zip(prices, [0, *gaps], strict=False):
+        day = date.fromordinal(day.toordinal() + gap)
+        changes.append((day, price))
+    terms = intervention(
+        pricing_model="per_child_week" if weekly_price else "per_child_day",
+        prices=tuple(changes),
+        start=first,
+        end=date(2027, 3, 31),
+    )
+    span = (
+        date.fromordinal(first.toordinal() + start),
+        date.fromordinal(first.toordinal() + start + length),
+    )
+    unit = 7 if weekly_price else 1
+    by_month = forecast.price_days_by_month(terms, [span])
+    assert sum(Fraction(v, unit) for v in by_month.values()) == accrual.exact_cost(terms, span)

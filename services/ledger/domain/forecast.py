@@ -29,6 +29,7 @@ committed with its growth) passes the year's budget, for an intervention whose f
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -199,10 +200,34 @@ def committed_by_month(
     if terms.pricing_model == "block_per_month":
         _cost_by_month(terms, overlap(terms.span, window), by_month)
     elif terms.pricing_model in PER_CHILD:
-        for enrolment in enrolments:
-            span = enrolment_span(terms, enrolment, window, assumptions.open_ended_to)
-            _cost_by_month(terms, span, by_month)
+        spans = [
+            span
+            for enrolment in enrolments
+            if (span := enrolment_span(terms, enrolment, window, assumptions.open_ended_to))
+        ]
+        days_a_unit = 7 if terms.pricing_model == "per_child_week" else 1
+        for month, price_days in price_days_by_month(terms, spans).items():
+            by_month[month] = Fraction(price_days, days_a_unit)
     return by_month
+
+
+def price_days_by_month(terms: InterventionTerms, spans: Iterable[Span]) -> dict[str, int]:
+    """The sum of (unit price in force x days) per month over `spans`: whole numbers, so a
+    year of many placements is added up without a fraction per day or segment (the exact cost
+    is this over the days a unit buys). Days before the first price take it, as in `price_on`."""
+    ordered = sorted(terms.prices, key=lambda price: price.effective_from)
+    changes = [price.effective_from for price in ordered]
+    totals: dict[str, int] = defaultdict(int)
+    for span in spans:
+        for part in split_by_month(span):
+            key, day = month_key(part[0]), part[0]
+            while day <= part[1]:
+                current = bisect_right(changes, day) - 1
+                following = changes[current + 1] if current + 1 < len(changes) else None
+                last = part[1] if following is None or following > part[1] else following - ONE_DAY
+                totals[key] += ordered[max(current, 0)].unit_price_pence * days_in((day, last))
+                day = last + ONE_DAY
+    return totals
 
 
 def actual_by_month(lines: Iterable[Line], assumptions: Assumptions) -> dict[str, Fraction]:
