@@ -98,7 +98,7 @@ def render_forecast(report: dict[str, Any]) -> str:
     lines = [
         f"Forecast outturn {a['financial_year']} by {report['group_by'].replace('_', ' ')}, "
         f"{stamped(report)}",
-        f"  actual to {a['actuals_to']} on the {a['basis']} basis; committed from then to "
+        f"  actual to {a['actuals_to']} on the {a['basis']} basis; committed after that to "
         f"{a['year_end']}; open-ended placements to the {a['open_ended_to'].replace('_', ' ')}; "
         f"demand growth {a['demand_growth_bp']} bp; suspended interventions {a['suspended']}",
         f"  movement since the forecast saved {compared['saved_at']} by {compared['saved_by']}"
