@@ -89,12 +89,12 @@ def as_at(
         state.statuses[intervention_id] = latest.status
         state.suspensions[intervention_id] = suspensions(revisions)
     latest_enrolments: dict[str, EnrolmentTerms] = {}
-    for revision in enrolments:
-        kept = latest_enrolments.get(revision.terms.enrolment_id)
-        if revision.recorded_at <= moment and (
-            kept is None or kept.version < revision.terms.version
+    for enrolment in enrolments:
+        kept = latest_enrolments.get(enrolment.terms.enrolment_id)
+        if enrolment.recorded_at <= moment and (
+            kept is None or kept.version < enrolment.terms.version
         ):
-            latest_enrolments[revision.terms.enrolment_id] = revision.terms
+            latest_enrolments[enrolment.terms.enrolment_id] = enrolment.terms
     for terms in sorted(latest_enrolments.values(), key=lambda e: e.enrolment_id):
         state.enrolments.setdefault(terms.intervention_id, []).append(terms)
     return state

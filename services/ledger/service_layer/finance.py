@@ -14,7 +14,13 @@ from typing import Any
 
 from services.ledger.adapters.finance_records import AsAt, DuplicateRecord, SavedForecast
 from services.ledger.domain import closing, exceptions, forecast, reference
-from services.ledger.domain.calendar import ONE_DAY, financial_year_span, month_start, overlap
+from services.ledger.domain.calendar import (
+    ONE_DAY,
+    financial_year,
+    financial_year_span,
+    month_start,
+    overlap,
+)
 from services.ledger.domain.forecast import Assumptions, Outturn, SavedOutturn
 from services.ledger.domain.model import Conflict, NotFound
 from services.ledger.service_layer.handlers import Ledger
@@ -145,7 +151,7 @@ def figures_out(key: str | None, figures: forecast.Figures) -> dict[str, Any]:
 def _compared(query: ForecastQuery, view: AsAt, *, ledger: Ledger) -> SavedForecast | None:
     if query.compare_with == NO_COMPARISON:
         return None
-    label = forecast.financial_year(date(query.fy, 4, 1))
+    label = financial_year(date(query.fy, 4, 1))
     saved = ledger.records.saved_forecasts(label)
     if query.compare_with is not None:
         chosen = next((s for s in saved if s.forecast_id == query.compare_with), None)
@@ -217,7 +223,7 @@ def save_forecast(query: ForecastQuery, *, by: str, ledger: Ledger) -> SavedFore
 
 
 def saved_forecasts(fy: int, *, ledger: Ledger) -> list[SavedForecast]:
-    return ledger.records.saved_forecasts(forecast.financial_year(date(fy, 4, 1)))
+    return ledger.records.saved_forecasts(financial_year(date(fy, 4, 1)))
 
 
 # --- exceptions ----------------------------------------------------------------------------------
