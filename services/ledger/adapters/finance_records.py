@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -66,6 +66,7 @@ JOURNAL = "journal"
 TRANSACTIONS = "transactions"
 FACTS_MAX_AGE_SECONDS = 900.0
 JOURNAL_MARGIN = timedelta(minutes=2)
+MAX_REMEMBERED = 64
 
 
 class DuplicateRecord(Exception):
@@ -82,9 +83,20 @@ class AsAt:
     commissioning: history.Commissioning
     closed_months: set[str]
     table_entries: list[TableEntry]
+    # what reports worked out from these facts, by what they asked: every view of all the facts
+    # shares one (`Facts.as_at`), so a question asked again before anything changes is not
+    # worked out again; a view of a past moment has its own
+    derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, int | str]:
         return reference.table_as_at(self.table_entries, name)
+
+    def remembered(self, question: Hashable, work_out: Callable[[], Any]) -> Any:
+        if question not in self.derived:
+            if len(self.derived) >= MAX_REMEMBERED:
+                self.derived.clear()
+            self.derived[question] = work_out()
+        return self.derived[question]
 
 
 @dataclass

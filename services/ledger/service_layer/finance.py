@@ -92,7 +92,15 @@ def assumptions_of(query: ForecastQuery, moment: datetime) -> Assumptions:
 
 
 def outturns(view: AsAt, assumptions: Assumptions) -> list[Outturn]:
-    """Every intervention's outturn for the year, from the facts as at the view's moment."""
+    """Every intervention's outturn for the year, from the facts as at the view's moment
+    (worked out once per view and assumptions)."""
+    result: list[Outturn] = view.remembered(
+        ("outturns", assumptions), lambda: _outturns(view, assumptions)
+    )
+    return result
+
+
+def _outturns(view: AsAt, assumptions: Assumptions) -> list[Outturn]:
     lines: dict[str, list[forecast.Line]] = defaultdict(list)
     for txn in view.transactions:
         period = txn.service_period
