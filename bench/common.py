@@ -221,12 +221,20 @@ class System:
 
 @contextmanager
 def running_system(
-    port_offset: int = 20_000, extra_env: dict[str, str] | None = None
+    port_offset: int = 20_000,
+    extra_env: dict[str, str] | None = None,
+    *,
+    run: str | None = None,
+    jwt_secret: str | None = None,
+    keep: bool = False,
 ) -> Iterator[System]:
-    run = run_id()
+    """The system of a new run, or of run `run` again (its databases and topics as it left them,
+    with the same `jwt_secret`); `keep` leaves databases and topics for a later run to reuse."""
+    run = run or run_id()
     prefix = f"bench_{run}."
     kafka, uri = kafka_bootstrap(), mongodb_uri()
-    jwt = JwtSettings("HS256", "acorn-bench", "acorn", secret=secrets.token_urlsafe(48))
+    secret = jwt_secret or secrets.token_urlsafe(48)
+    jwt = JwtSettings("HS256", "acorn-bench", "acorn", secret=secret)
     databases = {f"ACORN_{s.name.upper()}_DB": f"bench_{s.name}_{run}" for s in stack.SERVICES}
     env = {
         **stack.isolated_environment(
@@ -256,11 +264,12 @@ def running_system(
             if succeeded:  # on failure the logs stay in .state/logs for reading
                 with suppress(OSError):
                     component.log_file.unlink()
-        for database in databases.values():
-            client.drop_database(database)
+        if not keep:
+            for database in databases.values():
+                client.drop_database(database)
+            delete_groups(kafka, prefix)
+            delete_topics(kafka, all_topics(prefix))
         client.close()
-        delete_groups(kafka, prefix)
-        delete_topics(kafka, all_topics(prefix))
 
 
 def value_facts(system: System, table: str) -> int:

@@ -11,6 +11,7 @@
 ./dev report --fy 2024 [--basis B] [--group-by G]   cost per outcome in the terminal
 ./dev import 903 FOLDER [--rates FILE]   a council's SSDA903 return, through the APIs
 ./dev import finance EXPORT --mapping FILE   a finance system's invoice lines into the ledger
+./dev finance forecast|exceptions --fy 2025 [...]   forecast outturn and its exceptions
 """
 
 from __future__ import annotations
@@ -264,6 +265,12 @@ def cmd_import(import_args: list[str]) -> int:
     return import_cli.main(import_args, api=api, environ=environ)
 
 
+def cmd_finance(args: argparse.Namespace) -> int:
+    from services.ledger import cli as ledger_cli
+
+    return ledger_cli.main(args.finance_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -321,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
     imports = commands.add_parser("import", help="a council's own data through the APIs")
     imports.add_argument("import_args", nargs=argparse.REMAINDER)
+
+    finance = commands.add_parser(
+        "finance", help="forecast outturn and exceptions, in the terminal"
+    )
+    finance.add_argument("finance_args", nargs=argparse.REMAINDER)
+    finance.set_defaults(run=cmd_finance)
     return parser
 
 
@@ -330,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_report(argparse.Namespace(report_args=argv[1:]))
     if argv[:1] == ["import"]:  # and after `import` to the importers'
         return cmd_import(argv[1:])
+    if argv[:1] == ["finance"]:  # and everything after `finance` to the ledger's
+        return cmd_finance(argparse.Namespace(finance_args=argv[1:]))
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "test":

@@ -19,6 +19,21 @@ The single source of truth for spend. Decisions, each documented where it is imp
 - **Runs**: finance runs whole months (`POST /accrual-runs`), repeatably; commissioning events
   then re-accrue the months already run, so amendments and ended enrolments correct accruals
   without anyone asking.
-- **Reads** answer from the transactions collection in one pass per request; every hot lookup
-  on the write side is by `_id` (FerretDB's only index).
+- **Reads** answer from the facts (transactions, commissioning revisions, month actions, table
+  entries) an API process keeps and reads again only when a writer says something changed
+  (`adapters/finance_records.py`); every hot lookup on the write side is by `_id` (FerretDB's
+  only index).
+- **As at a moment** (`domain/history.py`): every commissioning snapshot is kept as a revision
+  with when the ledger recorded it, and every transaction has its `posted_at`, so each report
+  takes `as_at` and answers from what was recorded by then; every answer says when it was
+  generated and as at when. Saved forecasts, month actions and table entries are kept the same
+  way (inserts, never edits).
+- **Month-end close** (`domain/closing.py`): a closed month takes no posting with an accounting
+  date in it (409, naming `accounting_date`); the service period may still point back. The
+  ledger's own postings (accruals, commitments) move to the first open day instead.
+- **Forecast outturn** (`domain/forecast.py`): budget, actual to date on a basis, committed to
+  the year end (enrolments priced day by day, future price amendments included; block contracts
+  by month), growth, forecast, variance and movement since a saved forecast; the assumptions are
+  parameters shown in every answer. **Exceptions** (`domain/exceptions.py`): high-cost
+  placements, prices above the framework ceiling, paying for what ended, budgets that run out.
 """

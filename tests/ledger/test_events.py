@@ -8,22 +8,19 @@ the ledger topic, where every transaction must arrive once, keyed by interventio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from kafka import KafkaProducer
 
 from services.ledger.adapters.mongo import TRANSACTIONS
-from services.ledger.entrypoints.consumer import build_runner
 from shared.consumer import ConsumerRunner
 from shared.events.catalogue import commissioning
 from shared.events.catalogue.ledger import TRANSACTION_POSTED
-from shared.events.envelope import Envelope
-from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
 from tests.ledger.builders import enrolment, enrolment_event, intervention, intervention_event
-from tests.ledger.conftest import LedgerStack
+from tests.ledger.conftest import LedgerStack, publish
 from tests.support.bus import read_events, running, wait_until
 
 pytestmark = pytest.mark.integration
@@ -59,29 +56,6 @@ BLOCK_CHILD = enrolment(
     start=JAN,
     end=date(2025, 1, 31),
 )
-
-
-@pytest.fixture
-def producer(kafka_bootstrap: str) -> Iterator[KafkaProducer]:
-    producer = make_producer(kafka_bootstrap)
-    yield producer
-    producer.close(timeout=5)
-
-
-@pytest.fixture
-def consumer(stack: LedgerStack) -> Iterator[ConsumerRunner]:
-    runner = build_runner(stack.settings, stack.runtime)
-    with running(runner.run):
-        yield runner
-    runner.producer.close(timeout=5)
-
-
-def publish(producer: KafkaProducer, stack: LedgerStack, *events: Envelope) -> None:
-    topic = stack.runtime.topic("commissioning")
-    for event in events:
-        producer.send(topic, key=event.partitionkey.encode(), value=event.to_bytes()).get(
-            timeout=10
-        )
 
 
 def accrued(stack: LedgerStack, intervention_id: str) -> int:

@@ -11,6 +11,7 @@ from services.ledger.domain.model import Conflict, CostLine, NotFound, Posting, 
 from services.ledger.domain.reports import balances
 from services.ledger.service_layer import handlers, queries
 from services.ledger.service_layer.commands import PostTransaction, ReverseTransaction, RunAccruals
+from services.ledger.service_layer.finance import as_at
 from services.ledger.service_layer.handlers import Ledger
 from tests.ledger.builders import enrolment, intervention
 
@@ -143,7 +144,7 @@ def test_accrual_releases_the_commitment(ledger: Ledger) -> None:
     handlers.record_intervention(intervention(budget_pence=500_000), source="e", ledger=ledger)
     handlers.record_enrolment(enrolment(end=date(2025, 3, 30)), source="e", ledger=ledger)
     handlers.run_accruals(Q1, ledger=ledger)
-    assert queries.account_balances(ledger=ledger, account="commitment:iv-1") == {
+    assert queries.account_balances(as_at(ledger, None), account="commitment:iv-1") == {
         "commitment:iv-1": 380_000
     }
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.ledger.adapters.finance_records import MongoFinanceRecords
 from services.ledger.adapters.mongo import MongoCommissioningView, MongoTransactions
 from services.ledger.adapters.repository import FakeTransactions
 from services.ledger.bootstrap import fake_ledger
@@ -147,6 +148,7 @@ def test_any_sequence_keeps_the_books_balanced_on_the_database(
     ledger = Ledger(
         transactions=MongoTransactions(db, Outbox(db)),
         commissioning=MongoCommissioningView(db),
+        records=MongoFinanceRecords(db),
         clock=lambda: FIXED_NOW,
     )
     exercise(ledger, ops)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.ledger.adapters.finance_records import FakeFinanceRecords
 from services.ledger.adapters.mongo import MongoCommissioningView, MongoTransactions
 from services.ledger.adapters.repository import (
     CommissioningView,
@@ -127,7 +128,12 @@ def test_accrued_months_are_remembered_once(stores: Stores) -> None:
 
 def test_racing_reversals_post_exactly_one(stores: Stores) -> None:
     transactions, view = stores
-    ledger = Ledger(transactions=transactions, commissioning=view, clock=lambda: FIXED_NOW)
+    ledger = Ledger(
+        transactions=transactions,
+        commissioning=view,
+        records=FakeFinanceRecords(),
+        clock=lambda: FIXED_NOW,
+    )
     transactions.add(payment("t-1"))
     outcomes: list[str] = []
     barrier = threading.Barrier(4)

@@ -17,6 +17,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.ledger.adapters.events import transaction_posted
+from services.ledger.adapters.finance_records import note_written
 from services.ledger.adapters.records import (
     Record,
     enrolment_from_record,
@@ -53,6 +54,7 @@ class MongoTransactions(TransactionRepository):
             self.outbox.insert(TRANSACTIONS, transaction_record(txn), [transaction_posted(txn)])
         except DuplicateKeyError as error:
             raise DuplicateTransaction(txn.transaction_id) from error
+        note_written(self.collection.database, [(TRANSACTIONS, txn.transaction_id)])
 
     def get(self, transaction_id: str) -> Transaction | None:
         record = self.collection.find_one({"_id": transaction_id}, {OUTBOX_FIELD: 0})

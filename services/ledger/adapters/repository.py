@@ -7,7 +7,7 @@ import abc
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from services.ledger.adapters.events import transaction_posted
 from services.ledger.adapters.records import Record, transaction_from_record, transaction_record
@@ -39,11 +39,15 @@ class TransactionRepository(abc.ABC):
     def all(self) -> list[Transaction]:
         return self.read().transactions
 
-    def read(self) -> StoredBooks:
-        """Everything stored, in one pass: what reads back as transactions, what does not (a
-        record changed behind the ledger's back), and the sum of every stored posting."""
+    def read(self, moment: datetime | None = None) -> StoredBooks:
+        """Everything stored (by `moment`, if given), in one pass: what reads back as
+        transactions, what does not (a record changed behind the ledger's back), and the sum of
+        every stored posting."""
         books = StoredBooks()
         for record in self.records():
+            posted_at = record.get("posted_at")
+            if moment is not None and isinstance(posted_at, datetime) and posted_at > moment:
+                continue
             books.trial_balance_pence += sum(
                 p.get("amount_pence", 0)
                 for p in record.get("postings", [])

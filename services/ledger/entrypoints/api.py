@@ -6,7 +6,7 @@ from flask import Flask
 
 from services.ledger import settings as ledger_settings
 from services.ledger.bootstrap import mongo_ledger
-from services.ledger.entrypoints.views import accruals, exports, reports, transactions
+from services.ledger.entrypoints.views import accruals, exports, finance, reports, transactions
 from services.ledger.entrypoints.views.access import LedgerContext
 from shared.config import ServiceSettings
 from shared.http.app import create_service_app
@@ -15,7 +15,8 @@ from shared.runtime import ServiceRuntime
 DESCRIPTION = (
     "The cost ledger: integer pence, balanced double entry, append-only. Finance posts "
     "commitments, accruals, invoices, payments, adjustments and reversals, runs accruals, and "
-    "asks for balances, spend, budgets, invoice matching, reconciliation and CSV exports."
+    "asks for balances, spend, budgets, invoice matching, reconciliation and CSV exports; closes "
+    "months; and forecasts the year's outturn with the exceptions behind its variance."
 )
 
 
@@ -26,7 +27,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         settings=settings,
         title="Acorn ledger",
         description=DESCRIPTION,
-        blueprints=[transactions.blp, accruals.blp, reports.blp, exports.blp],
+        blueprints=[transactions.blp, accruals.blp, reports.blp, exports.blp, finance.blp],
         db=runtime.db,
         readiness_checks=runtime.readiness_checks(),
         extension=LedgerContext(runtime=runtime, ledger=mongo_ledger(runtime)),

@@ -1,7 +1,8 @@
 """`python -m services.ledger.entrypoints.consumer`: the ledger's view of commissioning.
 
 Each commissioning event carries its aggregate's full snapshot. The ledger keeps the newest
-snapshot (by version), raises or corrects the intervention's commitment, and re-accrues the months
+snapshot (by version) and every revision with when it was recorded (reports as at a moment read
+those), raises or corrects the intervention's commitment, and re-accrues the months
 already accrued, once per intervention for each poll's events. Every effect is a chain posting
 under a deterministic id (see the handlers), so a redelivered or replayed event posts nothing the
 second time.
@@ -10,6 +11,7 @@ second time.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from services.ledger import settings as ledger_settings
 from services.ledger.adapters.records import enrolment_from_event, intervention_from_event
@@ -56,7 +58,12 @@ def _snapshot(event: Envelope) -> Snapshot:
     source = f"event:{event.id}"
     if event.type in ENROLMENT_EVENTS:
         return Snapshot(enrolment_from_event(event.data), source)
-    return Snapshot(intervention_from_event(event.data), source)
+    return Snapshot(
+        intervention_from_event(event.data),
+        source,
+        status=event.data["intervention"]["status"],
+        effective_date=date.fromisoformat(event.data["effective_date"]),
+    )
 
 
 def build_runner(

@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from services.ledger.adapters.finance_records import FinanceRecords
 from services.ledger.adapters.repository import (
     CommissioningView,
     DuplicateTransaction,
     TransactionRepository,
 )
-from services.ledger.domain import accrual, entries
+from services.ledger.domain import accrual, closing, entries
 from services.ledger.domain.calendar import month_end, month_key, months
+from services.ledger.domain.history import EnrolmentRevision, InterventionRevision
 from services.ledger.domain.model import (
     Conflict,
     CostLine,
@@ -49,6 +51,7 @@ class Ledger:
 
     transactions: TransactionRepository
     commissioning: CommissioningView
+    records: FinanceRecords
     clock: Callable[[], datetime] = utc_now
 
     def now(self) -> datetime:
@@ -58,6 +61,9 @@ class Ledger:
 
     def today(self) -> date:
         return self.clock().date()
+
+    def closed_months(self) -> set[str]:
+        return closing.closed_months(self.records.month_actions())
 
 
 def api_transaction_id(caller: str, idempotency_key: str) -> str:
@@ -91,11 +97,13 @@ def post_transaction(cmd: PostTransaction, *, ledger: Ledger) -> tuple[Transacti
         if cmd.kind == "invoice" and cmd.invoice_number
         else None
     )
+    accounting_date = cmd.accounting_date or ledger.today()
+    closing.check_open(accounting_date, ledger.closed_months())
     tags = entries.Tags(
         transaction_id=invoice_id or cmd.transaction_id,
         intervention_id=cmd.intervention_id,
         provider_id=provider_id,
-        accounting_date=cmd.accounting_date or ledger.today(),
+        accounting_date=accounting_date,
         source=cmd.source,
         description=cmd.description,
         posted_at=ledger.now(),
@@ -134,9 +142,11 @@ def reverse_transaction(cmd: ReverseTransaction, *, ledger: Ledger) -> Transacti
     original = ledger.transactions.get(cmd.reverses)
     if original is None:
         raise NotFound("reverses", f"transaction {cmd.reverses!r} is not in the ledger")
+    accounting_date = cmd.accounting_date or ledger.today()
+    closing.check_open(accounting_date, ledger.closed_months())
     txn = entries.reversal(
         original,
-        accounting_date=cmd.accounting_date or ledger.today(),
+        accounting_date=accounting_date,
         source=cmd.source,
         description=cmd.description,
         posted_at=ledger.now(),
@@ -187,7 +197,11 @@ def _chain_maker(
     source: str,
     description: str,
     ledger: Ledger,
+    closed: set[str],
 ) -> Callable[[str, list[CostLine]], Transaction]:
+    """Builds a chain's next link, dated on the first open day from `accounting_date`."""
+    accounting_date = closing.first_open_day(accounting_date, closed)
+
     def make(transaction_id: str, lines: list[CostLine]) -> Transaction:
         tags = entries.Tags(
             transaction_id=transaction_id,
@@ -214,6 +228,7 @@ def commit_intervention(
         source=source,
         description=f"commitment of intervention {terms.intervention_id} (version {terms.version})",
         ledger=ledger,
+        closed=ledger.closed_months(),
     )
     return post_difference(
         f"commitment:{terms.intervention_id}",
@@ -234,6 +249,7 @@ def accrue_intervention(
     if terms is None:
         return []  # its enrolments are kept; they accrue once the intervention is known
     enrolments = ledger.commissioning.enrolments_of(intervention_id)
+    closed = ledger.closed_months()
     posted = []
     for first in month_firsts:
         make = _chain_maker(
@@ -243,6 +259,7 @@ def accrue_intervention(
             source=source,
             description=f"accrual for {month_key(first)}",
             ledger=ledger,
+            closed=closed,
         )
         for chain, expected in _expected_accruals(terms, enrolments, first):
             txn = post_difference(chain, expected, make, ledger=ledger)
@@ -311,6 +328,8 @@ class Snapshot:
 
     terms: InterventionTerms | EnrolmentTerms
     source: str
+    status: str = "active"  # an intervention's, as the event said
+    effective_date: date | None = None  # the event's (an intervention's start if not given)
 
 
 def record_commissioning(snapshots: list[Snapshot], *, ledger: Ledger) -> list[Transaction]:
@@ -321,6 +340,21 @@ def record_commissioning(snapshots: list[Snapshot], *, ledger: Ledger) -> list[T
     ends where applying them one by one would, with fewer reads and no intermediate links.
     """
     interventions = [s.terms for s in snapshots if isinstance(s.terms, InterventionTerms)]
+    recorded_at = ledger.now()
+    ledger.records.add_revisions(
+        (
+            InterventionRevision(
+                s.terms, s.status, s.effective_date or s.terms.start_date, recorded_at
+            )
+            for s in snapshots
+            if isinstance(s.terms, InterventionTerms)
+        ),
+        (
+            EnrolmentRevision(s.terms, recorded_at)
+            for s in snapshots
+            if isinstance(s.terms, EnrolmentTerms)
+        ),
+    )
     for intervention_terms in interventions:
         ledger.commissioning.save_intervention(intervention_terms)
     ledger.commissioning.save_enrolments(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from services.ledger.adapters.finance_records import AsAt
 from services.ledger.domain import reports
 from services.ledger.domain.calendar import Span
 from services.ledger.domain.model import NotFound, Transaction
@@ -28,9 +29,9 @@ class TransactionFilter:
         )
 
 
-def list_transactions(where: TransactionFilter, *, ledger: Ledger) -> list[Transaction]:
-    """Matching transactions, oldest accounting date first."""
-    found = [txn for txn in ledger.transactions.all() if where.admits(txn)]
+def list_transactions(where: TransactionFilter, view: AsAt) -> list[Transaction]:
+    """Matching transactions recorded by the view's moment, oldest accounting date first."""
+    found = [txn for txn in view.transactions if where.admits(txn)]
     return sorted(found, key=lambda t: (t.accounting_date, t.posted_at, t.transaction_id))
 
 
@@ -45,56 +46,52 @@ def get_transaction(
 
 
 def account_balances(
-    *, ledger: Ledger, as_of: date | None = None, account: str | None = None
+    view: AsAt, *, as_of: date | None = None, account: str | None = None
 ) -> dict[str, int]:
-    balances = reports.balances(ledger.transactions.all(), as_of)
+    balances = reports.balances(view.transactions, as_of)
     if account is not None:
         return {account: balances.get(account, 0)}
     return balances
 
 
 def spend(
+    view: AsAt,
     *,
-    ledger: Ledger,
     basis: str,
     group_by: str,
     window: Span | None = None,
     where: TransactionFilter | None = None,
 ) -> dict[str | None, int]:
     where = where or TransactionFilter()
-    interventions = {t.intervention_id: t for t in ledger.commissioning.interventions()}
     return reports.spend(
-        [txn for txn in ledger.transactions.all() if where.admits(txn)],
+        [txn for txn in view.transactions if where.admits(txn)],
         basis=basis,
         group_by=group_by,
-        interventions=interventions,
+        interventions=view.commissioning.interventions,
         window=window,
     )
 
 
-def budgets(
-    *, ledger: Ledger, basis: str, provider_id: str | None = None
-) -> list[reports.BudgetLine]:
+def budgets(view: AsAt, *, basis: str, provider_id: str | None = None) -> list[reports.BudgetLine]:
     interventions = [
         t
-        for t in ledger.commissioning.interventions()
+        for t in view.commissioning.interventions.values()
         if provider_id is None or t.provider_id == provider_id
     ]
-    return reports.budget_report(
-        ledger.transactions.all(), interventions=interventions, basis=basis
-    )
+    return reports.budget_report(view.transactions, interventions=interventions, basis=basis)
 
 
 def invoice_matches(
-    intervention_id: str, *, ledger: Ledger, window: Span | None = None
+    intervention_id: str, view: AsAt, *, window: Span | None = None
 ) -> list[reports.Match]:
     return reports.invoice_matches(
-        ledger.transactions.all(), intervention_id=intervention_id, window=window
+        view.transactions, intervention_id=intervention_id, window=window
     )
 
 
-def reconciliation(*, ledger: Ledger) -> Reconciliation:
-    books = ledger.transactions.read()
+def reconciliation(*, ledger: Ledger, moment: datetime | None = None) -> Reconciliation:
+    """The books as stored by `moment` (records posted later are left out, readable or not)."""
+    books = ledger.transactions.read(moment)
     return reconcile(
         books.transactions,
         unreadable=books.unreadable,

@@ -10,9 +10,10 @@ from flask import Response
 from flask.views import MethodView
 
 from services.ledger.entrypoints.views import schemas
-from services.ledger.entrypoints.views.access import context, transaction_reader
-from services.ledger.entrypoints.views.reports import sorted_rows, spend_rows
+from services.ledger.entrypoints.views.access import transaction_reader
+from services.ledger.entrypoints.views.reports import facts, sorted_rows, spend_rows
 from services.ledger.service_layer import queries
+from services.ledger.service_layer.finance import stamp
 from shared.http.blueprint import Blueprint
 from shared.money import pence_to_decimal
 
@@ -36,7 +37,10 @@ TRANSACTION_COLUMNS = [
 ]
 
 
-def _csv(header: list[str], rows: list[list[Any]], filename: str) -> Response:
+def _csv(
+    header: list[str], rows: list[list[Any]], filename: str, stamps: dict[str, str]
+) -> Response:
+    """The CSV, with when it was generated and as at when in `Acorn-Generated-At` / `-As-At`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -44,7 +48,11 @@ def _csv(header: list[str], rows: list[list[Any]], filename: str) -> Response:
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Acorn-Generated-At": stamps["generated_at"],
+            "Acorn-As-At": stamps["as_at"],
+        },
     )
 
 
@@ -62,14 +70,15 @@ class TransactionsCsv(MethodView):
             child_ref=args["child_ref"],
         )
         rows = []
-        for txn in queries.list_transactions(where, ledger=context().ledger):
+        view = facts(args)
+        for txn in queries.list_transactions(where, view):
             out = schemas.transaction_out(txn)
             for posting in txn.postings:
                 rows.append(
                     [out[column] for column in TRANSACTION_COLUMNS[:11]]
                     + [posting.account, pence_to_decimal(posting.amount_pence), txn.description]
                 )
-        return _csv(TRANSACTION_COLUMNS, rows, "transactions.csv")
+        return _csv(TRANSACTION_COLUMNS, rows, "transactions.csv", stamp(view))
 
 
 @blp.route("/exports/spend.csv")
@@ -78,10 +87,10 @@ class SpendCsv(MethodView):
     @blp.doc(responses={200: {"description": "One row per group", "content": {"text/csv": {}}}})
     def get(self, args: dict[str, Any]) -> Response:
         """The spend summary of `/spend` as CSV, with a total row."""
-        rows, _ = spend_rows(args)
+        rows, view = spend_rows(args)
         body: list[list[Any]] = [
             [args["basis"], key if key is not None else "", pence_to_decimal(pence)]
             for key, pence in sorted_rows(rows)
         ]
         body.append([args["basis"], "total", pence_to_decimal(sum(rows.values()))])
-        return _csv(["basis", args["group_by"], "spend_gbp"], body, "spend.csv")
+        return _csv(["basis", args["group_by"], "spend_gbp"], body, "spend.csv", stamp(view))

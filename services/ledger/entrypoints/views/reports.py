@@ -1,4 +1,7 @@
-"""What finance asks of the ledger: balances, spend, budgets, invoice matching, reconciliation."""
+"""What finance asks of the ledger: balances, spend, budgets, invoice matching, reconciliation.
+
+Each takes `as_at` (default now) and answers from the facts recorded by then, saying when it was
+generated and as at when."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from services.ledger.adapters.finance_records import AsAt
 from services.ledger.domain.calendar import Span
 from services.ledger.entrypoints.views import schemas
 from services.ledger.entrypoints.views.access import (
@@ -14,7 +18,7 @@ from services.ledger.entrypoints.views.access import (
     full_reader,
     spend_reader,
 )
-from services.ledger.service_layer import queries
+from services.ledger.service_layer import finance, queries
 from shared.http.blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, description="Balances, spend, budgets and reconciliation.")
@@ -24,20 +28,26 @@ def window(args: dict[str, Any]) -> Span | None:
     return (args["start"], args["end"]) if args["start"] else None
 
 
-def spend_rows(args: dict[str, Any]) -> tuple[dict[str | None, int], str | None]:
+def facts(args: dict[str, Any]) -> AsAt:
+    """The facts recorded by the query's `as_at` (default now)."""
+    return finance.as_at(context().ledger, args["as_at"])
+
+
+def spend_rows(args: dict[str, Any]) -> tuple[dict[str | None, int], AsAt]:
     """Spend for the query, narrowed to the caller's own provider when it is a provider."""
     _, own_provider = spend_reader()
     where = queries.TransactionFilter(
         intervention_id=args["intervention_id"], provider_id=own_provider or args["provider_id"]
     )
+    view = facts(args)
     rows = queries.spend(
-        ledger=context().ledger,
+        view,
         basis=args["basis"],
         group_by=args["group_by"],
         window=window(args),
         where=where,
     )
-    return rows, own_provider
+    return rows, view
 
 
 @blp.route("/balances")
@@ -47,12 +57,13 @@ class Balances(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Balances of every account (or one) from transactions dated on or before `as_of`."""
         full_reader()
-        ledger = context().ledger
-        everything = queries.account_balances(ledger=ledger, as_of=args["as_of"])
+        view = facts(args)
+        everything = queries.account_balances(view, as_of=args["as_of"])
         shown = (
             {args["account"]: everything.get(args["account"], 0)} if args["account"] else everything
         )
         return {
+            **finance.stamp(view),
             "as_of": args["as_of"].isoformat() if args["as_of"] else None,
             "trial_balance_pence": sum(everything.values()),
             "accounts": [{"account": a, "balance_pence": b} for a, b in shown.items()],
@@ -66,8 +77,9 @@ class Spend(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Spend on a basis grouped by intervention, provider, category, child, financial year,
         quarter or month; lines are prorated by day into periods and the `from`-`to` window."""
-        rows, _ = spend_rows(args)
+        rows, view = spend_rows(args)
         return {
+            **finance.stamp(view),
             "basis": args["basis"],
             "group_by": args["group_by"],
             "total_pence": sum(rows.values()),
@@ -86,8 +98,10 @@ class Budgets(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Budget against actual spend on a basis, per intervention, with remaining budget."""
         budget_reader()
-        lines = queries.budgets(ledger=context().ledger, basis=args["basis"])
+        view = facts(args)
+        lines = queries.budgets(view, basis=args["basis"])
         return {
+            **finance.stamp(view),
             "basis": args["basis"],
             "interventions": [
                 {**line.__dict__, "remaining_pence": line.remaining_pence} for line in lines
@@ -102,12 +116,12 @@ class InvoiceMatches(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Invoiced against accrued cost of one intervention per child and month: the difference."""
         full_reader()
-        matches = queries.invoice_matches(
-            args["intervention_id"], ledger=context().ledger, window=window(args)
-        )
+        view = facts(args)
+        matches = queries.invoice_matches(args["intervention_id"], view, window=window(args))
         accrued = sum(m.accrued_pence for m in matches)
         invoiced = sum(m.invoiced_pence for m in matches)
         return {
+            **finance.stamp(view),
             "intervention_id": args["intervention_id"],
             "accrued_pence": accrued,
             "invoiced_pence": invoiced,
@@ -120,12 +134,18 @@ class InvoiceMatches(MethodView):
 
 @blp.route("/reconciliation")
 class ReconciliationView(MethodView):
+    @blp.arguments(schemas.AsAtArgs, location="query")
     @blp.response(200, schemas.ReconciliationOut)
-    def get(self) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Proof that the books balance, and every transaction breaking a rule."""
         full_reader()
-        result = queries.reconciliation(ledger=context().ledger)
+        ledger = context().ledger
+        now = ledger.now()
+        moment = min(args["as_at"] or now, now)
+        result = queries.reconciliation(ledger=ledger, moment=moment)
         return {
+            "generated_at": finance.stamp_time(now),
+            "as_at": finance.stamp_time(moment),
             "balanced": result.balanced,
             "transactions": result.transactions,
             "trial_balance_pence": result.trial_balance_pence,

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.ledger.adapters.records import posted_at_iso
 from services.ledger.domain.model import BASES, KINDS, Transaction
 from services.ledger.domain.reports import GROUPINGS
+from services.ledger.entrypoints.views.finance_schemas import as_at_field
 from shared.fields import ChildRef, Day, EntityId, Pence, Text
 from shared.http.paging import PageArgs, page_schema
 from shared.money import CURRENCY
@@ -165,6 +166,7 @@ class TransactionArgs(PageArgs):
     provider_id = EntityId(load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     child_ref = ChildRef(load_default=None)
+    as_at = as_at_field()
 
 
 class AccrualRunOut(Schema):
@@ -174,7 +176,18 @@ class AccrualRunOut(Schema):
     posted = fields.List(fields.Nested(TransactionOut))
 
 
-class WindowArgs(Schema):
+class Stamped(Schema):
+    """When a report was generated, and the moment whose recorded facts it answers from."""
+
+    generated_at = fields.String()
+    as_at = fields.String()
+
+
+class AsAtArgs(Schema):
+    as_at = as_at_field()
+
+
+class WindowArgs(AsAtArgs):
     start = Day(data_key="from", load_default=None)
     end = Day(data_key="to", load_default=None)
 
@@ -198,14 +211,14 @@ class SpendRow(Schema):
     spend_pence = fields.Integer()
 
 
-class SpendOut(Schema):
+class SpendOut(Stamped):
     basis = fields.String()
     group_by = fields.String()
     total_pence = fields.Integer()
     rows = fields.List(fields.Nested(SpendRow))
 
 
-class BalanceArgs(Schema):
+class BalanceArgs(AsAtArgs):
     as_of = Day(load_default=None)
     account = Text(load_default=None)
 
@@ -215,13 +228,13 @@ class BalanceRow(Schema):
     balance_pence = fields.Integer()
 
 
-class BalancesOut(Schema):
+class BalancesOut(Stamped):
     as_of = fields.String(allow_none=True)
     trial_balance_pence = fields.Integer()
     accounts = fields.List(fields.Nested(BalanceRow))
 
 
-class BudgetArgs(Schema):
+class BudgetArgs(AsAtArgs):
     basis = fields.String(load_default="accrued", validate=validate.OneOf(BASES))
 
 
@@ -235,7 +248,7 @@ class BudgetRow(Schema):
     remaining_pence = fields.Integer()
 
 
-class BudgetsOut(Schema):
+class BudgetsOut(Stamped):
     basis = fields.String()
     interventions = fields.List(fields.Nested(BudgetRow))
 
@@ -252,7 +265,7 @@ class MatchRow(Schema):
     difference_pence = fields.Integer()
 
 
-class MatchesOut(Schema):
+class MatchesOut(Stamped):
     intervention_id = fields.String()
     accrued_pence = fields.Integer()
     invoiced_pence = fields.Integer()
@@ -266,7 +279,7 @@ class ViolationOut(Schema):
     detail = fields.String()
 
 
-class ReconciliationOut(Schema):
+class ReconciliationOut(Stamped):
     balanced = fields.Boolean()
     transactions = fields.Integer()
     trial_balance_pence = fields.Integer()

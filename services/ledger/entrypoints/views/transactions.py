@@ -18,6 +18,7 @@ from services.ledger.entrypoints.views.access import (
 )
 from services.ledger.service_layer import handlers, queries
 from services.ledger.service_layer.commands import PostTransaction, ReverseTransaction
+from services.ledger.service_layer.finance import as_at
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import HEADER, idempotent
 from shared.http.paging import paginate
@@ -50,7 +51,7 @@ class Transactions(MethodView):
             kind=args["kind"],
             child_ref=args["child_ref"],
         )
-        found = queries.list_transactions(where, ledger=context().ledger)
+        found = queries.list_transactions(where, as_at(context().ledger, args["as_at"]))
         return paginate([schemas.transaction_out(txn) for txn in found], args)
 
     @idempotent
