@@ -85,18 +85,16 @@ def pseudonymous(value: str) -> None:
         raise ValidationError(NOT_PSEUDONYMOUS)
 
 
-def ChildRef(**kwargs: Any) -> fields.String:
-    """A pseudonymous child reference: 3-64 letters, digits, '-' or '_'. Never a name."""
-    return fields.String(
-        validate=[
-            FullMatch(
-                CHILD_REF_PATTERN,
-                error="must be a pseudonymous reference of 3-64 letters, digits, '-' or '_'",
-            ),
-            pseudonymous,
-        ],
-        **kwargs,
+def ChildRef(*, refuse_name_like: bool = True, **kwargs: Any) -> fields.String:
+    """A pseudonymous child reference: 3-64 letters, digits, '-' or '_'. Never a name.
+
+    Event schemas pass `refuse_name_like=False`: an event carries a reference its service
+    accepted, perhaps before the name check existed, and must never become poison for it."""
+    shape = FullMatch(
+        CHILD_REF_PATTERN,
+        error="must be a pseudonymous reference of 3-64 letters, digits, '-' or '_'",
     )
+    return fields.String(validate=[shape, pseudonymous] if refuse_name_like else [shape], **kwargs)
 
 
 def IndicatorCode(**kwargs: Any) -> fields.String:

@@ -127,7 +127,7 @@ class Enrolment(PayloadPart):
     enrolment_id = EntityId(required=True)
     intervention_id = EntityId(required=True)
     provider_id = EntityId(required=True)
-    child_ref = ChildRef(required=True)
+    child_ref = ChildRef(required=True, refuse_name_like=False)
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
     end_reason = fields.String(load_default=None, allow_none=True)

@@ -25,7 +25,7 @@ class Posting(PayloadPart):
 
 
 class CostLine(PayloadPart):
-    child_ref = ChildRef(load_default=None, allow_none=True)
+    child_ref = ChildRef(load_default=None, allow_none=True, refuse_name_like=False)
     service_period_start = fields.Date(required=True)
     service_period_end = fields.Date(required=True)
     cost_pence = Pence(required=True, allow_negative=True)

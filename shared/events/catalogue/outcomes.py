@@ -92,7 +92,7 @@ class Observation(Schema):
     own systems (`source_system`, e.g. the SSDA903 return; `provider_id` is then null)."""
 
     observation_id = EntityId(required=True)
-    child_ref = ChildRef(required=True)
+    child_ref = ChildRef(required=True, refuse_name_like=False)
     indicator_code = IndicatorCode(required=True)
     indicator_version = fields.Integer(required=True, strict=True)
     value = fields.Float(required=True)
@@ -120,7 +120,7 @@ class ObservationCorrected(Observation):
 @register(OBSERVATION_WITHDRAWN)
 class ObservationWithdrawn(Schema):
     observation_id = EntityId(required=True)
-    child_ref = ChildRef(required=True)
+    child_ref = ChildRef(required=True, refuse_name_like=False)
     indicator_code = IndicatorCode(required=True)
     provider_id = EntityId(required=True, allow_none=True)
     reason = fields.String(required=True)
@@ -130,7 +130,7 @@ class ObservationWithdrawn(Schema):
 @register(NEEDS_ASSESSED)
 class NeedsAssessed(Schema):
     assessment_id = EntityId(required=True)
-    child_ref = ChildRef(required=True)
+    child_ref = ChildRef(required=True, refuse_name_like=False)
     assessed_on = fields.Date(required=True)
     scores = fields.Dict(
         keys=fields.String(validate=validate.OneOf(NEED_DOMAINS)),
