@@ -180,7 +180,7 @@ def test_children_are_enrolled_listed_and_their_enrolments_ended(api: Api) -> No
 def test_ending_an_intervention_ends_the_enrolments_still_open(api: Api) -> None:
     intervention = api.active_intervention(api.provider()["provider_id"])
     iid = intervention["intervention_id"]
-    created(api.enrol(iid, "child-aaa", "2025-02-01"))
+    created(api.enrol(iid, "child-aaa-1", "2025-02-01"))
     ended = api.post(f"/interventions/{iid}/end", {"end_date": "2025-06-30"}, if_match='"v2"')
     assert ended.status_code == 200, ended.json
     [enrolment] = api.get("/enrolments", intervention_id=iid).json["items"]
@@ -193,8 +193,8 @@ def test_ending_an_intervention_ends_the_enrolments_still_open(api: Api) -> None
 
 def test_enrolling_past_capacity_is_refused_and_says_why(api: Api) -> None:
     iid = api.active_intervention(api.provider()["provider_id"], capacity=1)["intervention_id"]
-    first = created(api.enrol(iid, "child-one", "2025-06-01"))
-    problem = refused(api.enrol(iid, "child-two", "2025-02-01"), 409)
+    first = created(api.enrol(iid, "child-one-1", "2025-06-01"))
+    problem = refused(api.enrol(iid, "child-two-1", "2025-02-01"), 409)
     assert "at capacity: 1 of 1" in problem["detail"]
     ended = api.post(
         f"/enrolments/{first['enrolment_id']}/end",
@@ -202,8 +202,8 @@ def test_enrolling_past_capacity_is_refused_and_says_why(api: Api) -> None:
         if_match='"v1"',
     )
     assert ended.status_code == 200
-    problem = refused(api.enrol(iid, "child-two", "2025-02-01"), 409)  # still overlaps June
-    created(api.enrol(iid, "child-two", "2025-07-01"))
+    problem = refused(api.enrol(iid, "child-two-1", "2025-02-01"), 409)  # still overlaps June
+    created(api.enrol(iid, "child-two-1", "2025-07-01"))
     assert len(api.get("/enrolments", intervention_id=iid).json["items"]) == 2
 
 
@@ -217,9 +217,9 @@ def test_enrolments_outside_the_dates_on_a_wrong_state_or_twice_are_refused(api:
     created(api.enrol(active, "child-a1", "2025-02-01"))
     refused(api.enrol(active, "child-a1", "2025-08-01"), 409, "child_ref")
     refused(api.enrol(active, "Jane Smith", "2025-08-01"), 422, "child_ref")  # not a reference
-    refused(api.enrol("int-nowhere", "child-b", "2025-02-01"), 404)
+    refused(api.enrol("int-nowhere", "child-b-1", "2025-02-01"), 404)
     api.post(f"/interventions/{active}/end", {"end_date": "2025-12-31"}, if_match='"v2"')
-    assert "this one is ended" in refused(api.enrol(active, "child-c", "2025-03-01"), 409)["detail"]
+    assert "this one is ended" in refused(api.enrol(active, "child-c-1", "2025-03-01"), 409)["detail"]
     assert len(api.get("/enrolments", intervention_id=active).json["items"]) == 1
 
 

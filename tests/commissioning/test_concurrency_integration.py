@@ -52,17 +52,17 @@ def test_a_transition_replayed_with_its_key_is_not_applied_twice(api: Api) -> No
 def test_refused_writes_release_their_key_so_a_corrected_retry_works(api: Api) -> None:
     intervention = api.active_intervention(api.provider()["provider_id"], capacity=1)
     iid = intervention["intervention_id"]
-    refused(api.enrol(iid, "child-a", "2024-01-01"), 422, "start_date")
+    refused(api.enrol(iid, "child-a-1", "2024-01-01"), 422, "start_date")
     created(
         api.post(
             f"/interventions/{iid}/enrolments",
-            {"child_ref": "child-a", "start_date": "2025-01-01"},
+            {"child_ref": "child-a-1", "start_date": "2025-01-01"},
             key="enrol-a",
         )
     )
     replay = api.post(
         f"/interventions/{iid}/enrolments",
-        {"child_ref": "child-a", "start_date": "2025-01-01"},
+        {"child_ref": "child-a-1", "start_date": "2025-01-01"},
         key="enrol-a",
     )
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"

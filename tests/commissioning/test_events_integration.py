@@ -47,10 +47,10 @@ def make_every_kind_of_change(api: Api) -> dict[str, str]:
     ok(api.post(f"{path}/price-amendments", amendment, if_match='"v2"'))
     ok(api.post(f"{path}/suspend", {"reason": "inspection"}, if_match='"v3"'))
     ok(api.post(f"{path}/resume", if_match='"v4"'))
-    enrol = {"child_ref": "child-a", "start_date": "2025-02-01"}
+    enrol = {"child_ref": "child-a-1", "start_date": "2025-02-01"}
     first = created(api.post(f"{path}/enrolments", enrol, key="enrol-a"))
     assert created(api.post(f"{path}/enrolments", enrol, key="enrol-a")) == first  # replay
-    second = created(api.enrol(iid, "child-b", "2025-03-01"))
+    second = created(api.enrol(iid, "child-b-1", "2025-03-01"))
     ok(
         api.post(
             f"/enrolments/{first['enrolment_id']}/end",
@@ -59,7 +59,7 @@ def make_every_kind_of_change(api: Api) -> dict[str, str]:
         )
     )
     ok(api.post(f"{path}/end", {"end_date": "2025-09-30", "reason": "retendered"}, if_match='"v5"'))
-    refused(api.enrol(iid, "child-c", "2025-06-01"), 409)
+    refused(api.enrol(iid, "child-c-1", "2025-06-01"), 409)
     return {
         "provider": pid,
         "intervention": iid,
@@ -142,12 +142,12 @@ def test_each_change_is_published_once_with_its_snapshot_and_key(
         (e.type, e.subject): e.data["enrolment"]
         for e in by_type[catalogue.CHILD_ENROLLED] + by_type[catalogue.ENROLMENT_ENDED]
     }
-    assert enrolments[(catalogue.CHILD_ENROLLED, ids["first"])]["child_ref"] == "child-a"
+    assert enrolments[(catalogue.CHILD_ENROLLED, ids["first"])]["child_ref"] == "child-a-1"
     assert enrolments[(catalogue.ENROLMENT_ENDED, ids["first"])] == {
         "enrolment_id": ids["first"],
         "intervention_id": ids["intervention"],
         "provider_id": ids["provider"],
-        "child_ref": "child-a",
+        "child_ref": "child-a-1",
         "start_date": "2025-02-01",
         "end_date": "2025-05-31",
         "end_reason": "moved out of area",

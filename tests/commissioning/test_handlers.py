@@ -158,7 +158,7 @@ def test_ending_an_intervention_raises_ended_and_one_event_per_enrolment_it_clos
     providers: FakeProviderRepository, interventions: FakeInterventionRepository
 ) -> None:
     intervention = activate(interventions, commission(providers, interventions))
-    for child in ("child-a", "child-b"):
+    for child in ("child-a-1", "child-b-1"):
         handlers.enrol_child(
             commands.EnrolChild(intervention.intervention_id, child, date(2025, 3, 1)),
             interventions=interventions,
@@ -194,7 +194,7 @@ class RacingRepository(FakeInterventionRepository):
         if not self.raced and intervention.enrolments:
             self.raced = True
             stored = self.interventions[intervention.intervention_id]
-            stored.enrol("child-rival", date(2025, 2, 1))
+            stored.enrol("child-rival-1", date(2025, 2, 1))
             stored.revision += 1
         return super().save(intervention, events)
 
@@ -206,11 +206,11 @@ def test_an_enrolment_that_loses_a_race_rechecks_capacity_and_is_refused(
     intervention = activate(interventions, commission(providers, interventions, capacity=1))
     with pytest.raises(Conflict, match="capacity"):
         handlers.enrol_child(
-            commands.EnrolChild(intervention.intervention_id, "child-late", date(2025, 2, 1)),
+            commands.EnrolChild(intervention.intervention_id, "child-late-1", date(2025, 2, 1)),
             interventions=interventions,
         )
     stored = interventions.interventions[intervention.intervention_id]
-    assert [e.child_ref for e in stored.enrolments] == ["child-rival"]
+    assert [e.child_ref for e in stored.enrolments] == ["child-rival-1"]
 
 
 def test_ending_an_enrolment_checks_its_own_version(
@@ -218,7 +218,7 @@ def test_ending_an_enrolment_checks_its_own_version(
 ) -> None:
     intervention = activate(interventions, commission(providers, interventions))
     enrolment = handlers.enrol_child(
-        commands.EnrolChild(intervention.intervention_id, "child-a", date(2025, 3, 1)),
+        commands.EnrolChild(intervention.intervention_id, "child-a-1", date(2025, 3, 1)),
         interventions=interventions,
     )
     with pytest.raises(StaleVersion):
@@ -269,7 +269,7 @@ def test_a_change_to_the_state_the_process_remembers_reads_nothing(
     interventions = RememberingRepository()
     intervention = activate(interventions, commission(providers, interventions))
     interventions.reads = 0
-    assert enrol(interventions, intervention, "child-a").enrolment_id.endswith(":e1")
+    assert enrol(interventions, intervention, "child-a-1").enrolment_id.endswith(":e1")
     assert interventions.reads == 0
 
 
@@ -279,13 +279,13 @@ def test_a_change_to_a_remembered_state_that_is_behind_is_judged_again_on_the_la
     interventions = RememberingRepository()
     intervention = activate(interventions, commission(providers, interventions, capacity=1))
     interventions.old = interventions.get(intervention.intervention_id)
-    enrol(interventions, intervention, "child-a")  # stored; the process still remembers before
+    enrol(interventions, intervention, "child-a-1")  # stored; the process still remembers before
     with pytest.raises(Conflict, match="capacity"):
-        enrol(interventions, intervention, "child-b")
+        enrol(interventions, intervention, "child-b-1")
     interventions.old = interventions.get(intervention.intervention_id)  # remembers it full
     handlers.end_enrolment(
         commands.EndEnrolment(f"{intervention.intervention_id}:e1", 1, date(2025, 2, 1), "x"),
         interventions=interventions,
     )
-    later = enrol(interventions, intervention, "child-b", date(2025, 3, 1))
+    later = enrol(interventions, intervention, "child-b-1", date(2025, 3, 1))
     assert later.enrolment_id.endswith(":e2")

@@ -92,7 +92,7 @@ def test_a_provider_reads_only_its_own_records(api: Api, world: dict[str, Any]) 
 
     assert [p["provider_id"] for p in listed("/providers")] == [mine]
     assert {i["provider_id"] for i in listed("/interventions")} == {mine}
-    assert [e["child_ref"] for e in listed("/enrolments")] == ["child-mine"]
+    assert [e["child_ref"] for e in listed("/enrolments")] == ["child-mine-1"]
     # asking directly about another provider's intervention or child reveals nothing
     theirs = world["theirs"]
     assert listed("/interventions", provider_id=theirs["provider"]["provider_id"]) == []
