@@ -219,7 +219,9 @@ def test_enrolments_outside_the_dates_on_a_wrong_state_or_twice_are_refused(api:
     refused(api.enrol(active, "Jane Smith", "2025-08-01"), 422, "child_ref")  # not a reference
     refused(api.enrol("int-nowhere", "child-b-1", "2025-02-01"), 404)
     api.post(f"/interventions/{active}/end", {"end_date": "2025-12-31"}, if_match='"v2"')
-    assert "this one is ended" in refused(api.enrol(active, "child-c1", "2025-03-01"), 409)["detail"]
+    assert (
+        "this one is ended" in refused(api.enrol(active, "child-c1", "2025-03-01"), 409)["detail"]
+    )
     assert len(api.get("/enrolments", intervention_id=active).json["items"]) == 1
 
 
