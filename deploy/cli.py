@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -244,15 +243,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def dev_pseudonym_key() -> str:
-    """The council's pseudonym secret: from the environment, or one made once for this checkout."""
-    if os.environ.get("ACORN_IMPORT_PSEUDONYM_KEY"):
-        return os.environ["ACORN_IMPORT_PSEUDONYM_KEY"]
-    key_file = STATE_DIR / "pseudonym-key"
-    if not key_file.exists():
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    """The council's pseudonym secret, for imports from this checkout."""
+    return stack.state_secret("ACORN_IMPORT_PSEUDONYM_KEY", "pseudonym-key")
 
 
 def cmd_import(import_args: list[str]) -> int:

@@ -76,11 +76,12 @@ def kafka_bootstrap() -> str:
     return external_kafka() or f"{LOCAL_HOST}:{KAFKA_PORT}"
 
 
-def jwt_secret() -> str:
-    """The development signing secret, made once per state directory (or taken from the env)."""
-    if os.environ.get("ACORN_JWT_SECRET"):
-        return os.environ["ACORN_JWT_SECRET"]
-    secret_file = STATE_DIR / "jwt-secret"
+def state_secret(variable: str, file_name: str) -> str:
+    """A development secret: `variable` from the environment, or one made once per state
+    directory and kept there (readable by its owner only)."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    secret_file = STATE_DIR / file_name
     if not secret_file.exists():
         STATE_DIR.mkdir(parents=True, exist_ok=True)
         secret_file.write_text(secrets.token_urlsafe(48))
@@ -88,16 +89,14 @@ def jwt_secret() -> str:
     return secret_file.read_text().strip()
 
 
+def jwt_secret() -> str:
+    """The development signing secret."""
+    return state_secret("ACORN_JWT_SECRET", "jwt-secret")
+
+
 def web_secret_key() -> str:
-    """The web sessions' signing key, made once per state directory (or taken from the env)."""
-    if os.environ.get("ACORN_WEB_SECRET_KEY"):
-        return os.environ["ACORN_WEB_SECRET_KEY"]
-    key_file = STATE_DIR / "web-secret-key"
-    if not key_file.exists():
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    """The web sessions' signing key."""
+    return state_secret("ACORN_WEB_SECRET_KEY", "web-secret-key")
 
 
 def stack_environment() -> dict[str, str]:

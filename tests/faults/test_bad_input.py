@@ -155,6 +155,20 @@ def test_huge_page_numbers_and_etags_are_refused(
     problem(response, 400, "If-Match")
 
 
+def post_reading(
+    client_of: Client, auth: Callable[..., dict[str, str]], changes: dict[str, Any]
+) -> Any:
+    """A provider posts the worked example's reading, changed."""
+    return post(
+        client_of("outcomes"),
+        auth,
+        "/observations",
+        json={**OBSERVATION, **changes},
+        role="provider",
+        provider_id=PROVIDER_ID,
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -170,15 +184,7 @@ def test_outcomes_refuses_each_bad_reading(
     changes: dict[str, Any],
     field: str,
 ) -> None:
-    client = client_of("outcomes")
-    response = post(
-        client,
-        auth,
-        "/observations",
-        json={**OBSERVATION, **changes},
-        role="provider",
-        provider_id=PROVIDER_ID,
-    )
+    response = post_reading(client_of, auth, changes)
     assert response.status_code in (400, 422)
     problem(response, response.status_code, field)
 
@@ -268,15 +274,7 @@ def test_unknown_query_parameters_are_refused_by_name(
 def test_a_child_reference_that_looks_like_a_name_or_a_birthday_is_refused(
     client_of: Client, auth: Callable[..., dict[str, str]], child_ref: str
 ) -> None:
-    client = client_of("outcomes")
-    response = post(
-        client,
-        auth,
-        "/observations",
-        json={**OBSERVATION, "child_ref": child_ref},
-        role="provider",
-        provider_id=PROVIDER_ID,
-    )
+    response = post_reading(client_of, auth, {"child_ref": child_ref})
     found = problem(response, 422, "child_ref")
     assert "pseudonymous reference" in str(found["errors"])
     assert child_ref not in response.get_data(as_text=True)  # never echoed back
