@@ -23,7 +23,7 @@ def world(api: Api) -> dict[str, Any]:
         provider = api.provider(name=f"Provider {name}")
         intervention = api.active_intervention(provider["provider_id"])
         enrolment = created(
-            api.enrol(intervention["intervention_id"], f"child-{name}", "2025-02-01")
+            api.enrol(intervention["intervention_id"], f"child-{name}-1", "2025-02-01")
         )
         records[name] = {"provider": provider, "intervention": intervention, "enrolment": enrolment}
     return records
