@@ -68,9 +68,10 @@ def Count(*, minimum: int = 0, maximum: int, **kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
-# A reference made of letter-only words ("Jane-Smith") or holding a date ("c-2014-03-02") is a
-# name or a date of birth typed where the council's pseudonymous reference belongs.
-_NAME_LIKE = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
+# A reference made only of words of letters ("Jane-Smith") or holding a date ("c-2014-03-02") is
+# a name or a date of birth typed where the council's pseudonymous reference belongs. Single
+# letters between separators ("C-A") are initials of nothing in particular and pass.
+_NAME_LIKE = re.compile(r"[A-Za-z]{2,}(?:[-_][A-Za-z]{2,})*")
 _DAY, _MONTH, _YEAR = r"(?:0[1-9]|[12][0-9]|3[01])", r"(?:0[1-9]|1[0-2])", r"(?:19|20)[0-9]{2}"
 _DATE_INSIDE = re.compile(
     rf"{_YEAR}[-_]{_MONTH}[-_]{_DAY}|{_DAY}[-_]{_MONTH}[-_]{_YEAR}|{_MONTH}[-_]{_DAY}[-_]{_YEAR}"

@@ -57,7 +57,8 @@ def test_a_record_the_broker_refuses_is_set_aside_and_later_ones_flow(
     with running(relay.run), serving_probes(0, "relay", relay):
         published = read_events(kafka_bootstrap, topic, expect=3)
         wait_until(lambda: db[SET_ASIDE_COLLECTION].count_documents({}) == 1, what="set aside")
-    assert [event.id for event in published] == [event.id for event in later]
+    # the later events all flowed (across partitions, so in no particular order between them)
+    assert sorted(event.id for event in published) == sorted(event.id for event in later)
     kept = db[SET_ASIDE_COLLECTION].find_one({"_id": oversized.id})
     assert kept["topic"] == topic and "MessageSizeTooLarge" in kept["reason"]
     assert len(kept["value"]) > 1_200_000  # kept whole, for a re-drive once the cause is fixed
