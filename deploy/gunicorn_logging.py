@@ -14,6 +14,8 @@ _json = {
     "service": os.environ.get("ACORN_PROCESS_NAME", "gunicorn"),
 }
 
+accesslog = None
+
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -33,6 +35,7 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # off: its lines name the path, and a path may hold a child's reference
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
 }

@@ -282,6 +282,7 @@ def service_components(
                     "--workers=1",
                     "--threads=8",
                     "--config=python:deploy.gunicorn_logging",
+                    "--no-control-socket",  # one fixed socket per user: masters would share it
                     f"services.{service.name}.entrypoints.api:create_app()",
                 ],
                 ready=lambda port=port: _http_ready(port),
@@ -343,6 +344,7 @@ def web_component(
             "--workers=2",
             "--threads=8",
             "--config=python:deploy.gunicorn_logging",
+            "--no-control-socket",
             "services.web.entrypoints.app:create_app()",
         ],
         ready=lambda: _web_ready(port),
