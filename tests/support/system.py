@@ -69,6 +69,8 @@ def running_system(
     components = stack.service_components(
         port_offset=offset, name_suffix=suffix, env={**environment, **(env or {})}
     )
+    for component in components:  # this run's logs only: what tests of logging read
+        component.log_file.unlink(missing_ok=True)
     try:
         for component in components:
             processes.start(component)
