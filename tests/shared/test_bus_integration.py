@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -229,7 +230,7 @@ def test_poison_message_goes_to_the_dlq_and_the_consumer_carries_on(
 ) -> None:
     sink_db = make_db("value")
     good_before, good_after = provider_event("prov-e"), provider_event("prov-f")
-    wrong_version = Envelope(**{**provider_event("prov-g").to_dict(), "dataschemaversion": 9})
+    wrong_version = replace(provider_event("prov-g"), dataschemaversion=9)
     for payload in (
         good_before.to_bytes(),
         b"{not json",
@@ -360,7 +361,7 @@ def test_a_batch_handler_gets_a_poll_at_once_and_a_failing_batch_isolates_the_po
     sink_db = make_db("value")
     directory = ProviderDirectory(sink_db)
     poison = provider_event("prov-bad")
-    wrong_version = Envelope(**{**provider_event("prov-v9").to_dict(), "dataschemaversion": 9})
+    wrong_version = replace(provider_event("prov-v9"), dataschemaversion=9)
     for payload in (
         provider_event("prov-k").to_bytes(),
         b"{not json",
