@@ -1,6 +1,6 @@
 """The whole fake SSDA903 return imported end to end, until the value service shows it.
 
-Starts a system of its own (like tests/e2e), imports `/work/shared/data/ssda903/d2i-fake` through
+Starts a system of its own (like tests/e2e), imports `../shared/data/ssda903/d2i-fake` through
 the APIs as `./dev import 903` does, times each step of the import and then how long until the
 value service's report for 2017-18 shows every child the import enrolled in that year; then
 imports again (nothing to write) and times that. Goal: under 60 s end to end.
@@ -17,10 +17,11 @@ from datetime import date
 from pathlib import Path
 
 from bench.common import machine, running_system
+from deploy.paths import FAKE_SSDA903_RETURN
 from services.imports.adapters.acorn_api import AcornApi
 from services.imports.ssda903 import import_return
 
-FAKE_RETURN = Path("/work/shared/data/ssda903/d2i-fake")
+FAKE_RETURN = FAKE_SSDA903_RETURN
 KEY = "bench-pseudonym-key-" + "x" * 20
 FY = date(2017, 4, 1), date(2018, 3, 31)
 

@@ -25,6 +25,7 @@ import pytest
 from kafka import KafkaConsumer
 from pymongo import MongoClient
 
+from deploy.paths import FAKE_SSDA903_RETURN
 from services.imports import cli
 from services.imports.adapters.acorn_api import AcornApi
 from services.imports.domain.pseudonyms import child_ref
@@ -37,7 +38,7 @@ from tests.support.identity import TEST_JWT
 
 pytestmark = pytest.mark.integration
 
-FAKE_RETURN = Path("/work/shared/data/ssda903/d2i-fake")
+FAKE_RETURN = FAKE_SSDA903_RETURN
 KEY = "k" * 40
 CANARY_CHILD = "CANARYCHILD7"
 CANARY_DOB = ("29/02/2008", "2008-02-29")
