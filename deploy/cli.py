@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
+from xml.etree import ElementTree
 
 from deploy import demo, processes, stack
 from deploy.council.generate import DEFAULT_SEED, PRESETS
@@ -200,11 +202,34 @@ def cmd_test(args: argparse.Namespace) -> int:
             print(f"$ {' '.join(check[1:])}", flush=True)
             if subprocess.call(check, cwd=REPO_ROOT) != 0:
                 return 1
-        pytest = [str(stack.VENV_BIN / "python"), "-m", "pytest", *args.pytest_args]
-        return subprocess.call(pytest, cwd=REPO_ROOT, env=env)
+        results = STATE_DIR / "test-results.xml"
+        pytest = [
+            str(stack.VENV_BIN / "python"),
+            "-m",
+            "pytest",
+            f"--junit-xml={results}",
+            *args.pytest_args,
+        ]
+        outcome = subprocess.call(pytest, cwd=REPO_ROOT, env=env)
+        print(recap_of_failures(results) if outcome else "Acorn tests: all passed", flush=True)
+        return outcome
     finally:
         for component in reversed(started):
             processes.stop(component.pid_file)
+
+
+def recap_of_failures(results: Path) -> str:
+    """The failed tests, printed last: whatever the test process's threads wrote after pytest's
+    own summary, the end of the output names what failed and why."""
+    if not results.exists():
+        return "Acorn tests: FAILED before any test result was written"
+    failed = []
+    for case in ElementTree.parse(results).iter("testcase"):
+        for problem in case:
+            if problem.tag in ("failure", "error"):
+                reason = (problem.get("message") or problem.tag).splitlines()[0][:300]
+                failed.append(f"  {case.get('classname')}::{case.get('name')}: {reason}")
+    return "\n".join([f"Acorn tests: {len(failed)} failed", *failed])
 
 
 def cmd_create_topics(args: argparse.Namespace) -> int:
