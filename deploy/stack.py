@@ -286,8 +286,9 @@ def service_components(
                     f"services.{service.name}.entrypoints.api:create_app()",
                 ],
                 ready=lambda port=port: _http_ready(port),
-                # the value API is ready once its read model has caught up with the topics
-                ready_timeout=600 if service.name == "value" else 60,
+                # the value API is ready once its read model has caught up with the topics, the
+                # ledger's once it has read its facts: both take a while at a council's size
+                ready_timeout=600 if service.name in ("value", "ledger") else 60,
                 env={**env, "ACORN_PROCESS_NAME": f"{service.name}-api"},
                 cwd=REPO_ROOT,
                 listens_on=((LOCAL_HOST, port),),

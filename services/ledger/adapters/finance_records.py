@@ -27,6 +27,7 @@ journal entry is caught by the cache's maximum age, after which everything is re
 from __future__ import annotations
 
 import abc
+import logging
 import threading
 import time
 import uuid
@@ -38,7 +39,7 @@ from typing import Any
 
 import orjson
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.ledger.adapters.records import (
     Record,
@@ -64,6 +65,8 @@ SAVED_FORECASTS = "saved_forecasts"
 GENERATION = "generation"
 JOURNAL = "journal"
 TRANSACTIONS = "transactions"
+logger = logging.getLogger(__name__)
+
 FACTS_MAX_AGE_SECONDS = 900.0
 JOURNAL_MARGIN = timedelta(minutes=2)
 MAX_REMEMBERED = 64
@@ -279,6 +282,7 @@ class MongoFinanceRecords(FinanceRecords):
     max_age_seconds: float = FACTS_MAX_AGE_SECONDS
     _cached: _Cached | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rereading: bool = False
 
     def add_revisions(
         self, interventions: Iterable[InterventionRevision], enrolments: Iterable[EnrolmentRevision]
@@ -341,18 +345,37 @@ class MongoFinanceRecords(FinanceRecords):
         return sorted(saved, key=lambda s: (s.saved_at, s.forecast_id))
 
     def facts(self, transactions: TransactionRepository) -> Facts:
+        """The facts as recorded now. The first call reads them all (the API does it before it
+        reports ready); later calls add only what the journal names since. Once the facts are
+        `max_age_seconds` old they are read again whole, in the background, while reports go on
+        answering from the journal's updates: a report never waits for a whole reading again."""
         since = datetime.now(UTC)
         generation = (self.db[GENERATION].find_one({"_id": "facts"}) or {}).get("value")
         with self._lock:
             cached = self._cached
-            fresh = cached is not None and time.monotonic() - cached.loaded < self.max_age_seconds
-            if cached is not None and fresh and cached.generation == generation:
-                return cached.facts
-            if cached is not None and fresh:
-                self._cached = self._read_new(cached, generation, since)
-            else:
+            if cached is None:
                 self._cached = self._read_all(transactions, generation, since)
+                return self._cached.facts
+            if time.monotonic() - cached.loaded >= self.max_age_seconds and not self._rereading:
+                self._rereading = True
+                threading.Thread(
+                    target=self._reread, args=(transactions,), name="ledger-facts", daemon=True
+                ).start()
+            if cached.generation != generation:
+                self._cached = self._read_new(cached, generation, since)
             return self._cached.facts
+
+    def _reread(self, transactions: TransactionRepository) -> None:
+        try:
+            since = datetime.now(UTC)
+            generation = (self.db[GENERATION].find_one({"_id": "facts"}) or {}).get("value")
+            fresh = self._read_all(transactions, generation, since)
+            with self._lock:
+                self._cached = fresh  # what was written while reading comes through the journal
+        except PyMongoError:
+            logger.warning("reading the ledger's facts again failed; the next report retries")
+        finally:
+            self._rereading = False
 
     def _read_all(
         self, transactions: TransactionRepository, generation: Any, since: datetime
