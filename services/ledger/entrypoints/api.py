@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from flask import Flask
-from pymongo.errors import PyMongoError
+from pymongo.errors import InvalidOperation, PyMongoError
 
 from services.ledger import settings as ledger_settings
 from services.ledger.bootstrap import mongo_ledger
@@ -64,6 +64,8 @@ def read_facts_in_background(ledger: Ledger, retry_every_s: float = 2.0) -> Call
             try:
                 ledger.records.facts(ledger.transactions)
                 read.set()
+            except InvalidOperation:  # the database client was closed: the app is shutting down
+                return
             except PyMongoError:
                 logger.warning("reading the ledger's facts failed; retrying")
                 time.sleep(retry_every_s)
