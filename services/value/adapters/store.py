@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from services.value.domain.queries import DERIVED, METHOD_VIEWS
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS positions (
     topic VARCHAR, partition INTEGER, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, partition));
@@ -62,6 +64,29 @@ CREATE TABLE IF NOT EXISTS cost_lines (
     transaction_id VARCHAR NOT NULL, line INTEGER NOT NULL, child_ref VARCHAR,
     service_period_start DATE NOT NULL, service_period_end DATE NOT NULL,
     cost_pence BIGINT NOT NULL, PRIMARY KEY (transaction_id, line));
+"""
+# what the method's queries read (services.value.domain.queries), as views over the tables
+VALUE_SCALE = 10**18  # values and thresholds are decimals of at most 18 places
+METHOD_RELATIONS = """
+CREATE OR REPLACE VIEW enrolment_spans AS
+SELECT e.intervention_id, e.child_ref, e.start_date,
+    coalesce(e.end_date, i.end_date, DATE '9999-12-31') AS end_date
+FROM enrolments e LEFT JOIN interventions i USING (intervention_id);
+CREATE OR REPLACE VIEW observation_values AS
+SELECT observation_id, child_ref, indicator_code, observed_on, recorded_at,
+    replace(CAST(CAST(value AS DECIMAL(38, 18)) AS VARCHAR), '.', '')::HUGEINT AS value_scaled
+FROM observations
+WHERE observation_id NOT IN (SELECT supersedes FROM observations WHERE supersedes IS NOT NULL)
+    AND observation_id NOT IN (SELECT observation_id FROM withdrawals);
+CREATE OR REPLACE VIEW thresholds AS
+SELECT code, CASE WHEN direction = 'higher_is_better' THEN 1 ELSE -1 END AS sign,
+    replace(CAST(CAST(improvement_threshold AS DECIMAL(38, 18)) AS VARCHAR), '.', '')::HUGEINT
+        AS threshold_scaled
+FROM indicators;
+CREATE OR REPLACE VIEW ledger_lines AS
+SELECT t.transaction_id, l.line, t.basis, t.intervention_id, l.child_ref,
+    l.service_period_start, l.service_period_end, l.cost_pence
+FROM transactions t JOIN cost_lines l USING (transaction_id);
 """
 
 # table -> (key column, its other columns in the order rows give them); `written` and
@@ -139,6 +164,11 @@ class FactStore:
         self.path = path
         self._db = duckdb.connect(path)
         self._db.execute(SCHEMA)
+        self._db.execute(METHOD_RELATIONS)
+        self._db.execute(DERIVED)
+        self._db.execute(METHOD_VIEWS)
+        self._derived_from: int | None = None  # the last change the derived tables reflect
+        self._derive_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -239,6 +269,24 @@ class FactStore:
             }
         finally:
             db.close()
+
+    def derive(self) -> None:
+        """Make the derived tables (`DERIVED`) again if a fact changed since they were made: in
+        one transaction, so they reflect one state of the facts, whichever writes go on."""
+        with self._derive_lock:
+            if self._derived_from == self.last_change():
+                return
+            db = self.cursor()
+            try:
+                db.execute("BEGIN TRANSACTION")
+                [(last,)] = db.execute(
+                    "SELECT coalesce(max(written), 0) FROM writes WHERE changed"
+                ).fetchall()
+                db.execute(DERIVED)
+                db.execute("COMMIT")
+                self._derived_from = last
+            finally:
+                db.close()
 
     def last_change(self) -> int:
         """The number of the last write that changed a fact (0: none yet)."""
