@@ -6,7 +6,9 @@ different denominators, and the shares of changes more than one intervention cla
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -74,70 +76,63 @@ class Outcomes:
     every grouping, so worked out once per period (and rule)."""
 
     def __init__(self, source: Source, period: Period, window_days: int) -> None:
-        self.source, self.period, self.window_days = source, period, window_days
-        self.parameters = {**window(period), "window_days": window_days}
-        self.changes = source.rows(
-            "SELECT child_ref, indicator_code, baseline_day, latest_day, delta_scaled, better_off,"
-            " worse_off FROM changes($first_day, $last_day, $window_days)"
-            " ORDER BY indicator_code, child_ref",
-            **self.parameters,
+        self.source = source
+        _, claims, spend = source.each(
+            (
+                "CREATE TEMP TABLE found AS FROM claims($first_day, $last_day, $window_days)",
+                "FROM found ORDER BY indicator_code, child_ref, intervention_id",
+                # for cost share: each claimant's spend on the child between the baseline and
+                # latest days of a change it shares with others
+                """SELECT c.child_ref, c.indicator_code, c.intervention_id,
+                    sum(s.numerator::HUGEINT * (least(s.end_date, c.latest_day)
+                        - greatest(s.start_date, c.baseline_day) + 1)), s.denominator
+                FROM (FROM found QUALIFY count(intervention_id)
+                        OVER (PARTITION BY child_ref, indicator_code) > 1) c
+                JOIN segments($basis) s ON s.child_ref = c.child_ref
+                    AND s.intervention_id = c.intervention_id
+                    AND s.start_date <= c.latest_day AND s.end_date >= c.baseline_day
+                GROUP BY ALL""",
+            ),
+            **window(period),
+            window_days=window_days,
+            basis=source.basis,
         )
-        self.claims: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-        for child, code, k, days in source.rows(
-            "SELECT child_ref, indicator_code, intervention_id, days"
-            " FROM claims($first_day, $last_day, $window_days) ORDER BY intervention_id",
-            **self.parameters,
-        ):
-            self.claims[(child, code)][k] = days
-
-    def shares(self, rule: str) -> dict[tuple[str, str], dict[str, Fraction]]:
-        """Each shared change's claimants' shares by `rule`; cost share weighs each claimant's
-        spend on the child between the change's baseline and latest days."""
-        shared = {key: days for key, days in self.claims.items() if len(days) > 1}
-        spend: dict[tuple[str, str], dict[str, Fraction]] = {}
-        if rule == "cost_share" and shared:
-            spend = self._spend_in_windows()
-        return {key: shares_of(rule, days, spend.get(key, {})) for key, days in shared.items()}
-
-    def _spend_in_windows(self) -> dict[tuple[str, str], dict[str, Fraction]]:
-        rows = self.source.rows(
-            """
-            WITH shared AS (
-                SELECT child_ref, indicator_code FROM claims($first_day, $last_day, $window_days)
-                GROUP BY ALL HAVING count(*) > 1)
-            SELECT c.child_ref, c.indicator_code, s.intervention_id,
-                sum(s.numerator::HUGEINT * (least(s.end_date, c.latest_day)
-                    - greatest(s.start_date, c.baseline_day) + 1)), s.denominator
-            FROM changes($first_day, $last_day, $window_days) c JOIN shared USING (child_ref,
-                indicator_code)
-            JOIN segments($basis) s ON s.child_ref = c.child_ref
-                AND s.start_date <= c.latest_day AND s.end_date >= c.baseline_day
-            JOIN claims($first_day, $last_day, $window_days) k ON k.child_ref = c.child_ref
-                AND k.indicator_code = c.indicator_code AND k.intervention_id = s.intervention_id
-            GROUP BY ALL""",
-            **self.parameters,
-            basis=self.source.basis,
-        )
-        spend: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(dict)
+        # (child, indicator) -> (baseline day, latest day, delta scaled, better off, worse off)
+        self.changes: dict[tuple[str, str], tuple[date, date, int, bool, bool]] = {}
+        self.claims: dict[tuple[str, str], dict[str, int]] = {}  # intervention -> its days
+        for child, code, *change, k, days in claims:
+            self.changes[(child, code)] = tuple(change)  # type: ignore[assignment]
+            if k is not None:
+                self.claims.setdefault((child, code), {})[k] = days
+        self.spend: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(dict)
         for (child, code, k), amount in exact_sums(
             ((child, code, k), numerator, denominator)
-            for child, code, k, numerator, denominator in rows
+            for child, code, k, numerator, denominator in spend
         ).items():
-            spend[(child, code)][k] = amount
-        return spend
+            self.spend[(child, code)][k] = amount
+        self._shares: dict[str, dict[tuple[str, str], dict[str, Fraction]]] = {}
+
+    def shares(self, rule: str) -> dict[tuple[str, str], dict[str, Fraction]]:
+        """Each claim's share by `rule`: whole unless its change has other claimants."""
+        if rule not in self._shares:
+            self._shares[rule] = {
+                key: shares_of(rule, days, self.spend.get(key, {}))
+                if len(days) > 1
+                else dict.fromkeys(days, Fraction(1))
+                for key, days in self.claims.items()
+            }
+        return self._shares[rule]
 
     def listed(self, rule: str) -> list[ChildOutcome]:
-        shares = self.shares(rule)
-        scale = self.source.value_scale
+        shares, scale = self.shares(rule), self.source.value_scale
         return [
             ChildOutcome(
                 child,
                 code,
                 Change(Period(baseline, latest), Fraction(delta, scale), better, worse),
-                shares.get((child, code))
-                or {k: Fraction(1) for k in self.claims.get((child, code), {})},
+                shares.get((child, code), {}),
             )
-            for child, code, baseline, latest, delta, better, worse in self.changes
+            for (child, code), (baseline, latest, delta, better, worse) in self.changes.items()
         ]
 
 
@@ -212,36 +207,47 @@ def cost_per_outcome(
     ):
         rows[x].children, rows[x].child_days = set(children), int(days)
 
-    # steps 2 and 3: each claim on a change counts in its group: its child measured, and better
-    # (or worse) off by its share, whole unless the rule shares it with other claimants
+    # steps 2 and 3: each claim on a change counts in its group (its intervention's, its
+    # change's indicator's or area's, or its child's): its child measured, and better (or worse)
+    # off by its share
     found = outcomes_in(source, period, window_days)
     shares = found.shares(rule)
-    # by indicator or outcome area, a claim's group is its change's indicator (or its area)
-    claim_key, claim_joined = {
-        "indicator": ("x.indicator_code", ""),
-        "outcome_area": ("i.outcome_area", ""),
-    }.get(group_by, (key, joined))
-    for x, child, code, k, better, worse in source.rows(
-        f"""SELECT {claim_key} AS key, x.child_ref, x.indicator_code, x.intervention_id,
-                c.better_off, c.worse_off
-            FROM claims($first_day, $last_day, $window_days) x
-            JOIN changes($first_day, $last_day, $window_days) c USING (child_ref, indicator_code)
-            JOIN indicators i ON i.code = x.indicator_code {claim_joined}""",
-        **parameters,
-        window_days=window_days,
-    ):
-        row = rows[x]
-        row.measured.add(child)
-        share = shares[(child, code)][k] if (child, code) in shares else 1
-        if better:
-            row.better_children.add(child)
-            row.better_off += share
-        if worse:
-            row.worse_children.add(child)
-            row.worse_off += share
+    group_of = _claim_groups(source, group_by, period)
+    for (child, code), claimants in shares.items():
+        _, _, _, better, worse = found.changes[(child, code)]
+        for k, share in claimants.items():
+            row = rows[group_of(child, code, k)]
+            row.measured.add(child)
+            if better:
+                row.better_children.add(child)
+                row.better_off += share
+            if worse:
+                row.worse_children.add(child)
+                row.worse_off += share
 
     total = _total(source, period, found)
     return CostPerOutcome(dict(sorted(rows.items())), total, found, rule)
+
+
+def _claim_groups(source: Source, group_by: str, period: Period) -> Callable[[str, str, str], str]:
+    """The group of a claim on (child, indicator) by intervention: by a grouping of children the
+    child's, by indicator (or outcome area) the change's indicator (or its area), otherwise the
+    intervention's."""
+    if group_by in CHILD_GROUPINGS:
+        missing = NOT_ENROLLED if group_by == "cohort" else NOT_ASSESSED
+        children = dict(
+            source.rows(
+                "FROM child_groups($group_by, $last_day)", group_by=group_by, **window(period)
+            )
+        )
+        return lambda child, code, k: children.get(child, missing)
+    if group_by == "indicator":
+        return lambda child, code, k: code
+    if group_by == "outcome_area":
+        areas = dict(source.rows("SELECT code, outcome_area FROM indicators"))
+        return lambda child, code, k: areas[code]
+    interventions = dict(source.rows("FROM intervention_groups($group_by)", group_by=group_by))
+    return lambda child, code, k: interventions[k]
 
 
 def _total(source: Source, period: Period, found: Outcomes) -> Figures:
@@ -262,7 +268,7 @@ def _total(source: Source, period: Period, found: Outcomes) -> Figures:
         **window(period),
     )
     total.children, total.child_days = set(children or ()), int(days or 0)
-    for child, code, _, _, _, better, worse in found.changes:
+    for (child, code), (_, _, _, better, worse) in found.changes.items():
         total.measured.add(child)
         if (child, code) not in found.claims:
             continue

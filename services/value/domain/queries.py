@@ -157,20 +157,25 @@ JOIN series y ON y.child_ref = p.child_ref AND y.indicator_code = p.indicator_co
 JOIN thresholds t ON t.code = p.indicator_code
 WHERE y.observed_on > b.observed_on;
 
--- step 3: who claims each change: the interventions targeting its indicator that the child was
--- enrolled on both during the period (version 1.1) and between its baseline and latest days,
--- with their enrolled days between those days
+-- step 3: each change and who claims it: the interventions targeting its indicator that the
+-- child was enrolled on both during the period (version 1.1) and between its baseline and latest
+-- days, with their enrolled days between those days (a change nobody claims: one row, NULL)
 CREATE OR REPLACE MACRO claims(first_day, last_day, window_days) AS TABLE
-SELECT c.child_ref, c.indicator_code, r.intervention_id,
-    sum(least(r.end_date, c.latest_day) - greatest(r.start_date, c.baseline_day) + 1) AS days
-FROM changes(first_day, last_day, window_days) c
-JOIN reach r ON r.child_ref = c.child_ref AND r.indicator_code = c.indicator_code
-    AND r.start_date <= c.latest_day AND r.end_date >= c.baseline_day
-WHERE EXISTS (
-    SELECT 1 FROM reach p WHERE p.child_ref = r.child_ref AND p.intervention_id = r.intervention_id
-        AND p.indicator_code = r.indicator_code
-        AND p.start_date <= last_day AND p.end_date >= first_day)
-GROUP BY ALL;
+WITH found AS (FROM changes(first_day, last_day, window_days)),
+in_period AS (
+    SELECT DISTINCT child_ref, indicator_code, intervention_id FROM reach
+    WHERE start_date <= last_day AND end_date >= first_day),
+claimed AS (
+    SELECT c.child_ref, c.indicator_code, r.intervention_id,
+        sum(least(r.end_date, c.latest_day) - greatest(r.start_date, c.baseline_day) + 1) AS days
+    FROM found c
+    JOIN reach r ON r.child_ref = c.child_ref AND r.indicator_code = c.indicator_code
+        AND r.start_date <= c.latest_day AND r.end_date >= c.baseline_day
+    JOIN in_period p ON p.child_ref = r.child_ref AND p.indicator_code = r.indicator_code
+        AND p.intervention_id = r.intervention_id
+    GROUP BY ALL)
+SELECT found.*, claimed.intervention_id, claimed.days
+FROM found LEFT JOIN claimed USING (child_ref, indicator_code);
 
 -- step 4's groups of interventions: each intervention's group (or groups) by a grouping. By
 -- indicator: each indicator it targets; by outcome area: the areas of those the facts define.
@@ -220,10 +225,20 @@ class Source:
 
     def rows(self, query: str, **parameters: Any) -> list[tuple[Any, ...]]:
         """What `query` returns, given those of `parameters` it names (`$name`)."""
-        named = {name: value for name, value in parameters.items() if f"${name}" in query}
+        [rows] = self.each((query,), **parameters)
+        return rows
+
+    def each(self, queries: Iterable[str], **parameters: Any) -> list[list[tuple[Any, ...]]]:
+        """What each of `queries` returns, run one after another on one connection (so a later
+        one may read a TEMP table an earlier one made)."""
         db = self.connect()
         try:
-            return db.execute(query, named).fetchall()
+            return [
+                db.execute(
+                    query, {k: v for k, v in parameters.items() if f"${k}" in query}
+                ).fetchall()
+                for query in queries
+            ]
         finally:
             db.close()
 

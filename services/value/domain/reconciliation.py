@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from services.value.domain.model import Facts, Period
-from services.value.domain.queries import Source, exact_sums, source_of, window
+from services.value.domain.queries import Source, exact_sum, exact_sums, source_of, window
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,13 @@ class TransactionFigures:
 class Reconciliation:
     per_transaction: list[TransactionFigures]
 
-    @property
+    @cached_property
     def ledger_total(self) -> Fraction:
-        return sum((t.ledger for t in self.per_transaction), Fraction(0))
+        return exact_sum((t.ledger.numerator, t.ledger.denominator) for t in self.per_transaction)
 
-    @property
+    @cached_property
     def report_total(self) -> Fraction:
-        return sum((t.report for t in self.per_transaction), Fraction(0))
+        return exact_sum((t.report.numerator, t.report.denominator) for t in self.per_transaction)
 
     @property
     def differences(self) -> list[TransactionFigures]:
@@ -43,20 +44,22 @@ def reconcile(facts: Facts | Source, period: Period) -> Reconciliation:
     source = source_of(facts)
     ledger = exact_sums(
         source.rows(
-            """SELECT transaction_id, cost_pence::HUGEINT * (least(service_period_end, $last_day)
-                    - greatest(service_period_start, $first_day) + 1),
-                service_period_end - service_period_start + 1
+            """SELECT transaction_id, sum(cost_pence::HUGEINT * (least(service_period_end,
+                    $last_day) - greatest(service_period_start, $first_day) + 1)),
+                service_period_end - service_period_start + 1 AS days
             FROM ledger_lines WHERE basis = $basis
-                AND service_period_start <= $last_day AND service_period_end >= $first_day""",
+                AND service_period_start <= $last_day AND service_period_end >= $first_day
+            GROUP BY transaction_id, days""",
             basis=source.basis,
             **window(period),
         )
     )
     report = exact_sums(
         source.rows(
-            """SELECT transaction_id, numerator::HUGEINT * (least(end_date, $last_day)
-                    - greatest(start_date, $first_day) + 1), denominator
-            FROM segments($basis) WHERE start_date <= $last_day AND end_date >= $first_day""",
+            """SELECT transaction_id, sum(numerator::HUGEINT * (least(end_date, $last_day)
+                    - greatest(start_date, $first_day) + 1)), denominator
+            FROM segments($basis) WHERE start_date <= $last_day AND end_date >= $first_day
+            GROUP BY transaction_id, denominator""",
             basis=source.basis,
             **window(period),
         )

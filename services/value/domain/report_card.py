@@ -3,11 +3,13 @@ off? Per intervention or provider, exact until printed."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
+from services.value.domain.cost_per_outcome import outcomes_in
 from services.value.domain.model import Facts, Period
 from services.value.domain.queries import Source, exact_sums, source_of, window
 
@@ -128,16 +130,18 @@ def report_cards(
         # as `statistics.median` has it: the middle delay, or halfway between the middle two
         cards[key].reporting = Reporting(count, timely, int(median) if count % 2 else median)
 
-    # Is anyone better off: each change counts on every card watching its series
-    for key, code, measured, better in source.rows(
-        CARDS
-        + """SELECT w.card, w.indicator_code, list(DISTINCT c.child_ref),
-            coalesce(list(DISTINCT c.child_ref) FILTER (WHERE c.better_off), [])
-        FROM watched w
-        JOIN changes($first_day, $last_day, $window_days) c USING (child_ref, indicator_code)
-        GROUP BY ALL""",
-        **parameters,
-        window_days=window_days,
-    ):
-        cards[key].indicators[code] = IndicatorResult(set(measured), set(better))
+    # Is anyone better off: each of the period's changes counts on every card that served its
+    # child and targets its indicator
+    changes: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for (child, code), (_, _, _, better, _) in outcomes_in(
+        source, period, window_days
+    ).changes.items():
+        changes[child].append((code, better))
+    for card in cards.values():
+        for child in card.children:
+            for code, better in changes.get(child, ()):
+                if code in card.indicators:
+                    card.indicators[code].measured.add(child)
+                    if better:
+                        card.indicators[code].better_off.add(child)
     return dict(sorted(cards.items()))
