@@ -185,91 +185,57 @@ class ReadModel:
         return Source(self.store.cursor, basis, VALUE_SCALE, self.cached)
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
-        return list(
-            self.store.rows(
-                "SELECT transaction_id AS _id, kind, basis FROM transactions WHERE basis = $1"
-                " ORDER BY transaction_id",
-                [basis],
+        return [
+            {"_id": t, "kind": kind, "basis": basis}
+            for t, kind in self.store.fetch(
+                "SELECT transaction_id, kind FROM transactions WHERE basis = ? ORDER BY 1", [basis]
             )
-        )
+        ]
 
     def facts(self, basis: str) -> Facts:
         """The facts on `basis` as plain records, for tools and checks (reports query them)."""
-        rows = self.store.rows
-        interventions = {
-            r["intervention_id"]: Intervention(
-                r["intervention_id"],
-                r["provider_id"],
-                r["title"],
-                r["category"],
-                r["pricing_model"],
-                tuple(PricePeriod(p["effective_from"], p["unit_price_pence"]) for p in r["prices"]),
-                tuple(r["target_indicators"]),
-            )
-            for r in rows("SELECT * FROM interventions ORDER BY intervention_id")
-        }
+
+        def records(make: Callable[..., T], query: str, *parameters: Any) -> list[T]:
+            return [make(*row) for row in self.store.fetch(query, list(parameters))]
+
+        def intervention(
+            k: str,
+            provider: str,
+            title: str,
+            category: str,
+            model: str,
+            prices: list[dict[str, Any]],
+            targets: list[str],
+        ) -> Intervention:
+            listed = tuple(PricePeriod(p["effective_from"], p["unit_price_pence"]) for p in prices)
+            return Intervention(k, provider, title, category, model, listed, tuple(targets))
+
         return Facts(
-            interventions=interventions,
-            enrolments=[
-                Enrolment(
-                    r["enrolment_id"],
-                    r["intervention_id"],
-                    r["child_ref"],
-                    r["start_date"],
-                    r["end_date"],
-                )
-                for r in rows(
-                    "SELECT e.enrolment_id, e.intervention_id, e.child_ref, e.start_date,"
-                    " coalesce(e.end_date, i.end_date) AS end_date FROM enrolments e"
-                    " LEFT JOIN interventions i USING (intervention_id) ORDER BY enrolment_id"
-                )
-            ],
-            indicators={
-                r["code"]: Indicator(
-                    r["code"],
-                    r["name"],
-                    r["outcome_area"],
-                    r["unit"],
-                    r["direction"],
-                    Fraction(r["improvement_threshold"]),
-                )
-                for r in rows("SELECT * FROM indicators ORDER BY code")
-            },
-            observations=[
-                Observation(
-                    r["observed_on"],
-                    r["recorded_at"],
-                    r["observation_id"],
-                    r["child_ref"],
-                    r["indicator_code"],
-                    Fraction(r["value"]),
-                )
-                for r in rows(
-                    "SELECT * FROM observations WHERE observation_id IN"
-                    " (SELECT observation_id FROM observation_values) ORDER BY observation_id"
-                )
-            ],
-            lines=[
-                CostLine(
-                    r["transaction_id"],
-                    r["intervention_id"],
-                    r["child_ref"],
-                    Period(r["service_period_start"], r["service_period_end"]),
-                    r["cost_pence"],
-                )
-                for r in rows(
-                    "SELECT * FROM ledger_lines WHERE basis = $1 ORDER BY transaction_id, line",
-                    [basis],
-                )
-            ],
-            needs=[
-                NeedsAssessment(
-                    r["child_ref"], r["assessed_on"], r["assessment_id"], r["need_level"]
-                )
-                for r in rows("SELECT * FROM needs ORDER BY assessment_id")
-            ],
-            provider_names={r["provider_id"]: r["name"] for r in rows("SELECT * FROM providers")},
-        )
+            interventions={k.intervention_id: k for k in records(intervention, """
+                SELECT intervention_id, provider_id, title, category, pricing_model, prices,
+                    target_indicators FROM interventions ORDER BY intervention_id""")},
+            enrolments=records(Enrolment, """
+                SELECT e.enrolment_id, e.intervention_id, e.child_ref, e.start_date,
+                    coalesce(e.end_date, i.end_date) FROM enrolments e
+                LEFT JOIN interventions i USING (intervention_id) ORDER BY enrolment_id"""),
+            indicators={i.code: i for i in records(
+                lambda *row: Indicator(*row[:-1], Fraction(row[-1])),
+                "SELECT code, name, outcome_area, unit, direction, improvement_threshold"
+                " FROM indicators ORDER BY code")},
+            observations=records(
+                lambda *row: Observation(*row[:-1], Fraction(row[-1])), """
+                SELECT observed_on, recorded_at, observation_id, child_ref, indicator_code, value
+                FROM observations WHERE observation_id IN
+                    (SELECT observation_id FROM observation_values) ORDER BY observation_id"""),
+            lines=records(
+                lambda t, k, c, start, end, pence: CostLine(t, k, c, Period(start, end), pence),
+                "SELECT transaction_id, intervention_id, child_ref, service_period_start,"
+                " service_period_end, cost_pence FROM ledger_lines WHERE basis = ?"
+                " ORDER BY transaction_id, line", basis),
+            needs=records(NeedsAssessment, "SELECT child_ref, assessed_on, assessment_id,"
+                          " need_level FROM needs ORDER BY assessment_id"),
+            provider_names=dict(self.store.fetch("SELECT provider_id, name FROM providers")),
+        )  # fmt: skip
 
     def observation_count(self) -> int:
         """How many observations (recorded and corrections, each once) the read model holds."""

@@ -76,7 +76,7 @@ class Outcomes:
     every grouping, so worked out once per period (and rule)."""
 
     def __init__(self, source: Source, period: Period, window_days: int) -> None:
-        self.source = source
+        self.source, self.window_days = source, window_days
         _, claims, spend = source.each(
             (
                 "CREATE TEMP TABLE found AS FROM claims($first_day, $last_day, $window_days)",
@@ -252,7 +252,13 @@ def _claim_groups(source: Source, group_by: str, period: Period) -> Callable[[st
 
 def _total(source: Source, period: Period, found: Outcomes) -> Figures:
     """The whole council: all spend; every child enrolled, their days on every intervention; every
-    change's child measured; each change attributed to anyone counted once, whole."""
+    change's child measured; each change attributed to anyone counted once, whole. The same for
+    every grouping and rule, so worked out once per period."""
+    key = ("total", source.basis, period, found.window_days)
+    return source.remember(key, lambda: _council(source, period, found))
+
+
+def _council(source: Source, period: Period, found: Outcomes) -> Figures:
     total = Figures()
     spend = source.rows(
         """SELECT denominator, sum(numerator),

@@ -44,7 +44,11 @@ JOIN (SELECT intervention_id, unnest(target_indicators) AS indicator_code FROM i
     USING (intervention_id)
 WHERE t.indicator_code IN (SELECT code FROM indicators);
 
-CREATE OR REPLACE TABLE current_observations AS SELECT * FROM observation_values;
+-- each child's series of an indicator in order (`n`): by day, then recording time, then id
+CREATE OR REPLACE TABLE current_observations AS
+SELECT *, row_number() OVER (PARTITION BY child_ref, indicator_code
+    ORDER BY observed_on, recorded_at, observation_id) AS n
+FROM observation_values;
 
 -- step 1: every cost line as segments, each `numerator / denominator` pence a day from
 -- start_date to end_date on (intervention, child). A line tagged to a child, or on no
@@ -105,36 +109,36 @@ GROUP BY ALL;
 -- the period on an intervention targeting the indicator. Baseline: the latest observation on or
 -- before the first start of those enrolments, looking back at most `window_days`, else the
 -- first after it; latest: the last on or before the period's end, later than the baseline.
--- Observations of a series are in order of day, then recording time, then id.
 CREATE OR REPLACE MACRO changes(first_day, last_day, window_days) AS TABLE
 WITH scope AS (
     SELECT child_ref, indicator_code, min(start_date) AS first_start FROM reach
     WHERE start_date <= last_day AND end_date >= first_day GROUP BY ALL),
 series AS (
-    SELECT s.child_ref, s.indicator_code, s.first_start, o.observed_on, o.value_scaled,
-        row_number() OVER (PARTITION BY s.child_ref, s.indicator_code
-            ORDER BY o.observed_on, o.recorded_at, o.observation_id) AS n
+    SELECT s.child_ref, s.indicator_code, s.first_start, o.observed_on, o.value_scaled, o.n
     FROM scope s JOIN current_observations o USING (child_ref, indicator_code)),
 picked AS (
-    SELECT child_ref, indicator_code,
-        CASE WHEN max(observed_on) FILTER (WHERE observed_on <= first_start)
-                >= any_value(first_start) - window_days
-            THEN max(n) FILTER (WHERE observed_on <= first_start)
-            ELSE min(n) FILTER (WHERE observed_on > first_start) END AS baseline,
-        max(n) FILTER (WHERE observed_on <= last_day) AS latest
-    FROM series GROUP BY ALL)
-SELECT p.child_ref, p.indicator_code, b.observed_on AS baseline_day, y.observed_on AS latest_day,
-    (y.value_scaled - b.value_scaled) * t.sign AS delta_scaled,
-    (y.value_scaled - b.value_scaled) * t.sign >= t.threshold_scaled AS better_off,
-    (y.value_scaled - b.value_scaled) * t.sign < t.threshold_scaled
-        AND (y.value_scaled - b.value_scaled) * t.sign <= -t.threshold_scaled AS worse_off
-FROM picked p
-JOIN series b ON b.child_ref = p.child_ref AND b.indicator_code = p.indicator_code
-    AND b.n = p.baseline
-JOIN series y ON y.child_ref = p.child_ref AND y.indicator_code = p.indicator_code
-    AND y.n = p.latest
-JOIN thresholds t ON t.code = p.indicator_code
-WHERE y.observed_on > b.observed_on;
+    SELECT child_ref, indicator_code, any_value(first_start) AS first_start,
+        arg_max(observed_on, n) FILTER (WHERE observed_on <= first_start) AS before_day,
+        arg_max(value_scaled, n) FILTER (WHERE observed_on <= first_start) AS before_value,
+        arg_min(observed_on, n) FILTER (WHERE observed_on > first_start) AS after_day,
+        arg_min(value_scaled, n) FILTER (WHERE observed_on > first_start) AS after_value,
+        arg_max(observed_on, n) FILTER (WHERE observed_on <= last_day) AS latest_day,
+        arg_max(value_scaled, n) FILTER (WHERE observed_on <= last_day) AS latest_value
+    FROM series GROUP BY ALL),
+measured AS (
+    SELECT child_ref, indicator_code, latest_day,
+        CASE WHEN before_day >= first_start - window_days THEN before_day ELSE after_day END
+            AS baseline_day,
+        (latest_value - CASE WHEN before_day >= first_start - window_days
+            THEN before_value ELSE after_value END) AS difference
+    FROM picked)
+SELECT m.child_ref, m.indicator_code, m.baseline_day, m.latest_day,
+    m.difference * t.sign AS delta_scaled,
+    m.difference * t.sign >= t.threshold_scaled AS better_off,
+    m.difference * t.sign < t.threshold_scaled
+        AND m.difference * t.sign <= -t.threshold_scaled AS worse_off
+FROM measured m JOIN thresholds t ON t.code = m.indicator_code
+WHERE m.latest_day > m.baseline_day;
 
 -- step 3: each change and who claims it: the interventions targeting its indicator that the
 -- child was enrolled on both during the period (version 1.1) and between its baseline and latest

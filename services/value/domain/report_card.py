@@ -109,24 +109,19 @@ def report_cards(
     # How well: children with an observation of a watched series in the last days of the period,
     # and how long after observing each observation in the period was recorded
     recent = max(period.start, period.end - timedelta(days=CURRENT_WITHIN_DAYS - 1))
-    for key, children in source.rows(
-        CARDS + "SELECT card, list(DISTINCT child_ref) FROM watched"
-        " JOIN current_observations o USING (child_ref, indicator_code)"
-        " WHERE o.observed_on BETWEEN $recent AND $last_day GROUP BY card",
-        **parameters,
-        recent=recent,
-    ):
-        cards[key].current = set(children)
-    for key, count, timely, median in source.rows(
+    for key, current, count, timely, median in source.rows(
         CARDS
-        + f"""SELECT card, count(*), count(*) FILTER (WHERE delay <= {TIMELY_WITHIN_DAYS}),
-            median(delay)
-        FROM (SELECT card, CAST(left(o.recorded_at, 10) AS DATE) - o.observed_on AS delay
+        + f"""SELECT card, list(DISTINCT child_ref) FILTER (WHERE observed_on >= $recent),
+            count(*), count(*) FILTER (WHERE delay <= {TIMELY_WITHIN_DAYS}), median(delay)
+        FROM (SELECT card, child_ref, observed_on,
+                CAST(left(o.recorded_at, 10) AS DATE) - o.observed_on AS delay
             FROM watched JOIN current_observations o USING (child_ref, indicator_code)
             WHERE o.observed_on BETWEEN $first_day AND $last_day)
         GROUP BY card""",
         **parameters,
+        recent=recent,
     ):
+        cards[key].current = set(current or ())
         # as `statistics.median` has it: the middle delay, or halfway between the middle two
         cards[key].reporting = Reporting(count, timely, int(median) if count % 2 else median)
 
