@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from fractions import Fraction
+from functools import partial
 from typing import Any, TypeVar
 
 from services.value.adapters.store import VALUE_SCALE, FactStore, Position, Staged
@@ -180,9 +181,11 @@ class ReadModel:
     # --- what reports read ---------------------------------------------------------------------
 
     def source(self, basis: str) -> Source:
-        """The facts on `basis` as the method's queries read them."""
-        self.store.derive()
-        return Source(self.store.cursor, basis, VALUE_SCALE, self.cached)
+        """The facts on `basis` as the method's queries read them. What a report works out for
+        others from them is kept as fresh as the derived tables it read (a write may land
+        meanwhile: what was worked out before it must not pass for what came after)."""
+        derived = self.store.derive()
+        return Source(self.store.cursor, basis, VALUE_SCALE, partial(self._cached_at, derived))
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         return [
@@ -243,7 +246,11 @@ class ReadModel:
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or what it returned for `key` while the read model was as it is now."""
-        generation = self.generation()
+        return self._cached_at(self.generation(), key, compute)
+
+    def _cached_at(self, generation: int, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` (as fresh as `generation` at least), or what it returned for `key` at
+        `generation`."""
         hit = self._reports.get(key)
         if hit is not None and hit[0] == generation:
             self._reports.move_to_end(key)

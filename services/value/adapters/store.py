@@ -192,12 +192,13 @@ class FactStore:
             for table in (*TABLES, "cost_lines")
         }
 
-    def derive(self) -> None:
+    def derive(self) -> int:
         """Make the derived tables (`DERIVED`) again if a fact changed since they were made: in
-        one transaction, so they reflect one state of the facts, whichever writes go on."""
+        one transaction, so they reflect one state of the facts, whichever writes go on. The
+        last change they reflect (at least every change made before this was called)."""
         with self._derive_lock:
             if self._derived_from == self.last_change():
-                return
+                return self._derived_from
             db = self.cursor()
             try:
                 db.execute("BEGIN TRANSACTION")
@@ -207,6 +208,7 @@ class FactStore:
                 self._derived_from = last
             finally:
                 db.close()
+            return last
 
     def last_change(self) -> int:
         """The number of the last write that changed a fact (0: none yet)."""
