@@ -1,7 +1,7 @@
 """Step 4 of the method: figures per group (intervention, provider, category, indicator,
-outcome area, cohort, need level) and for the whole council, exact until printed. The sums are
-the queries' GROUP BYs (`services.value.domain.queries`); Python adds rationals only: spend over
-different denominators, and the shares of changes more than one intervention claims."""
+outcome area, cohort, need level) and for the whole council, exact until printed. Spend and
+enrolments are summed per group by the queries' GROUP BYs (`services.value.domain.queries`); the
+claims on changes are added up here, where shares are rationals, each claim in its group."""
 
 from __future__ import annotations
 
