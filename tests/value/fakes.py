@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from services.value.domain.model import Facts
-from services.value.domain.prepared import Prepared
+from services.value.domain.queries import Source, source_of
 
 T = TypeVar("T")
 
@@ -21,8 +21,8 @@ class FakeReadModel:
         facts = self.by_basis.get(basis) or next(iter(self.by_basis.values()))
         return facts if basis in self.by_basis else replace(facts, lines=[])
 
-    def prepared(self, basis: str) -> Prepared:
-        return Prepared(self.facts(basis))
+    def source(self, basis: str) -> Source:
+        return source_of(self.facts(basis))
 
     def transactions(self, basis: str) -> list[dict[str, Any]]:
         ids = sorted({line.transaction_id for line in self.facts(basis).lines})

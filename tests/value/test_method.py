@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
 
-import numpy as np
 import pytest
-from gmpy2 import mpq
 
-from services.value.domain.attribution import weighed
+from services.value.domain.attribution import shares_of
 from services.value.domain.cost_per_outcome import NO_INTERVENTION, cost_per_outcome
 from services.value.domain.model import Facts, Period
-from services.value.domain.observations import current_rows
 from services.value.domain.presentation import figures_row
-from services.value.domain.spend import EnrolledRows, SpendIndex, allocate, enrolled_periods
+from services.value.domain.queries import exact_sum, source_of, window
 from tests.value.builders import (
     FY2024,
     d,
@@ -48,8 +44,27 @@ def run(
     return cost_per_outcome(f, period, rule=rule, group_by=group_by, window_days=180)
 
 
-def spend_of(f: Facts) -> SpendIndex:
-    return SpendIndex(allocate(f.lines, EnrolledRows.of(enrolled_periods(f.enrolments))))
+class Spend:
+    """Step 1 alone: the spend of (intervention, child) pairs in a window."""
+
+    def __init__(self, f: Facts) -> None:
+        self.source = source_of(f)
+
+    def spend(self, intervention_id: str, child_ref: str, period: Period) -> Fraction:
+        return exact_sum(
+            self.source.rows(
+                "SELECT numerator, denominator FROM spend_in($basis, $first_day, $last_day)"
+                " WHERE intervention_id = $k AND child_ref = $c",
+                basis=self.source.basis,
+                k=intervention_id,
+                c=child_ref,
+                **window(period),
+            )
+        )
+
+
+def spend_of(f: Facts) -> Spend:
+    return Spend(f)
 
 
 # --- spend and proration ---------------------------------------------------------------------
@@ -211,14 +226,6 @@ def test_yes_no_indicator() -> None:
     assert run(yes).total.better_off == 1 and run(no).total.worse_off == 1
 
 
-def test_correction_supersedes_and_withdrawal_removes() -> None:
-    ids = np.array([b"o1", b"o2", b"o3"])  # o2 corrects o1
-    current = partial(current_rows, ids, superseded=["o1"])
-    assert current(withdrawn=[]).tolist() == [False, True, True]
-    assert current(withdrawn=["o3"]).tolist() == [False, True, False]
-    assert current(withdrawn=["o3", "never recorded"]).tolist() == [False, True, False]
-
-
 # --- attribution -----------------------------------------------------------------------------
 
 
@@ -287,23 +294,23 @@ def test_an_enrolment_ending_the_day_before_the_baseline_does_not_share_the_chan
 def test_cost_share_falls_back_to_time_then_equal_share() -> None:
     # four changes of two claims each: spent on; spent nothing (time share); nothing spent and
     # no days (equal share); a reversal leaving one claimant's spend negative (time share)
-    change = np.array([0, 0, 1, 1, 2, 2, 3, 3])
-    days = np.array([5, 5, 1, 3, 0, 0, 2, 6])
-    spend = np.array([mpq(1, 3), mpq(2, 3), 0, 0, 0, 0, mpq(-1), mpq(4)], dtype=object)
-    assert list(weighed(rule="cost_share", change=change, days=days, spend=spend)) == [
-        *(Fraction(1, 3), Fraction(2, 3)),
-        *(Fraction(1, 4), Fraction(3, 4)),
-        *(Fraction(1, 2), Fraction(1, 2)),
-        *(Fraction(1, 4), Fraction(3, 4)),
+    cases = [
+        ({"A": 5, "B": 5}, {"A": Fraction(1, 3), "B": Fraction(2, 3)}),
+        ({"A": 1, "B": 3}, {}),
+        ({"A": 0, "B": 0}, {"A": Fraction(0), "B": Fraction(0)}),
+        ({"A": 2, "B": 6}, {"A": Fraction(-1), "B": Fraction(4)}),
     ]
-    assert list(weighed(rule="time_share", change=change, days=days, spend=spend)[:2]) == [
-        Fraction(1, 2),
-        Fraction(1, 2),
+    assert [shares_of("cost_share", days, spend) for days, spend in cases] == [
+        {"A": Fraction(1, 3), "B": Fraction(2, 3)},
+        {"A": Fraction(1, 4), "B": Fraction(3, 4)},
+        {"A": Fraction(1, 2), "B": Fraction(1, 2)},
+        {"A": Fraction(1, 4), "B": Fraction(3, 4)},
     ]
-    assert list(weighed(rule="equal_share", change=change, days=days)[2:4]) == [Fraction(1, 2)] * 2
-    assert not len(weighed(rule="time_share", change=np.array([], dtype=np.int64), days=days[:0]))
+    days, spend = cases[0]
+    assert shares_of("time_share", days, spend) == {"A": Fraction(1, 2), "B": Fraction(1, 2)}
+    assert shares_of("equal_share", *cases[2]) == {"A": Fraction(1, 2), "B": Fraction(1, 2)}
     with pytest.raises(ValueError, match="unknown attribution rule"):
-        weighed(rule="vibes", change=change[:1], days=days[:1])
+        shares_of("vibes", *cases[0])
 
 
 # --- grouping --------------------------------------------------------------------------------

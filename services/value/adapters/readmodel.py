@@ -9,9 +9,8 @@ correction may arrive before what it corrects, and the order of arrival never ma
 An event that can never be stored (a cost line whose service period ends before it starts) is
 refused while its poll is staged, so the consumer dead-letters it and stores the rest.
 
-Reports compute in Python from records loaded into the report process (`adapters/loaded.py`):
-loaded once, then only the rows written since (every row carries the write that last changed it).
-Computed reports are cached per query until the next write that changes a fact.
+Reports are queries over these tables (`services.value.domain.queries`); a computed report is
+cached per query until the next write that changes a fact.
 """
 
 from __future__ import annotations
@@ -19,13 +18,23 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
-from itertools import chain
+from fractions import Fraction
+from functools import partial
 from typing import Any, TypeVar
 
-from services.value.adapters.loaded import LoadedModel
-from services.value.adapters.store import FactStore, Position, Staged
-from services.value.domain.model import Facts
-from services.value.domain.prepared import Prepared
+from services.value.adapters.store import VALUE_SCALE, FactStore, Position, Staged
+from services.value.domain.model import (
+    CostLine,
+    Enrolment,
+    Facts,
+    Indicator,
+    Intervention,
+    NeedsAssessment,
+    Observation,
+    Period,
+    PricePeriod,
+)
+from services.value.domain.queries import Source
 from shared.events.catalogue import commissioning as c
 from shared.events.catalogue import ledger as ledger_events
 from shared.events.catalogue import outcomes as o
@@ -141,47 +150,11 @@ def stage(events: Iterable[Envelope], staged: Staged | None = None) -> Staged:
     return staged
 
 
-# each table as the records `LoadedModel` merges, changed after a given write
-SINCE: dict[str, str] = {
-    "providers": "SELECT provider_id AS _id, name FROM providers WHERE written > $1",
-    "interventions": """
-        SELECT intervention_id AS _id, intervention_id, provider_id, title, category,
-            pricing_model, target_indicators, CAST(end_date AS VARCHAR) AS end_date,
-            list_transform(prices, lambda p: {
-                'effective_from': CAST(p.effective_from AS VARCHAR),
-                'unit_price_pence': p.unit_price_pence}) AS prices
-        FROM interventions WHERE written > $1""",
-    "enrolments": """
-        SELECT enrolment_id AS _id, intervention_id, child_ref,
-            CAST(start_date AS VARCHAR) AS start_date, CAST(end_date AS VARCHAR) AS end_date
-        FROM enrolments WHERE written > $1""",
-    "indicators": """
-        SELECT code AS _id, code, name, outcome_area, unit, direction, improvement_threshold
-        FROM indicators WHERE written > $1""",
-    "observations": """
-        SELECT observation_id AS _id, child_ref, indicator_code,
-            CAST(observed_on AS VARCHAR) AS observed_on, recorded_at, value, supersedes
-        FROM observations WHERE written > $1""",
-    "withdrawals": "SELECT observation_id AS _id FROM withdrawals WHERE written > $1",
-    "needs": """
-        SELECT assessment_id AS _id, child_ref, CAST(assessed_on AS VARCHAR) AS assessed_on,
-            need_level
-        FROM needs WHERE written > $1""",
-    "transactions": """
-        SELECT t.transaction_id AS _id, t.basis, t.kind, t.intervention_id,
-            list({'child_ref': l.child_ref,
-                  'service_period_start': CAST(l.service_period_start AS VARCHAR),
-                  'service_period_end': CAST(l.service_period_end AS VARCHAR),
-                  'cost_pence': l.cost_pence} ORDER BY l.line) AS lines
-        FROM transactions t JOIN cost_lines l USING (transaction_id)
-        WHERE t.written > $1 GROUP BY ALL""",
-}
-
-
 class ReadModel:
     def __init__(self, store: FactStore) -> None:
         self.store = store
-        self._loaded: LoadedModel | None = None
+        # computed reports, and what they worked out for each other (a period's changes), kept
+        # with the write they are as fresh as
         self._reports: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
 
     def handlers(self) -> dict[str, Callable[[Envelope], None]]:
@@ -207,22 +180,77 @@ class ReadModel:
 
     # --- what reports read ---------------------------------------------------------------------
 
+    def source(self, basis: str) -> Source:
+        """The facts on `basis` as the method's queries read them. What a report works out for
+        others from them is kept as fresh as the derived tables it read (a write may land
+        meanwhile: what was worked out before it must not pass for what came after)."""
+        derived = self.store.derive()
+        return Source(self.store.cursor, basis, VALUE_SCALE, partial(self._cached_at, derived))
+
     def transactions(self, basis: str) -> list[dict[str, Any]]:
-        return self._current().transactions(basis)
+        return [
+            {"_id": t, "kind": kind, "basis": basis}
+            for t, kind in self.store.fetch(
+                "SELECT transaction_id, kind FROM transactions WHERE basis = ? ORDER BY 1", [basis]
+            )
+        ]
 
     def facts(self, basis: str) -> Facts:
-        return self._current().facts(basis)
+        """The facts on `basis` as plain records, for tools and checks (reports query them)."""
 
-    def prepared(self, basis: str) -> Prepared:
-        return self._current().prepared(basis)
+        def records(make: Callable[..., T], query: str, *parameters: Any) -> list[T]:
+            return [make(*row) for row in self.store.fetch(query, list(parameters))]
+
+        def intervention(
+            k: str,
+            provider: str,
+            title: str,
+            category: str,
+            model: str,
+            prices: list[dict[str, Any]],
+            targets: list[str],
+        ) -> Intervention:
+            listed = tuple(PricePeriod(p["effective_from"], p["unit_price_pence"]) for p in prices)
+            return Intervention(k, provider, title, category, model, listed, tuple(targets))
+
+        return Facts(
+            interventions={k.intervention_id: k for k in records(intervention, """
+                SELECT intervention_id, provider_id, title, category, pricing_model, prices,
+                    target_indicators FROM interventions ORDER BY intervention_id""")},
+            enrolments=records(Enrolment, """
+                SELECT e.enrolment_id, e.intervention_id, e.child_ref, e.start_date,
+                    coalesce(e.end_date, i.end_date) FROM enrolments e
+                LEFT JOIN interventions i USING (intervention_id) ORDER BY enrolment_id"""),
+            indicators={i.code: i for i in records(
+                lambda *row: Indicator(*row[:-1], Fraction(row[-1])),
+                "SELECT code, name, outcome_area, unit, direction, improvement_threshold"
+                " FROM indicators ORDER BY code")},
+            observations=records(
+                lambda *row: Observation(*row[:-1], Fraction(row[-1])), """
+                SELECT observed_on, recorded_at, observation_id, child_ref, indicator_code, value
+                FROM observations WHERE observation_id IN
+                    (SELECT observation_id FROM observation_values) ORDER BY observation_id"""),
+            lines=records(
+                lambda t, k, c, start, end, pence: CostLine(t, k, c, Period(start, end), pence),
+                "SELECT transaction_id, intervention_id, child_ref, service_period_start,"
+                " service_period_end, cost_pence FROM ledger_lines WHERE basis = ?"
+                " ORDER BY transaction_id, line", basis),
+            needs=records(NeedsAssessment, "SELECT child_ref, assessed_on, assessment_id,"
+                          " need_level FROM needs ORDER BY assessment_id"),
+            provider_names=dict(self.store.fetch("SELECT provider_id, name FROM providers")),
+        )  # fmt: skip
 
     def observation_count(self) -> int:
         """How many observations (recorded and corrections, each once) the read model holds."""
-        return len(self._current().observations)
+        return self.store.counts()["observations"]
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or what it returned for `key` while the read model was as it is now."""
-        generation = self._current().generation
+        return self._cached_at(self.generation(), key, compute)
+
+    def _cached_at(self, generation: int, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` (as fresh as `generation` at least), or what it returned for `key` at
+        `generation`."""
         hit = self._reports.get(key)
         if hit is not None and hit[0] == generation:
             self._reports.move_to_end(key)
@@ -234,22 +262,3 @@ class ReadModel:
         while len(self._reports) > CACHED_REPORTS:
             self._reports.popitem(last=False)
         return result
-
-    def _current(self) -> LoadedModel:
-        """The records as of the last change: what changed since the last load is merged, and
-        everything is loaded again after a reset (its deletions leave no rows to merge)."""
-        generation = self.generation()  # read first: the load is at least this fresh
-        loaded = self._loaded
-        if loaded is not None and loaded.generation == generation:
-            return loaded
-        if loaded is None or self.store.reset_since(loaded.generation):
-            loaded = LoadedModel(0)
-        since = loaded.generation
-        for table, query in SINCE.items():
-            rows = self.store.rows(query, [since])
-            first = next(rows, None)
-            if first is not None:  # a table with nothing new keeps what was built from it
-                loaded.merge(table, chain([first], rows))
-        loaded.generation = generation
-        self._loaded = loaded
-        return loaded

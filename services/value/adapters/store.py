@@ -19,90 +19,38 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS positions (
-    topic VARCHAR, partition INTEGER, next_offset BIGINT NOT NULL, PRIMARY KEY (topic, partition));
-CREATE TABLE IF NOT EXISTS writes (
-    written BIGINT PRIMARY KEY, changed BOOLEAN NOT NULL, reset BOOLEAN NOT NULL);
-CREATE TABLE IF NOT EXISTS providers (
-    provider_id VARCHAR PRIMARY KEY, version INTEGER NOT NULL, name VARCHAR NOT NULL,
-    written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS interventions (
-    intervention_id VARCHAR PRIMARY KEY, version INTEGER NOT NULL, provider_id VARCHAR NOT NULL,
-    title VARCHAR NOT NULL, category VARCHAR NOT NULL, pricing_model VARCHAR NOT NULL,
-    prices STRUCT(effective_from DATE, unit_price_pence BIGINT)[] NOT NULL,
-    target_indicators VARCHAR[] NOT NULL, end_date DATE,
-    written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS enrolments (
-    enrolment_id VARCHAR PRIMARY KEY, version INTEGER NOT NULL, intervention_id VARCHAR NOT NULL,
-    child_ref VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE,
-    written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS indicators (
-    code VARCHAR PRIMARY KEY, version INTEGER NOT NULL, name VARCHAR NOT NULL,
-    outcome_area VARCHAR NOT NULL, unit VARCHAR NOT NULL, direction VARCHAR NOT NULL,
-    improvement_threshold VARCHAR NOT NULL,
-    written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS observations (
-    observation_id VARCHAR PRIMARY KEY, child_ref VARCHAR NOT NULL, indicator_code VARCHAR NOT NULL,
-    observed_on DATE NOT NULL, recorded_at VARCHAR NOT NULL, value VARCHAR NOT NULL,
-    supersedes VARCHAR, written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS withdrawals (
-    observation_id VARCHAR PRIMARY KEY, written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS needs (
-    assessment_id VARCHAR PRIMARY KEY, child_ref VARCHAR NOT NULL, assessed_on DATE NOT NULL,
-    need_level VARCHAR NOT NULL, written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS transactions (
-    transaction_id VARCHAR PRIMARY KEY, basis VARCHAR NOT NULL, kind VARCHAR NOT NULL,
-    intervention_id VARCHAR, written BIGINT NOT NULL, learned_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS cost_lines (
-    transaction_id VARCHAR NOT NULL, line INTEGER NOT NULL, child_ref VARCHAR,
-    service_period_start DATE NOT NULL, service_period_end DATE NOT NULL,
-    cost_pence BIGINT NOT NULL, PRIMARY KEY (transaction_id, line));
-"""
+from services.value.domain.queries import DERIVED, METHOD_VIEWS
+
+SCHEMA = Path(__file__).with_name("store.sql").read_text()  # tables, and the views the method reads
+VALUE_SCALE = 10**18  # values and thresholds are decimals of at most 18 places
 
 # table -> (key column, its other columns in the order rows give them); `written` and
 # `learned_at` follow. Snapshots have a `version` and keep the highest.
-TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "providers": ("provider_id", ("version", "name")),
-    "interventions": (
-        "intervention_id",
-        (
-            "version",
-            "provider_id",
-            "title",
-            "category",
-            "pricing_model",
-            "prices",
-            "target_indicators",
-            "end_date",
-        ),
-    ),
-    "enrolments": (
-        "enrolment_id",
-        ("version", "intervention_id", "child_ref", "start_date", "end_date"),
-    ),
-    "indicators": (
-        "code",
-        ("version", "name", "outcome_area", "unit", "direction", "improvement_threshold"),
-    ),
-    "observations": (
-        "observation_id",
-        ("child_ref", "indicator_code", "observed_on", "recorded_at", "value", "supersedes"),
-    ),
-    "withdrawals": ("observation_id", ()),
-    "needs": ("assessment_id", ("child_ref", "assessed_on", "need_level")),
-    "transactions": ("transaction_id", ("basis", "kind", "intervention_id")),
+COLUMNS = {
+    "providers": "provider_id version name",
+    "interventions": "intervention_id version provider_id title category pricing_model prices"
+    " target_indicators end_date",
+    "enrolments": "enrolment_id version intervention_id child_ref start_date end_date",
+    "indicators": "code version name outcome_area unit direction improvement_threshold",
+    "observations": "observation_id child_ref indicator_code observed_on recorded_at value"
+    " supersedes",
+    "withdrawals": "observation_id",
+    "needs": "assessment_id child_ref assessed_on need_level",
+    "transactions": "transaction_id basis kind intervention_id",
 }
+TABLES = {table: (names.split()[0], tuple(names.split()[1:])) for table, names in COLUMNS.items()}
 SNAPSHOTS = frozenset({"providers", "interventions", "enrolments", "indicators"})
 COST_LINE_COLUMNS = (
     "transaction_id", "line", "child_ref", "service_period_start", "service_period_end",
     "cost_pence",
 )  # fmt: skip
 Position = tuple[str, int]  # (topic, partition)
+LAST_CHANGE = "SELECT coalesce(max(written), 0) FROM writes WHERE changed"
 
 
 @dataclass
@@ -139,6 +87,10 @@ class FactStore:
         self.path = path
         self._db = duckdb.connect(path)
         self._db.execute(SCHEMA)
+        self._db.execute(DERIVED)
+        self._db.execute(METHOD_VIEWS)
+        self._derived_from: int | None = None  # the last change the derived tables reflect
+        self._derive_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -221,46 +173,46 @@ class FactStore:
         )
         return True
 
-    def positions(self) -> dict[Position, int]:
+    def fetch(self, query: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows `query` returns, on a connection of its own."""
         db = self.cursor()
         try:
-            rows = db.execute("SELECT topic, partition, next_offset FROM positions").fetchall()
+            return db.execute(query, parameters or []).fetchall()
         finally:
             db.close()
+
+    def positions(self) -> dict[Position, int]:
+        rows = self.fetch("SELECT topic, partition, next_offset FROM positions")
         return {(topic, partition): offset for topic, partition, offset in rows}
 
     def counts(self) -> dict[str, int]:
         """How many rows each table of facts holds."""
-        db = self.cursor()
-        try:
-            return {
-                table: int(db.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-                for table in (*TABLES, "cost_lines")
-            }
-        finally:
-            db.close()
+        return {
+            table: int(self.fetch(f"SELECT count(*) FROM {table}")[0][0])
+            for table in (*TABLES, "cost_lines")
+        }
+
+    def derive(self) -> int:
+        """Make the derived tables (`DERIVED`) again if a fact changed since they were made: in
+        one transaction, so they reflect one state of the facts, whichever writes go on. The
+        last change they reflect (at least every change made before this was called)."""
+        with self._derive_lock:
+            if self._derived_from == self.last_change():
+                return self._derived_from
+            db = self.cursor()
+            try:
+                db.execute("BEGIN TRANSACTION")
+                [(last,)] = db.execute(LAST_CHANGE).fetchall()
+                db.execute(DERIVED)
+                db.execute("COMMIT")
+                self._derived_from = last
+            finally:
+                db.close()
+            return last
 
     def last_change(self) -> int:
         """The number of the last write that changed a fact (0: none yet)."""
-        db = self.cursor()
-        try:
-            [(last,)] = db.execute(
-                "SELECT coalesce(max(written), 0) FROM writes WHERE changed"
-            ).fetchall()
-        finally:
-            db.close()
-        return int(last)
-
-    def reset_since(self, written: int) -> bool:
-        """Whether the store was reset after write number `written`."""
-        db = self.cursor()
-        try:
-            [(found,)] = db.execute(
-                "SELECT count(*) FROM writes WHERE reset AND written > ?", [written]
-            ).fetchall()
-        finally:
-            db.close()
-        return bool(found)
+        return int(self.fetch(LAST_CHANGE)[0][0])
 
     def reset(self) -> None:
         """Forget every fact and position: the next consumer starts from the beginning."""

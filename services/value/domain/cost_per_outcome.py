@@ -1,35 +1,34 @@
 """Step 4 of the method: figures per group (intervention, provider, category, indicator,
-outcome area, need level) and for the whole council, exact until printed."""
+outcome area, cohort, need level) and for the whole council, exact until printed. Spend and
+enrolments are summed per group by the queries' GROUP BYs (`services.value.domain.queries`); the
+claims on changes are added up here, where shares are rationals, each claim in its group."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import NamedTuple, TypeVar
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-from gmpy2 import mpq
-
-from services.value.domain.columns import ChildSet, Rows, child_sets, distinct, run_starts
+from services.value.domain.attribution import check_rule, shares_of
 from services.value.domain.model import Facts, Period
-from services.value.domain.needs import need_levels_on
-from services.value.domain.observations import rows_in
-from services.value.domain.outcomes import (
-    ChildOutcome,
-    Measured,
-    Shares,
-    child_outcomes,
-    measured,
-    rule_shares,
+from services.value.domain.queries import (
+    NO_INTERVENTION,
+    NO_TARGET,
+    NOT_ASSESSED,
+    NOT_ENROLLED,
+    UNALLOCATED,
+    Source,
+    exact_sum,
+    exact_sums,
+    source_of,
+    window,
 )
-from services.value.domain.prepared import Prepared, prepared
-from services.value.domain.rationals import as_fraction
-from services.value.domain.spend import SpendIndex, Spent, exact_sums
+
+__all__ = ["GROUPINGS", "NO_INTERVENTION", "CostPerOutcome", "Figures", "cost_per_outcome"]
 
 GROUPINGS = (
     "intervention",
@@ -40,320 +39,249 @@ GROUPINGS = (
     "cohort",
     "need_level",
 )
-NO_INTERVENTION = "(no intervention)"
-UNALLOCATED = "(unallocated)"
-NOT_ASSESSED = "(not assessed)"
-NOT_ENROLLED = "(never enrolled)"
-NO_TARGET = "(no target indicator)"
 CHILD_GROUPINGS = ("need_level", "cohort")  # groups of children, not of interventions
-T = TypeVar("T")
 
 
 @dataclass
 class Figures:
     spend: Fraction = Fraction(0)
     unallocated: Fraction = Fraction(0)
-    children: ChildSet = field(default_factory=ChildSet)
+    children: set[str] = field(default_factory=set)
     child_days: int = 0
-    measured: ChildSet = field(default_factory=ChildSet)
+    measured: set[str] = field(default_factory=set)
     better_off: Fraction = Fraction(0)
     worse_off: Fraction = Fraction(0)
-    better_children: ChildSet = field(default_factory=ChildSet)
-    worse_children: ChildSet = field(default_factory=ChildSet)
+    better_children: set[str] = field(default_factory=set)
+    worse_children: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    window: Period  # from the baseline's day to the latest's
+    delta: Fraction  # already multiplied by the indicator's direction: positive is better
+    better_off: bool
+    worse_off: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChildOutcome:
+    child_ref: str
+    indicator_code: str
+    change: Change
+    shares: dict[str, Fraction]  # intervention -> share; empty: nobody to attribute it to
+
+
+class Outcomes:
+    """A period's changes (step 2), their claims and each rule's shares (step 3): the same for
+    every grouping, so worked out once per period (and rule)."""
+
+    def __init__(self, source: Source, period: Period, window_days: int) -> None:
+        self.source, self.window_days = source, window_days
+        _, claims, spend = source.each(
+            (
+                "CREATE TEMP TABLE found AS FROM claims($first_day, $last_day, $window_days)",
+                "FROM found ORDER BY indicator_code, child_ref, intervention_id",
+                # for cost share: each claimant's spend on the child between the baseline and
+                # latest days of a change it shares with others
+                """SELECT c.child_ref, c.indicator_code, c.intervention_id,
+                    sum(s.numerator::HUGEINT * (least(s.end_date, c.latest_day)
+                        - greatest(s.start_date, c.baseline_day) + 1)), s.denominator
+                FROM (FROM found QUALIFY count(intervention_id)
+                        OVER (PARTITION BY child_ref, indicator_code) > 1) c
+                JOIN segments($basis) s ON s.child_ref = c.child_ref
+                    AND s.intervention_id = c.intervention_id
+                    AND s.start_date <= c.latest_day AND s.end_date >= c.baseline_day
+                GROUP BY ALL""",
+            ),
+            **window(period),
+            window_days=window_days,
+            basis=source.basis,
+        )
+        # (child, indicator) -> (baseline day, latest day, delta scaled, better off, worse off)
+        self.changes: dict[tuple[str, str], tuple[date, date, int, bool, bool]] = {}
+        self.claims: dict[tuple[str, str], dict[str, int]] = {}  # intervention -> its days
+        for child, code, *change, k, days in claims:
+            self.changes[(child, code)] = tuple(change)  # type: ignore[assignment]
+            if k is not None:
+                self.claims.setdefault((child, code), {})[k] = days
+        self.spend: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(dict)
+        for (child, code, k), amount in exact_sums(
+            ((child, code, k), numerator, denominator)
+            for child, code, k, numerator, denominator in spend
+        ).items():
+            self.spend[(child, code)][k] = amount
+        self._shares: dict[str, dict[tuple[str, str], dict[str, Fraction]]] = {}
+
+    def shares(self, rule: str) -> dict[tuple[str, str], dict[str, Fraction]]:
+        """Each claim's share by `rule`: whole unless its change has other claimants."""
+        if rule not in self._shares:
+            self._shares[rule] = {
+                key: shares_of(rule, days, self.spend.get(key, {}))
+                if len(days) > 1
+                else dict.fromkeys(days, Fraction(1))
+                for key, days in self.claims.items()
+            }
+        return self._shares[rule]
+
+    def listed(self, rule: str) -> list[ChildOutcome]:
+        shares, scale = self.shares(rule), self.source.value_scale
+        return [
+            ChildOutcome(
+                child,
+                code,
+                Change(Period(baseline, latest), Fraction(delta, scale), better, worse),
+                shares.get((child, code), {}),
+            )
+            for (child, code), (baseline, latest, delta, better, worse) in self.changes.items()
+        ]
+
+
+def outcomes_in(source: Source, period: Period, window_days: int) -> Outcomes:
+    return source.remember(
+        ("outcomes", source.basis, period, window_days),
+        lambda: Outcomes(source, period, window_days),
+    )
 
 
 @dataclass(frozen=True)
 class CostPerOutcome:
     rows: dict[str, Figures]
     total: Figures
-    listed: Callable[[], list[ChildOutcome]] = field(compare=False, repr=False)
+    found: Outcomes = field(compare=False, repr=False)
+    rule: str = "cost_share"
 
     @cached_property
     def outcomes(self) -> list[ChildOutcome]:
         """Each change as an outcome, with its shares: made only for a reader who asks."""
-        return self.listed()
+        return self.found.listed(self.rule)
 
 
-class _Keys:
-    def __init__(self, arranged: Prepared, period: Period, group_by: str) -> None:
-        if group_by not in GROUPINGS:
-            raise ValueError(f"unknown grouping {group_by!r}; groupings are {', '.join(GROUPINGS)}")
-        self.arranged, self.facts, self.period = arranged, arranged.facts, period
-        self.group_by = group_by
-
-    # each worked out only for the grouping that reads it, and once for every report on the same
-    # facts (tens of milliseconds at a county's size)
-    @cached_property
-    def need_levels(self) -> dict[str, str]:
-        day = self.period.end
-        return self.arranged.remember(
-            ("need_levels", day), lambda: need_levels_on(self.facts.needs, day)
+def group_key(group_by: str) -> tuple[str, str]:
+    """The SQL joining a relation of (intervention_id, child_ref) rows, aliased `x`, to its
+    groups by `group_by`, and the SQL of its group's key."""
+    if group_by in CHILD_GROUPINGS:
+        missing = NOT_ENROLLED if group_by == "cohort" else NOT_ASSESSED
+        return (
+            "LEFT JOIN child_groups($group_by, $last_day) g ON g.child_ref = x.child_ref",
+            f"CASE WHEN x.child_ref IS NULL THEN '{UNALLOCATED}' "
+            f"ELSE coalesce(g.key, '{missing}') END",
         )
-
-    @cached_property
-    def cohorts(self) -> dict[str, str]:
-        return self.arranged.remember(("cohorts",), lambda: entry_cohorts(self.arranged))
-
-    @property
-    def by_child(self) -> bool:
-        return self.group_by in CHILD_GROUPINGS
-
-    def of_child(self, c: str | None) -> str:
-        """A child's group, by a grouping of children (None: spend on no child)."""
-        if c is None:
-            return UNALLOCATED
-        if self.group_by == "cohort":
-            return self.cohorts.get(c, NOT_ENROLLED)
-        return self.need_levels.get(c, NOT_ASSESSED)
-
-    def of_outcome(self, k: str, i: str) -> str:
-        """The one group of an outcome on indicator `i` that intervention `k` claims."""
-        [x] = self(k, None, i)
-        return x
-
-    def __call__(self, k: str | None, c: str | None, i: str | None = None) -> set[str]:
-        intervention = self.facts.interventions.get(k or "")
-        if self.by_child:
-            return {self.of_child(c)}
-        if self.group_by in ("indicator", "outcome_area"):
-            codes = [i] if i else list(intervention.target_indicators if intervention else [])
-            if self.group_by == "indicator":
-                return set(codes) or {NO_TARGET}
-            areas = {
-                self.facts.indicators[x].outcome_area for x in codes if x in self.facts.indicators
-            }
-            return areas or {NO_TARGET}
-        if intervention is None:
-            return {k or NO_INTERVENTION}
-        key = {
-            "intervention": intervention.intervention_id,
-            "provider": intervention.provider_id,
-            "category": intervention.category,
-        }[self.group_by]
-        return {key}
-
-
-def entry_cohorts(facts: Facts | Prepared) -> dict[str, str]:
-    """Each child's entry cohort: the financial quarter of their first enrolment, e.g. 2024-Q3
-    (financial year 2024, October to December 2024)."""
-    first = prepared(facts).first_enrolled
-    return {child: _financial_quarter(day) for child, day in first.items()}
-
-
-def _financial_quarter(day: date) -> str:
-    fy = day.year if day.month >= 4 else day.year - 1
-    return f"{fy}-Q{(day.month - 4) % 12 // 3 + 1}"
+    fallback = (
+        f"'{NO_TARGET}'" if group_by in ("indicator", "outcome_area") else "x.intervention_id"
+    )
+    return (
+        "LEFT JOIN intervention_groups($group_by) g ON g.intervention_id = x.intervention_id",
+        f"coalesce(g.key, {fallback}, '{NO_INTERVENTION}')",
+    )
 
 
 def cost_per_outcome(
-    facts: Facts | Prepared, period: Period, *, rule: str, group_by: str, window_days: int
+    facts: Facts | Source, period: Period, *, rule: str, group_by: str, window_days: int
 ) -> CostPerOutcome:
-    """The period's figures per group. Its spend and enrolments are summed per intervention once
-    for the period, its changes and their claims worked out once, and their shares once per rule
-    (all remembered); a grouping then gives each its group and adds them up, so the same period
-    by another grouping or rule costs little."""
-    arranged = prepared(facts)
-    keys = _Keys(arranged, period, group_by)
-    by_child = keys.by_child
+    if group_by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {group_by!r}; groupings are {', '.join(GROUPINGS)}")
+    source = source_of(facts)
+    check_rule(rule)
+    joined, key = group_key(group_by)
+    parameters: dict[str, Any] = {**window(period), "group_by": group_by}
     rows: dict[str, Figures] = defaultdict(Figures)
 
-    spent = spent_in(arranged, period)
-    if by_child:
-        for x, (amount, unallocated) in spent.by_group_of_child(keys.of_child).items():
-            rows[x].spend += amount
-            rows[x].unallocated += unallocated
-    else:
-        for intervention_id, (amount, unallocated) in spent.by_intervention.items():
-            for x in keys(intervention_id, None):
-                rows[x].spend += amount
-                rows[x].unallocated += unallocated
-
-    enrolled, pairs_of = enrolled_in(arranged, period), arranged.enrolled_rows
-    child = pairs_of.child[enrolled.pairs]
-    if by_child:
-        pair, group, names = _groups_of(child, lambda c: [keys.of_child(pairs_of.children[c])])
-    else:
-        interventions = pairs_of.interventions
-        pair, group, names = _groups_of(
-            pairs_of.intervention[enrolled.pairs], lambda k: keys(interventions[k], None)
-        )
-    children = child_sets(group, child[pair], pairs_of.children)
-    days = np.zeros(len(names), dtype=np.int64)
-    np.add.at(days, group, enrolled.days[pair])
-    for n, (x, its_days) in enumerate(zip(names, days.tolist(), strict=True)):
-        rows[x].children |= children[n]
-        rows[x].child_days += its_days
-
-    found = measured(arranged, period, window_days=window_days)
-    shares = rule_shares(arranged, period, rule=rule, window_days=window_days)
-    _add_outcomes(rows, found, shares, keys)
-    total = Figures(
-        spend=spent.total[0],
-        unallocated=spent.total[1],
-        children=ChildSet(pairs_of.children, distinct(child)),
-        child_days=int(enrolled.days.sum()),
+    # step 1: spend per group, and how much of it is unallocated
+    spend = source.rows(
+        f"""SELECT {key} AS key, x.denominator, sum(x.numerator),
+                coalesce(sum(x.numerator) FILTER (WHERE x.child_ref IS NULL), 0)
+            FROM spend_in($basis, $first_day, $last_day) x {joined} GROUP BY ALL""",
+        **parameters,
+        basis=source.basis,
     )
-    _add_total_outcomes(total, found)
-    return CostPerOutcome(
-        dict(sorted(rows.items())),
-        total,
-        lambda: child_outcomes(arranged, period, rule=rule, window_days=window_days),
-    )
+    for x, amount in exact_sums((x, n, d) for x, d, n, _ in spend).items():
+        rows[x].spend = amount
+    for x, amount in exact_sums((x, u, d) for x, d, _, u in spend).items():
+        rows[x].unallocated = amount
 
-
-def _add_outcomes(rows: dict[str, Figures], found: Measured, shares: Shares, keys: _Keys) -> None:
-    """Each claim on a change counts in its group: its child measured, and better (or worse) off
-    by its share, whole unless the rule shares it with other claimants."""
-    group, names = _claim_groups(found, keys)
-    if not len(group):
-        return
-    child = found.child[found.claim_of]
-    changes = found.changes
-    measured_children = child_sets(group, child, found.children)
-    for n, x in enumerate(names):
-        rows[x].measured |= measured_children[n]
-    shared = np.zeros(len(group), dtype=bool)
-    shared[shares.claims] = True
-    for flags, children_field, count_field in (
-        (changes.better_off[found.claim_of], "better_children", "better_off"),
-        (changes.worse_off[found.claim_of], "worse_children", "worse_off"),
+    # children served and their enrolled days
+    for x, children, days in source.rows(
+        f"""SELECT {key} AS key, list(DISTINCT x.child_ref), sum(x.days)
+            FROM enrolled_in($first_day, $last_day) x {joined} GROUP BY ALL""",
+        **parameters,
     ):
-        children = child_sets(group[flags], child[flags], found.children)
-        whole = np.bincount(group[flags & ~shared], minlength=len(names)).tolist()
-        counted = flags[shares.claims]
-        parts = _sums_by(group[shares.claims][counted], shares.share[counted])
-        for n, x in enumerate(names):  # each group once: its counts are set here only
-            if n in children:
-                setattr(rows[x], children_field, children[n])
-            setattr(rows[x], count_field, as_fraction(parts.get(n, 0) + whole[n]))
+        rows[x].children, rows[x].child_days = set(children), int(days)
+
+    # steps 2 and 3: each claim on a change counts in its group (its intervention's, its
+    # change's indicator's or area's, or its child's): its child measured, and better (or worse)
+    # off by its share
+    found = outcomes_in(source, period, window_days)
+    shares = found.shares(rule)
+    group_of = _claim_groups(source, group_by, period)
+    for (child, code), claimants in shares.items():
+        _, _, _, better, worse = found.changes[(child, code)]
+        for k, share in claimants.items():
+            row = rows[group_of(child, code, k)]
+            row.measured.add(child)
+            if better:
+                row.better_children.add(child)
+                row.better_off += share
+            if worse:
+                row.worse_children.add(child)
+                row.worse_off += share
+
+    total = _total(source, period, found)
+    return CostPerOutcome(dict(sorted(rows.items())), total, found, rule)
 
 
-def _sums_by(group: Rows, values: npt.NDArray[np.object_]) -> dict[int, mpq]:
-    """The sum of `values` in each group that has any, `group` alongside."""
-    if not len(group):
-        return {}
-    order = np.argsort(group, kind="stable")
-    group, values = group[order], values[order]
-    first = run_starts(group)
-    return dict(zip(group[first].tolist(), np.add.reduceat(values, first).tolist(), strict=True))
-
-
-def _add_total_outcomes(total: Figures, found: Measured) -> None:
-    """Every change's child is measured; each change attributed to anyone counts once, whole."""
-    changes, children = found.changes, found.children
-    claimed = found.claimants > 0
-    total.measured |= ChildSet(children, distinct(found.child))
-    for flags, children_field, count_field in (
-        (changes.better_off & claimed, "better_children", "better_off"),
-        (changes.worse_off & claimed, "worse_children", "worse_off"),
-    ):
-        found_children = ChildSet(children, distinct(found.child[flags]))
-        setattr(total, children_field, getattr(total, children_field) | found_children)
-        setattr(total, count_field, getattr(total, count_field) + int(flags.sum()))
-
-
-def _claim_groups(found: Measured, keys: _Keys) -> tuple[Rows, list[str]]:
-    """Each claim's group, as a position in the groups' names: a child's (by the groupings of
-    children), or its intervention's and its change's indicator's."""
-    change = found.claim_of
-    if keys.by_child:
-        _, group, names = _groups_of(
-            found.child[change], lambda c: [keys.of_child(found.children[c])]
+def _claim_groups(source: Source, group_by: str, period: Period) -> Callable[[str, str, str], str]:
+    """The group of a claim on (child, indicator) by intervention: by a grouping of children the
+    child's, by indicator (or outcome area) the change's indicator (or its area), otherwise the
+    intervention's."""
+    if group_by in CHILD_GROUPINGS:
+        missing = NOT_ENROLLED if group_by == "cohort" else NOT_ASSESSED
+        children = dict(
+            source.rows(
+                "FROM child_groups($group_by, $last_day)", group_by=group_by, **window(period)
+            )
         )
-        return group, names
-    codes = len(found.codes)
-    _, group, names = _groups_of(
-        found.intervention * codes + found.code[change],
-        lambda u: [keys.of_outcome(found.interventions[u // codes], found.codes[u % codes])],
+        return lambda child, code, k: children.get(child, missing)
+    if group_by == "indicator":
+        return lambda child, code, k: code
+    if group_by == "outcome_area":
+        areas = dict(source.rows("SELECT code, outcome_area FROM indicators"))
+        return lambda child, code, k: areas[code]
+    interventions = dict(source.rows("FROM intervention_groups($group_by)", group_by=group_by))
+    return lambda child, code, k: interventions[k]
+
+
+def _total(source: Source, period: Period, found: Outcomes) -> Figures:
+    """The whole council: all spend; every child enrolled, their days on every intervention; every
+    change's child measured; each change attributed to anyone counted once, whole. The same for
+    every grouping and rule, so worked out once per period."""
+    key = ("total", source.basis, period, found.window_days)
+    return source.remember(key, lambda: _council(source, period, found))
+
+
+def _council(source: Source, period: Period, found: Outcomes) -> Figures:
+    total = Figures()
+    spend = source.rows(
+        """SELECT denominator, sum(numerator),
+                coalesce(sum(numerator) FILTER (WHERE child_ref IS NULL), 0)
+            FROM spend_in($basis, $first_day, $last_day) GROUP BY ALL""",
+        basis=source.basis,
+        **window(period),
     )
-    return group, names
-
-
-def _groups_of(
-    unit: Rows, groups_of: Callable[[int], Iterable[str]]
-) -> tuple[Rows, Rows, list[str]]:
-    """The groups of rows by their units (`groups_of` names a unit's groups, one or more; asked
-    once a unit): one (row, group) for each group of each row, the groups as positions in their
-    sorted names."""
-    units, at = np.unique(unit, return_inverse=True)
-    named = [sorted(groups_of(u)) for u in units.tolist()]
-    names = sorted({x for its in named for x in its})
-    position = {x: n for n, x in enumerate(names)}
-    counts = np.array([len(its) for its in named], dtype=np.int64)
-    flat = np.array([position[x] for its in named for x in its], dtype=np.int64)
-    if len(flat) == len(units):  # one group each, as a change's claims have
-        return np.arange(len(unit), dtype=np.int64), flat[at], names
-    first = np.cumsum(counts) - counts
-    row = np.repeat(np.arange(len(unit), dtype=np.int64), counts[at])
-    return row, flat[rows_in(first[at], first[at] + counts[at])], names
-
-
-class _Spent:
-    """A period's spend, and the unallocated part of it, summed over the (intervention, child)
-    pairs with any: per intervention, in all, and (for the groupings of children) per group of
-    the pairs' children."""
-
-    def __init__(self, index: SpendIndex, spent: Spent) -> None:
-        self._index, self._spent = index, spent
-        self.by_intervention = self._per(index.intervention[spent.pair], index.interventions)
-        self.total = (
-            sum((amount for amount, _ in self.by_intervention.values()), Fraction(0)),
-            sum((loose for _, loose in self.by_intervention.values()), Fraction(0)),
-        )
-
-    def by_group_of_child(
-        self, group_of: Callable[[str | None], str]
-    ) -> dict[str, tuple[Fraction, Fraction]]:
-        """Spend per group of the pairs' children (`group_of` a child, or None: unallocated)."""
-        pairs = self._index.pairs
-        _, group, names = _groups_of(self._spent.pair, lambda n: [group_of(pairs[n][1])])
-        return self._per(group, names)
-
-    def _per(
-        self, unit: npt.NDArray[np.int64], names: Sequence[T]
-    ) -> dict[T, tuple[Fraction, Fraction]]:
-        """Spend and unallocated spend per unit; `unit` gives each spent pair's, in `names`."""
-        spent, denominators = self._spent, self._index.denominators
-        unallocated = self._index.unallocated[spent.pair]
-        spend = exact_sums(unit, spent, denominators)
-        loose = exact_sums(unit[unallocated], spent.only(unallocated), denominators)
-        return {names[u]: (amount, loose.get(u, Fraction(0))) for u, amount in spend.items()}
-
-
-def spent_in(arranged: Prepared, period: Period) -> _Spent:
-    """The period's spend, summed once for every report on it (report cards read it too)."""
-
-    def compute() -> _Spent:
-        earlier = arranged.earlier(("spent_in", period))
-        if isinstance(earlier, _Spent) and arranged.unchanged("spend"):
-            return earlier
-        return _Spent(arranged.spend, arranged.spend.spent_in(period))
-
-    return arranged.remember(("spent_in", period), compute)
-
-
-class Enrolled(NamedTuple):
-    """The (intervention, child) pairs enrolled during a period, on interventions the facts know,
-    and their enrolled days in it (report cards read them too)."""
-
-    pairs: Rows  # positions in `Prepared.enrolled_rows.pairs`
-    days: Rows  # alongside: their enrolled days
-
-
-def enrolled_in(arranged: Prepared, period: Period) -> Enrolled:
-    def compute() -> Enrolled:
-        earlier = arranged.earlier(("enrolled_in", period))
-        if isinstance(earlier, Enrolled) and arranged.unchanged("enrolled", "interventions"):
-            return earlier
-        rows = arranged.enrolled_rows
-        overlap = np.minimum(rows.end, period.end.toordinal()) - np.maximum(
-            rows.start, period.start.toordinal()
-        )
-        days = np.zeros(len(rows.pairs), dtype=np.int64)
-        np.add.at(days, rows.pair, np.maximum(overlap + 1, 0))
-        known = np.array([k in arranged.facts.interventions for k in rows.interventions], bool)
-        enrolled = np.flatnonzero(days > 0)
-        enrolled = enrolled[known[rows.intervention[enrolled]]]
-        return Enrolled(enrolled, days[enrolled])
-
-    return arranged.remember(("enrolled_in", period), compute)
+    total.spend = exact_sum((n, d) for d, n, _ in spend)
+    total.unallocated = exact_sum((u, d) for d, _, u in spend)
+    [(children, days)] = source.rows(
+        "SELECT list(DISTINCT child_ref), sum(days) FROM enrolled_in($first_day, $last_day)",
+        **window(period),
+    )
+    total.children, total.child_days = set(children or ()), int(days or 0)
+    for (child, code), (_, _, _, better, worse) in found.changes.items():
+        total.measured.add(child)
+        if (child, code) not in found.claims:
+            continue
+        if better:
+            total.better_children.add(child)
+            total.better_off += 1
+        if worse:
+            total.worse_children.add(child)
+            total.worse_off += 1
+    return total

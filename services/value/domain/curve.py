@@ -3,18 +3,12 @@ its baseline forecast, and the gap between what happened and what was forecast."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-import numpy as np
-
 from services.value.domain.model import Facts, Period
-from services.value.domain.needs import need_levels_on
-from services.value.domain.observations import ObservationTable, month_name
-from services.value.domain.periods import calendar_month
-from services.value.domain.prepared import Prepared, prepared
+from services.value.domain.queries import Source, exact_sums, source_of, window
 
 
 @dataclass(frozen=True)
@@ -32,43 +26,42 @@ def months_of(period: Period) -> list[str]:
     return months
 
 
-def cohort_filter(facts: Facts, period: Period, cohort: str | None) -> Callable[[str], bool]:
-    """`None` or "all": every child; otherwise children whose need level at the end of the period
-    is `cohort`."""
-    if cohort in (None, "all"):
-        return lambda child_ref: True
-    levels = need_levels_on(facts.needs, period.end)
-    return lambda child_ref: levels.get(child_ref) == cohort
+# the children of a cohort: every child ("all"), or those whose need level at the end of the
+# period is the cohort
+COHORT = """
+WITH cohort AS (SELECT child_ref FROM child_groups('need_level', $last_day) WHERE key = $cohort)
+"""
+INCLUDED = "($cohort = 'all' OR {child} IN (SELECT child_ref FROM cohort))"
 
 
 def monthly_history(
-    table: ObservationTable,
-    *,
-    indicator_code: str,
-    months: list[str],
-    include: Callable[[str], bool],
+    source: Source, period: Period, *, indicator_code: str, cohort: str
 ) -> list[Month]:
-    """Each month's mean of every included child's latest value in it. A series' rows are in
-    order, so the latest of a month is its last row in that month (nothing is sorted again)."""
-    if indicator_code not in table.codes:
-        return [Month(m, 0, None) for m in months]
-    of_indicator = np.flatnonzero(table.series_codes() == table.codes.index(indicator_code))
-    wanted = [s for s in of_indicator if include(table.series_names(int(s))[0])]
-    rows = table.rows_of(np.array(wanted, dtype=np.int64))
-    month = table.months[rows]
-    series = table.series_of_rows[rows]
-    # a row is its series' latest of the month when the next row is another series or month
-    last = np.r_[(series[1:] != series[:-1]) | (month[1:] != month[:-1]), True][: len(rows)]
-    latest_month, latest_value = month[last], table.value[rows[last]]
-    found: dict[str, tuple[int, Fraction]] = {}
-    for number in np.unique(latest_month):
-        counts = np.bincount(latest_value[latest_month == number])
-        children = int(counts.sum())
-        total = sum((int(n) * table.values[v] for v, n in enumerate(counts) if n), Fraction(0))
-        found[month_name(int(number))] = (children, total)
+    """Each month's mean of every included child's latest value in it (latest: by day, then
+    recording time, then id)."""
+    found = {
+        month: (children, total)
+        for month, children, total in source.rows(
+            COHORT
+            + f"""SELECT month, count(*), sum(value_scaled) FROM (
+                SELECT strftime(observed_on, '%Y-%m') AS month, value_scaled
+                FROM current_observations
+                WHERE indicator_code = $code AND {INCLUDED.format(child="child_ref")}
+                    AND observed_on BETWEEN date_trunc('month', $first_day)
+                        AND last_day($last_day)
+                QUALIFY row_number() OVER (PARTITION BY child_ref, month
+                    ORDER BY observed_on DESC, recorded_at DESC, observation_id DESC) = 1)
+            GROUP BY month""",
+            **window(period),
+            code=indicator_code,
+            cohort=cohort,
+        )
+    }
     return [
-        Month(m, found[m][0], found[m][1] / found[m][0]) if m in found else Month(m, 0, None)
-        for m in months
+        Month(m, found[m][0], Fraction(int(found[m][1]), found[m][0] * source.value_scale))
+        if m in found
+        else Month(m, 0, None)
+        for m in months_of(period)
     ]
 
 
@@ -107,7 +100,7 @@ class Curve:
 
 
 def turn_the_curve(
-    facts: Facts | Prepared,
+    facts: Facts | Source,
     period: Period,
     *,
     indicator_code: str,
@@ -115,37 +108,55 @@ def turn_the_curve(
     cohort: str | None = None,
 ) -> Curve:
     """The forecast is fitted on the months before `since` and extended over the months from it.
-    Spend is that of the interventions targeting the indicator (on the facts' cost basis)."""
-    arranged = prepared(facts)
-    known = arranged.facts
-    months = months_of(period)
-    include = cohort_filter(known, period, cohort)
-    history = monthly_history(
-        arranged.observed, indicator_code=indicator_code, months=months, include=include
-    )
+    Spend is that of the interventions targeting the indicator (on the facts' cost basis), on the
+    cohort's children and unallocated."""
+    source = source_of(facts)
+    cohort = cohort or "all"
+    history = monthly_history(source, period, indicator_code=indicator_code, cohort=cohort)
     cut = since.isoformat()[:7]
     fit = least_squares(
         [(i, m.mean) for i, m in enumerate(history) if m.month < cut and m.mean is not None]
     )
-    targeting = {k for k, i in known.interventions.items() if indicator_code in i.target_indicators}
-    spend = arranged.spend
-    pairs = np.array(
-        [n for n, (k, c) in enumerate(spend.pairs) if k in targeting and (c is None or include(c))],
-        dtype=np.int64,
+    parameters = {**window(period), "code": indicator_code, "cohort": cohort}
+    spent = exact_sums(
+        source.rows(
+            COHORT
+            + f"""SELECT strftime(m.first_day, '%Y-%m'), s.numerator::HUGEINT
+                * (least(s.end_date, last_day(m.first_day))
+                    - greatest(s.start_date, m.first_day) + 1), s.denominator
+            FROM (SELECT unnest(generate_series(date_trunc('month', $first_day),
+                date_trunc('month', $last_day), INTERVAL 1 MONTH))::DATE AS first_day) m
+            JOIN segments($basis) s ON s.start_date <= last_day(m.first_day)
+                AND s.end_date >= m.first_day
+            WHERE s.intervention_id IN (
+                    SELECT intervention_id FROM targeted WHERE indicator_code = $code)
+                AND (s.child_ref IS NULL OR {INCLUDED.format(child="s.child_ref")})""",
+            **parameters,
+            basis=source.basis,
+        )
     )
     points = []
     for index, month in enumerate(history):
-        window = calendar_month(month.month)
-        spent = spend.total_in(window, pairs)
         forecast = fit[0] + fit[1] * index if fit and month.month >= cut else None
-        points.append(CurvePoint(month.month, month.children, month.mean, forecast, spent))
-    starts: dict[str, date] = {}
-    for (k, c), periods in arranged.enrolled.items():
-        if k in targeting and include(c):
-            first = periods[0].start
-            starts[k] = min(starts.get(k, first), first)
-    markers = sorted((k, s) for k, s in starts.items() if period.contains(s))
-    return Curve(points, since, markers)
+        points.append(
+            CurvePoint(
+                month.month,
+                month.children,
+                month.mean,
+                forecast,
+                spent.get(month.month, Fraction(0)),
+            )
+        )
+    markers = source.rows(
+        COHORT
+        + f"""SELECT intervention_id, min(start_date) AS began FROM enrolled
+        WHERE intervention_id IN (SELECT intervention_id FROM targeted WHERE indicator_code = $code)
+            AND {INCLUDED.format(child="child_ref")}
+        GROUP BY intervention_id HAVING began BETWEEN $first_day AND $last_day
+        ORDER BY intervention_id, began""",
+        **parameters,
+    )
+    return Curve(points, since, [(k, began) for k, began in markers])
 
 
 @dataclass(frozen=True)
@@ -162,21 +173,16 @@ class GapPoint:
 
 
 def narrow_the_gap(
-    facts: Facts | Prepared, period: Period, *, indicator_code: str, first: str, second: str
+    facts: Facts | Source, period: Period, *, indicator_code: str, first: str, second: str
 ) -> tuple[list[GapPoint], bool | None]:
     """The indicator for two cohorts side by side, and whether the gap is closing: the
     least-squares slope of the gap's size over the months is negative (None: too few months)."""
-    arranged = prepared(facts)
-    months = months_of(period)
+    source = source_of(facts)
     series = [
-        monthly_history(
-            arranged.observed,
-            indicator_code=indicator_code,
-            months=months,
-            include=cohort_filter(arranged.facts, period, cohort),
-        )
+        monthly_history(source, period, indicator_code=indicator_code, cohort=cohort)
         for cohort in (first, second)
     ]
+    months = months_of(period)
     points = [GapPoint(m, a, b) for m, a, b in zip(months, *series, strict=True)]
     fit = least_squares([(i, abs(p.gap)) for i, p in enumerate(points) if p.gap is not None])
     return points, (None if fit is None else fit[1] < 0)

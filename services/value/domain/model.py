@@ -1,10 +1,11 @@
-"""What the value method reads: plain, immutable facts taken from the read model."""
+"""The value method's facts as plain, immutable records: what a test (or a tool) gives the method
+in place of a read model (`services.value.domain.queries.source_of`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -24,33 +25,6 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
-
-    def overlap(self, other: Period) -> Period | None:
-        start, end = max(self.start, other.start), min(self.end, other.end)
-        return Period(start, end) if start <= end else None
-
-    def overlap_days(self, other: Period) -> int:
-        # no Period made: reports ask this hundreds of thousands of times
-        start, end = max(self.start, other.start), min(self.end, other.end)
-        return (end - start).days + 1 if start <= end else 0
-
-    def overlaps(self, other: Period) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-def merge(periods: list[Period]) -> list[Period]:
-    """The same days as `periods`, as sorted, non-overlapping, non-adjacent periods."""
-    merged: list[Period] = []
-    for period in sorted(periods):
-        if merged and period.start <= merged[-1].end + timedelta(days=1):
-            last = merged.pop()
-            merged.append(Period(last.start, max(last.end, period.end)))
-        else:
-            merged.append(period)
-    return merged
 
 
 @dataclass(frozen=True)
@@ -141,9 +115,7 @@ class Facts:
     interventions: dict[str, Intervention]
     enrolments: list[Enrolment]
     indicators: dict[str, Indicator]
-    # the read model hands over an `ObservationTable`: a sequence of them, held as columns
-    observations: Sequence[Observation]
-    # the read model hands over a `CostLineTable`: a sequence of them, held as columns
+    observations: Sequence[Observation]  # current ones only
     lines: Sequence[CostLine]
     needs: list[NeedsAssessment] = field(default_factory=list)
     provider_names: dict[str, str] = field(default_factory=dict)

@@ -8,13 +8,12 @@ whole-period totals always agree because allocation loses nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
-from services.value.domain.cost_lines import CostLineTable
 from services.value.domain.model import Facts, Period
-from services.value.domain.spend import EnrolledRows, allocate, enrolled_periods
+from services.value.domain.queries import Source, exact_sum, exact_sums, source_of, window
 
 
 @dataclass(frozen=True)
@@ -28,27 +27,45 @@ class TransactionFigures:
 class Reconciliation:
     per_transaction: list[TransactionFigures]
 
-    @property
+    @cached_property
     def ledger_total(self) -> Fraction:
-        return sum((t.ledger for t in self.per_transaction), Fraction(0))
+        return exact_sum((t.ledger.numerator, t.ledger.denominator) for t in self.per_transaction)
 
-    @property
+    @cached_property
     def report_total(self) -> Fraction:
-        return sum((t.report for t in self.per_transaction), Fraction(0))
+        return exact_sum((t.report.numerator, t.report.denominator) for t in self.per_transaction)
 
     @property
     def differences(self) -> list[TransactionFigures]:
         return [t for t in self.per_transaction if t.ledger != t.report]
 
 
-def reconcile(facts: Facts, period: Period) -> Reconciliation:
-    lines = CostLineTable.of(facts.lines)
-    ledger: dict[str, Fraction] = defaultdict(Fraction)
-    report: dict[str, Fraction] = defaultdict(Fraction)
-    for row, amount in enumerate(lines.amounts_in(period)):
-        ledger[lines.transaction_ids[lines.transaction[row]]] += amount
-    segments = allocate(lines, EnrolledRows.of(enrolled_periods(facts.enrolments)))
-    for row, amount in zip(segments.line.tolist(), segments.amounts_in(period), strict=True):
-        report[lines.transaction_ids[lines.transaction[row]]] += amount
-    touched = sorted(t for t in set(ledger) | set(report) if ledger[t] or report[t])
-    return Reconciliation([TransactionFigures(t, ledger[t], report[t]) for t in touched])
+def reconcile(facts: Facts | Source, period: Period) -> Reconciliation:
+    source = source_of(facts)
+    ledger = exact_sums(
+        source.rows(
+            """SELECT transaction_id, sum(cost_pence::HUGEINT * (least(service_period_end,
+                    $last_day) - greatest(service_period_start, $first_day) + 1)),
+                service_period_end - service_period_start + 1 AS days
+            FROM ledger_lines WHERE basis = $basis
+                AND service_period_start <= $last_day AND service_period_end >= $first_day
+            GROUP BY transaction_id, days""",
+            basis=source.basis,
+            **window(period),
+        )
+    )
+    report = exact_sums(
+        source.rows(
+            """SELECT transaction_id, sum(numerator::HUGEINT * (least(end_date, $last_day)
+                    - greatest(start_date, $first_day) + 1)), denominator
+            FROM segments($basis) WHERE start_date <= $last_day AND end_date >= $first_day
+            GROUP BY transaction_id, denominator""",
+            basis=source.basis,
+            **window(period),
+        )
+    )
+    zero = Fraction(0)
+    touched = sorted(t for t in {*ledger, *report} if ledger.get(t) or report.get(t))
+    return Reconciliation(
+        [TransactionFigures(t, ledger.get(t, zero), report.get(t, zero)) for t in touched]
+    )

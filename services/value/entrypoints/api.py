@@ -9,28 +9,18 @@ it started; `/metrics` shows its lag on each partition.
 from __future__ import annotations
 
 import atexit
-import gc
 import threading
 from dataclasses import dataclass
 
 from flask import Flask
 
 from services.value import settings as value_settings
-from services.value.adapters.allocator import map_large_blocks_apart
 from services.value.adapters.readmodel import ReadModel
 from services.value.adapters.store import FactStore
 from services.value.entrypoints.consumer import PositionedConsumer, ReadModelCollector, build_runner
 from services.value.entrypoints.views.reports import blp as reports_blp
 from shared.config import ServiceSettings
 from shared.runtime import ServiceRuntime
-
-# The report process holds the read model as millions of long-lived objects. Python's collector
-# traverses all of them in a full collection (~1.5 s at the largest preset), which by default ran
-# every few reports, on whichever request was running. The read model holds no reference cycles
-# (what a change replaces is freed by reference counting), so full collections are made a hundred
-# times rarer: over bench.stack_reports' 35 queries in-process at the largest preset, 24 full
-# collections became 2 and the total 52 s became 44 s.
-YOUNGER_COLLECTIONS_PER_FULL_ONE = 1_000  # Python's default: 10
 
 
 @dataclass(frozen=True)
@@ -48,9 +38,6 @@ class NotCaughtUp(Exception):
 def create_app(settings: ServiceSettings | None = None) -> Flask:
     """The API with its consumer running (what gunicorn serves)."""
     settings = settings or value_settings.load_api()
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, YOUNGER_COLLECTIONS_PER_FULL_ONE)
-    map_large_blocks_apart()
     runtime = ServiceRuntime.connect(settings)
     read_model = ReadModel(FactStore(settings.extras["database_file"]))
     runner = build_runner(settings, read_model)

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from services.value.domain.curve import GapPoint, narrow_the_gap, turn_the_curve
+from services.value.domain.model import HIGHER_IS_BETTER
 from services.value.domain.presentation import SUPPRESSED, fixed_point, pence
 from services.value.service_layer.reports import ReadModelView, ReportQuery
 
@@ -43,20 +44,21 @@ def _turn_the_curve(
     since: date,
     cohort: str | None,
 ) -> dict[str, Any]:
-    arranged = read_model.prepared(query.basis)
-    facts = arranged.facts
-    if indicator not in facts.indicators:
+    source = read_model.source(query.basis)
+    found = source.rows("SELECT name, direction FROM indicators WHERE code = $code", code=indicator)
+    if not found:
         raise UnknownIndicator(indicator)
+    [(name, direction)] = found
     curve = turn_the_curve(
-        arranged, query.period, indicator_code=indicator, since=since, cohort=cohort
+        source, query.period, indicator_code=indicator, since=since, cohort=cohort
     )
     threshold = query.suppression_threshold
-    sign = facts.indicators[indicator].sign
+    sign = 1 if direction == HIGHER_IS_BETTER else -1
     return {
         **query.header("turn_the_curve"),
         "indicator": indicator,
-        "indicator_name": facts.indicators[indicator].name,
-        "direction": facts.indicators[indicator].direction,
+        "indicator_name": name,
+        "direction": direction,
         "cohort": cohort or "all",
         "since": since.isoformat(),
         "forecast_method": "linear least squares on the monthly means before `since`",
@@ -92,11 +94,11 @@ def build_narrow_the_gap(
 def _narrow_the_gap(
     read_model: ReadModelView, query: ReportQuery, *, indicator: str, first: str, second: str
 ) -> dict[str, Any]:
-    arranged = read_model.prepared(query.basis)
-    if indicator not in arranged.facts.indicators:
+    source = read_model.source(query.basis)
+    if not source.rows("SELECT code FROM indicators WHERE code = $code", code=indicator):
         raise UnknownIndicator(indicator)
     points, closing = narrow_the_gap(
-        arranged, query.period, indicator_code=indicator, first=first, second=second
+        source, query.period, indicator_code=indicator, first=first, second=second
     )
     threshold = query.suppression_threshold
 

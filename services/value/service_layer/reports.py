@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from services.value.domain.cost_per_outcome import cost_per_outcome
-from services.value.domain.model import Facts, Period
-from services.value.domain.prepared import Prepared
+from services.value.domain.model import Period
 from services.value.domain.presentation import count, figures_row, pence, pounds, quotient
+from services.value.domain.queries import Source
 from services.value.domain.reconciliation import reconcile
 from services.value.domain.report_card import Card, report_cards
 
@@ -17,8 +17,8 @@ T = TypeVar("T")
 
 
 class ReadModelView(Protocol):
-    def prepared(self, basis: str) -> Prepared:
-        """The facts on `basis`, arranged for reports."""
+    def source(self, basis: str) -> Source:
+        """The facts on `basis`, as the method's queries read them."""
         ...
 
     def transactions(self, basis: str) -> list[dict[str, Any]]: ...
@@ -49,19 +49,23 @@ class ReportQuery:
         }
 
 
-def label_of(facts: Facts, group_by: str, key: str) -> str:
-    if group_by == "intervention" and key in facts.interventions:
-        return facts.interventions[key].title
-    if group_by == "provider":
-        return facts.provider_names.get(key, key)
-    if group_by == "indicator" and key in facts.indicators:
-        return facts.indicators[key].name
-    return key.replace("_", " ")
+# each grouping's labels by key, where the facts name its groups
+LABELS = {
+    "intervention": "SELECT intervention_id, title FROM interventions",
+    "provider": "SELECT provider_id, name FROM providers",
+    "indicator": "SELECT code, name FROM indicators",
+}
 
 
-def by_label(facts: Facts, group_by: str, keys: Iterable[str]) -> list[tuple[str, str]]:
-    """(label, key) in the order a reader looks for them: by label (ids mean nothing to people)."""
-    labelled = [(label_of(facts, group_by, key), key) for key in keys]
+def by_label(source: Source, group_by: str, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, key) in the order a reader looks for them: by label (ids mean nothing to people).
+    A provider the facts do not name is its id; any other group they do not name, its key
+    in words."""
+    named = dict(source.rows(LABELS[group_by])) if group_by in LABELS else {}
+    labelled = [
+        (named.get(key, key if group_by == "provider" else key.replace("_", " ")), key)
+        for key in keys
+    ]
     return sorted(labelled, key=lambda item: (item[0].casefold(), item[1]))
 
 
@@ -72,10 +76,9 @@ def build_cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dic
 
 
 def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    arranged = read_model.prepared(query.basis)
-    facts = arranged.facts
+    source = read_model.source(query.basis)
     result = cost_per_outcome(
-        arranged,
+        source,
         query.period,
         rule=query.rule,
         group_by=query.group_by,
@@ -86,7 +89,7 @@ def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str
         **query.header("cost_per_outcome"),
         "rows": [
             {"group": key, "label": label, **figures_row(result.rows[key], threshold=threshold)}
-            for label, key in by_label(facts, query.group_by, result.rows)
+            for label, key in by_label(source, query.group_by, result.rows)
         ],
         "total": {"group": "all", "label": "All", **figures_row(result.total, threshold=threshold)},
     }
@@ -97,9 +100,8 @@ def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[
 
 
 def _reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    facts = read_model.prepared(query.basis).facts
     kinds = {t["_id"]: t["kind"] for t in read_model.transactions(query.basis)}
-    result = reconcile(facts, query.period)
+    result = reconcile(read_model.source(query.basis), query.period)
     return {
         **query.header("reconciliation"),
         "report_spend_pence": pence(result.report_total),
@@ -128,16 +130,15 @@ def build_report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str
 
 
 def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
-    arranged = read_model.prepared(query.basis)
-    facts = arranged.facts
+    source = read_model.source(query.basis)
     cards = report_cards(
-        arranged, query.period, group_by=query.group_by, window_days=query.baseline_window_days
+        source, query.period, group_by=query.group_by, window_days=query.baseline_window_days
     )
     return {
         **query.header("report_card"),
         "cards": [
             card_view(cards[key], label, query.suppression_threshold)
-            for label, key in by_label(facts, query.group_by, cards)
+            for label, key in by_label(source, query.group_by, cards)
         ],
     }
 
