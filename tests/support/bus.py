@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from shared.events.envelope import Envelope
 
@@ -29,19 +28,23 @@ def wait_until(
 
 
 def read_topic(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0
 ) -> list[tuple[bytes | None, bytes]]:
-    """Read at least `expect` messages (key, value) from the start of `topic`."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    """Read at least `expect` messages (key, value) from the start of `topic`. The reader is
+    assigned every partition rather than joining a group: a group's join and rebalance took
+    longer than a test waits on a busy machine."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     messages: list[tuple[bytes | None, bytes]] = []
     deadline = time.monotonic() + timeout
     try:
+        numbers = wait_until(
+            lambda: consumer.partitions_for_topic(topic),
+            timeout=max(deadline - time.monotonic(), 1.0),
+            what=f"the partitions of {topic}",
+        )
+        partitions = [TopicPartition(topic, number) for number in sorted(numbers)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
         while len(messages) < expect and time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=300).values():
                 messages.extend((record.key, record.value) for record in records)
@@ -55,7 +58,7 @@ def read_topic(
 
 
 def read_events(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0
 ) -> list[Envelope]:
     return [
         Envelope.from_bytes(value)
