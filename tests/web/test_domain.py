@@ -142,6 +142,11 @@ def test_a_weekly_threshold_that_is_not_a_positive_amount_says_so(typed: str) ->
         finance.weekly_threshold_pence(typed)
 
 
+def test_exceptions_are_looked_at_today_or_on_the_last_day_of_a_year_over() -> None:
+    assert finance.exceptions_day(2024, date(2026, 12, 3)) == date(2025, 3, 31)
+    assert finance.exceptions_day(2026, date(2026, 12, 3)) == date(2026, 12, 3)
+
+
 def test_the_month_to_close_first_is_last_month() -> None:
     assert finance.month_before(date(2026, 1, 15)) == "2025-12"
     assert finance.month_before(date(2025, 10, 1)) == "2025-09"

@@ -24,7 +24,10 @@ def test_home_shows_the_forecast_outturn_against_budget(
     assert 'data-figure="forecast">£55,000.00<' in page
     assert 'data-figure="budget">£50,000.00<' in page
     assert 'data-figure="variance">£5,000.00 over<' in page and "(10.0%)" in page
-    assert ledger.asked[-1] == ("/forecast", {"fy": "2024", "group_by": "category"})
+    assert ledger.asked[-1] == (
+        "/forecast", {"fy": "2024", "group_by": "category", "basis": "invoiced"}
+    )  # fmt: skip
+    assert "/finance/forecast?fy=2024&amp;basis=invoiced" in page
 
 
 def test_home_keeps_its_headline_when_the_ledger_does_not_answer(
@@ -92,7 +95,9 @@ def test_finance_sees_every_exception_list(app: Flask, ledger: fakes.FakeLedger)
     assert "2 more in categories with fewer than 5 children are withheld" in page
     assert "INV-9" in page and "2025-02" in page
     asked = dict(ledger.asked)
-    assert asked["/exceptions/high-cost"] == {"threshold_pence": "950000"}
+    # the year is over: its last day is the day looked at
+    assert asked["/exceptions/high-cost"] == {"threshold_pence": "950000", "on": "2025-03-31"}
+    assert asked["/exceptions/above-ceiling"] == {"on": "2025-03-31"}
     assert asked["/exceptions/budget-run-out"] == {"fy": "2024"}
 
 

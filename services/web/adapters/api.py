@@ -238,8 +238,9 @@ class LedgerClient:
         return self.api.get("/months")
 
     def act_on_month(self, month: str, action: str, reason: str, *, key: str) -> dict[str, Any]:
-        """Close or reopen a month."""
-        return self.api.post(f"/months/{month}/{action}", {"reason": reason}, idempotency_key=key)
+        """Close or reopen a month (with no reason when none was given)."""
+        body = {"reason": reason or None}
+        return self.api.post(f"/months/{month}/{action}", body, idempotency_key=key)
 
 
 @dataclass

@@ -84,6 +84,12 @@ def group_names(
     return {}
 
 
+def exceptions_day(fy: int, today: date) -> date:
+    """The day the exceptions are looked at: today, or the last day of a year already over (so
+    last year's placements and prices can still be looked at)."""
+    return min(today, date(fy + 1, 3, 31))
+
+
 def is_month(text: str) -> bool:
     return bool(MONTH.fullmatch(text))
 

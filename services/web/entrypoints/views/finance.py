@@ -125,10 +125,13 @@ def exceptions() -> Any:
     years, default_fy = forecast_years(api)
     form = request.args.to_dict()
     fy = form.get("fy", "").strip() or str(default_fy)
+    if not fy.isdigit():
+        abort(400, "Choose a financial year")
+    on = rules.exceptions_day(int(fy), datetime.now(UTC).date()).isoformat()
     errors = FormErrors()
     threshold_text = form.get("threshold", rules.DEFAULT_HIGH_COST_POUNDS)
     lists: dict[str, Any] = {
-        "above_ceiling": fetch(api, "/exceptions/above-ceiling", {}, errors),
+        "above_ceiling": fetch(api, "/exceptions/above-ceiling", {"on": on}, errors),
         "run_out": fetch(api, "/exceptions/budget-run-out", {"fy": fy}, errors),
     }
     if may(g.user.roles, LEDGER_FULL_READERS):
@@ -137,7 +140,7 @@ def exceptions() -> Any:
         except ValueError as error:
             errors.add("threshold", str(error))
         else:
-            query = {"threshold_pence": str(threshold)}
+            query = {"threshold_pence": str(threshold), "on": on}
             if form.get("unsuppressed") and may(g.user.roles, FINANCE_OFFICERS):
                 query["unsuppressed"] = "true"
             lists["high_cost"] = fetch(api, "/exceptions/high-cost", query, errors)

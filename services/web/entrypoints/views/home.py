@@ -37,20 +37,19 @@ def index() -> Any:
         years=years,
         errors=errors,
         top_rows=top_rows,
-        forecast=_forecast(api, params.get("fy")) if may(g.user.roles, FORECAST_READERS) else None,
+        forecast=_forecast(api, params) if may(g.user.roles, FORECAST_READERS) else None,
     )
     return page, (400 if errors else 200)
 
 
-def _forecast(api: Backends, fy: str | None) -> dict[str, Any] | None:
-    """The year's forecast outturn against budget, or None (with the headline still shown) when
-    the ledger cannot answer: the home page must not fail for want of one figure."""
-    if fy is None:  # a period between two dates: the forecast is by financial year
+def _forecast(api: Backends, params: dict[str, str]) -> dict[str, Any] | None:
+    """The year's forecast outturn against budget, its actual cost on the headline's basis; a
+    note instead when the ledger cannot answer: the home page must not fail for one figure."""
+    if "fy" not in params:  # a period between two dates: the forecast is by financial year
         return None
+    query = {"fy": params["fy"], "group_by": "category", "basis": params["basis"]}
     try:
-        forecast: dict[str, Any] = api.ledger.report(
-            "/forecast", {"fy": fy, "group_by": "category"}
-        )
+        forecast: dict[str, Any] = api.ledger.report("/forecast", query)
     except ApiError as error:
         if error.status in (401, 403):
             raise
