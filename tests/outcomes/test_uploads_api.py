@@ -107,41 +107,43 @@ def test_an_upload_answers_each_row_by_its_line_and_records_a_repeat_once(
     ]
 
 
+def refused_as_file(stack: Stack, headers: dict[str, str], sheet: bytes) -> str:
+    response = upload(stack, headers, sheet, CSV, format="csv")
+    assert response.status_code == 200
+    assert response.mimetype == CSV
+    return str(response.get_data(as_text=True))
+
+
+def refused_in_results(stack: Stack, headers: dict[str, str], sheet: bytes) -> str:
+    response = upload(stack, headers, sheet, CSV, refused_file="true")
+    assert response.status_code == 200
+    assert response.json["refused"] == 3
+    return str(response.json["refused_rows_csv"])
+
+
+@pytest.mark.parametrize("ask", [refused_as_file, refused_in_results])
 def test_the_refused_rows_come_back_as_a_file_with_their_reasons(
-    stack: Stack, auth: Auth, ids: Ids
+    stack: Stack, auth: Auth, ids: Ids, ask: Callable[..., str]
 ) -> None:
     provider, held, stranger = ids("prov"), ids("child"), ids("child")
     stack.enrol(provider, held, day(100))
-    response = upload(
-        stack, auth("provider", provider_id=provider), as_csv(mixed_rows(held, stranger)), CSV,
-        format="csv",
-    )  # fmt: skip
-    assert response.status_code == 200
-    assert response.mimetype == CSV
-    lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    headers = auth("provider", provider_id=provider)
+    lines = list(
+        csv.DictReader(io.StringIO(ask(stack, headers, as_csv(mixed_rows(held, stranger)))))
+    )
     assert [line["line"] for line in lines] == ["4", "5", "6"]
     assert "indicator_code" in lines[0]["reason"] and "value" in lines[1]["reason"]
     assert lines[2]["child_ref"] == stranger
 
 
-def test_the_results_can_carry_the_refused_rows_file_too(
-    stack: Stack, auth: Auth, ids: Ids
-) -> None:
-    provider, held, stranger = ids("prov"), ids("child"), ids("child")
+def test_the_results_carry_no_file_unless_asked(stack: Stack, auth: Auth, ids: Ids) -> None:
+    provider, held = ids("prov"), ids("child")
     stack.enrol(provider, held, day(100))
-    response = upload(
-        stack, auth("provider", provider_id=provider), as_csv(mixed_rows(held, stranger)), CSV,
-        refused_file="true",
-    )  # fmt: skip
-    assert response.status_code == 200
-    assert response.json["refused"] == 3
-    lines = list(csv.DictReader(io.StringIO(response.json["refused_rows_csv"])))
-    assert [line["line"] for line in lines] == ["4", "5", "6"]
-    without = upload(
+    answer = upload(
         stack, auth("provider", provider_id=provider),
         as_csv([[held, "school_attendance", 90, day(8).isoformat(), ""]]), CSV,
     )  # fmt: skip
-    assert "refused_rows_csv" not in without.json
+    assert answer.json["recorded"] == 1 and "refused_rows_csv" not in answer.json
 
 
 def test_a_file_that_is_not_a_sheet_of_observations_is_refused_whole(

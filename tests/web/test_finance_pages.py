@@ -144,16 +144,20 @@ def test_an_auditor_reads_the_months_but_cannot_close_one(app: Flask) -> None:
     assert signed_in(app, "commissioner").get("/finance/months").status_code == 403
 
 
-def test_a_provider_uploads_a_sheet_and_gets_each_rows_result(
-    app: Flask, calls: fakes.Calls
-) -> None:
+def _upload(app: Flask, body: bytes, filename: str) -> Any:
     client = signed_in(app, "provider", provider_id="prv-1")
     form: dict[str, Any] = {
         "csrf_token": _csrf(client, "/provider/readings/upload"),
         "idempotency_key": "k8",
-        "sheet": (io.BytesIO(b"child_ref,indicator_code\n"), "readings.xlsx"),
+        "sheet": (io.BytesIO(body), filename),
     }
-    page = text(client.post("/provider/readings/upload", data=form))
+    return client.post("/provider/readings/upload", data=form)
+
+
+def test_a_provider_uploads_a_sheet_and_gets_each_rows_result(
+    app: Flask, calls: fakes.Calls
+) -> None:
+    page = text(_upload(app, b"child_ref,indicator_code\n", "readings.xlsx"))
     assert calls.made[-1] == (
         "upload",
         (b"child_ref,indicator_code\n", fakes.SPREADSHEET_TYPES["xlsx"]),
@@ -167,13 +171,7 @@ def test_a_provider_uploads_a_sheet_and_gets_each_rows_result(
 def test_an_upload_that_is_not_a_spreadsheet_is_refused_before_the_api(
     app: Flask, calls: fakes.Calls
 ) -> None:
-    client = signed_in(app, "provider", provider_id="prv-1")
-    form: dict[str, Any] = {
-        "csrf_token": _csrf(client, "/provider/readings/upload"),
-        "idempotency_key": "k8",
-        "sheet": (io.BytesIO(b"%PDF"), "readings.pdf"),
-    }
-    answer = client.post("/provider/readings/upload", data=form)
+    answer = _upload(app, b"%PDF", "readings.pdf")
     assert answer.status_code == 400 and 'href="#sheet"' in text(answer) and calls.made == []
 
 

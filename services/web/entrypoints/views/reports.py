@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from services.web.adapters.api import ApiError
+from services.web.adapters.api import ApiError, Backends
 from services.web.domain import tables
 from services.web.domain.access import (
     COST_LINE_READERS,
@@ -193,8 +193,7 @@ def reconciliation() -> Any:
 def turn_the_curve() -> Any:
     api = backends()
     params, years = reporting.requested_params(api)
-    indicators = api.outcomes.indicators()
-    params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    indicators = _indicator_chosen(api, params)
     cohort = request.args.get("cohort", "all")
     params["cohort"] = cohort if cohort in tables.COHORTS else "all"
     since = request.args.get("since", "").strip()
@@ -227,8 +226,7 @@ def narrow_the_gap() -> Any:
     """An indicator for two need levels side by side, month by month: is the gap closing?"""
     api = backends()
     params, years = reporting.requested_params(api)
-    indicators = api.outcomes.indicators()
-    params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    indicators = _indicator_chosen(api, params)
     params["first"], params["second"] = tables.gap_cohorts(
         request.args.get("first", ""), request.args.get("second", "")
     )
@@ -269,6 +267,13 @@ def save_story() -> Any:
     else:
         flash("The story behind the curve is saved", "success")
     return redirect(back)
+
+
+def _indicator_chosen(api: Backends, params: dict[str, str]) -> list[dict[str, Any]]:
+    """The framework's indicators, the one asked for (or the first) put in `params`."""
+    indicators = api.outcomes.indicators()
+    params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    return indicators
 
 
 # what the story form carries back to the chart it was written beside
