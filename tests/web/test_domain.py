@@ -145,6 +145,8 @@ def test_a_weekly_threshold_that_is_not_a_positive_amount_says_so(typed: str) ->
 def test_exceptions_are_looked_at_today_or_on_the_last_day_of_a_year_over() -> None:
     assert finance.exceptions_day(2024, date(2026, 12, 3)) == date(2025, 3, 31)
     assert finance.exceptions_day(2026, date(2026, 12, 3)) == date(2026, 12, 3)
+    assert finance.exceptions_day(2025, date(2026, 2, 1)) == date(2026, 2, 1)
+    assert finance.exceptions_day(9999, date(2026, 12, 3)) == date(2026, 12, 3)
 
 
 def test_the_month_to_close_first_is_last_month() -> None:

@@ -118,6 +118,14 @@ def test_a_weekly_cost_that_is_not_money_is_named(app: Flask) -> None:
     assert answer.status_code == 400 and 'href="#threshold"' in text(answer)
 
 
+def test_a_year_that_is_not_a_year_is_a_clear_refusal_not_a_failure(app: Flask) -> None:
+    client = signed_in(app, "finance")
+    assert client.get("/finance/exceptions?fy=next").status_code == 400
+    assert client.get("/finance/exceptions?fy=99999").status_code == 200  # the ledger's to judge
+    form = {"csrf_token": _csrf(client, "/finance/forecast"), "idempotency_key": "k6", "fy": "x"}
+    assert client.post("/finance/forecast/save", data=form).status_code == 400
+
+
 def test_closing_a_month_asks_to_confirm_then_closes_it(app: Flask, calls: fakes.Calls) -> None:
     client = signed_in(app, "finance")
     months = text(client.get("/finance/months"))

@@ -87,6 +87,8 @@ def group_names(
 def exceptions_day(fy: int, today: date) -> date:
     """The day the exceptions are looked at: today, or the last day of a year already over (so
     last year's placements and prices can still be looked at)."""
+    if fy + 1 > today.year:  # the year ends after today
+        return today
     return min(today, date(fy + 1, 3, 31))
 
 

@@ -98,7 +98,9 @@ def forecast_download(extension: str) -> Response:
 def save_forecast() -> Any:
     """Save the forecast as it stands, for later forecasts' movement to be measured from."""
     form = request.form.to_dict()
-    chosen = rules.forecast_params(form, default_fy=int(form.get("fy") or 0))
+    if not form.get("fy", "").isdigit():
+        abort(400, "Choose a financial year")
+    chosen = rules.forecast_params(form, default_fy=int(form["fy"]))
     back = url_for(".forecast", **chosen.query, growth_percent=form.get("growth_percent", ""))
     if chosen.problems:
         flash("; ".join(chosen.problems.values()), "error")
