@@ -113,6 +113,11 @@ def measure(web: str, system: System, truth: dict[str, Any], repeats: int) -> No
         params={"fy": "2024"},
     ).json()  # fmt: skip
     biggest = max(report["rows"], key=lambda row: row["spend_pence"])["group"]
+    by_provider = requests.get(
+        f"{acorn_urls['value']}/reports/cost-per-outcome", headers=headers, timeout=300,
+        params={"fy": "2024", "group_by": "provider"},
+    ).json()  # fmt: skip
+    biggest_provider = max(by_provider["rows"], key=lambda row: row["spend_pence"])["group"]
     provider_id = next(iter(truth["ids"]["providers"].values()))
     held = requests.get(
         f"{acorn_urls['commissioning']}/enrolments",
@@ -127,7 +132,13 @@ def measure(web: str, system: System, truth: dict[str, Any], repeats: int) -> No
             f"/reports/cost-per-outcome/interventions/{biggest}?fy=2024",
             "/reports/report-cards?fy=2024",
             "/reports/turn-the-curve?fy=2024",
+            "/reports/narrow-the-gap?fy=2024",
             "/reports/reconciliation?fy=2024",
+            f"/reports/cost-per-outcome/groups/provider/{biggest_provider}?fy=2024",
+            "/finance/forecast?fy=2024",
+            "/finance/forecast?fy=2024&group_by=intervention",
+            "/finance/exceptions?fy=2024",
+            "/finance/months",
         ],
         "commissioner": [
             "/providers",
@@ -136,7 +147,7 @@ def measure(web: str, system: System, truth: dict[str, Any], repeats: int) -> No
             "/enrolments",
             f"/reports/cost-per-outcome/interventions/{biggest}?fy=2024",
         ],
-        "provider": ["/provider/children", "/provider/invoices"]
+        "provider": ["/provider/children", "/provider/invoices", "/provider/readings/upload"]
         + ([f"/provider/children/{held[0]['child_ref']}"] if held else []),
     }
     print(f"{'role':<13} {'page':<62} {'first':>8} {'p50':>8} {'p95':>8} {'bytes':>9}")

@@ -8,6 +8,7 @@ from services.outcomes.adapters.enrolments import MongoEnrolments
 from services.outcomes.adapters.indicators import MongoIndicators
 from services.outcomes.adapters.needs import MongoNeedsAssessments
 from services.outcomes.adapters.observations import MongoObservations
+from services.outcomes.adapters.provider_interventions import MongoProviderInterventions
 from services.outcomes.adapters.stories import MongoCurveStories
 from services.outcomes.domain.framework import DEFAULT_FRAMEWORK
 from services.outcomes.service_layer import events
@@ -28,6 +29,7 @@ def build(runtime: ServiceRuntime) -> Outcomes:
         ),
         observations=MongoObservations(db, runtime.outbox),
         enrolments=MongoEnrolments(db),
+        interventions=MongoProviderInterventions(db),
         needs=MongoNeedsAssessments(db, runtime.outbox),
         stories=MongoCurveStories(db),
         audit=runtime.audit,

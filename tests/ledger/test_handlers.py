@@ -259,3 +259,34 @@ def test_a_changed_pricing_model_withdraws_what_the_old_one_accrued(ledger: Ledg
         "accrual:en-1:2025-01:1",
     ]
     assert total(ledger, "accrued") == 310_000  # 31 days at 700/week
+
+
+def test_listing_by_intervention_or_provider_finds_exactly_theirs(ledger: Ledger) -> None:
+    handlers.record_intervention(intervention(), source="event:1", ledger=ledger)
+    handlers.record_intervention(
+        intervention("iv-2", provider_id="prov-2"), source="event:2", ledger=ledger
+    )
+    post(ledger, "invoice", "api-1")
+    post(ledger, "accrual", "api-2", accounting_date=FEB)
+    post(ledger, "invoice", "api-3", intervention_id="iv-2", invoice_number="INV-3")
+    view = as_at(ledger, None)
+
+    def listed(**where: str) -> list[tuple[str, str | None, str | None]]:
+        found = queries.list_transactions(queries.TransactionFilter(**where), view)
+        return [(t.kind, t.intervention_id, t.invoice_number) for t in found]
+
+    # recording an intervention commits its budget (dated today, like the invoice)
+    assert listed(intervention_id="iv-1") == [
+        ("accrual", "iv-1", None), ("commitment", "iv-1", None), ("invoice", "iv-1", "INV-1"),
+    ]  # fmt: skip
+    assert listed(intervention_id="iv-1", kind="invoice") == [("invoice", "iv-1", "INV-1")]
+    assert listed(provider_id="prov-2", kind="invoice") == [("invoice", "iv-2", "INV-3")]
+    assert listed(provider_id="prov-2", intervention_id="iv-1") == []
+    assert listed(intervention_id="iv-9") == []
+    assert sorted(x[2] or "" for x in listed(kind="invoice")) == ["INV-1", "INV-3"]
+    # a posting after the view was read is in the next view's listing
+    post(ledger, "invoice", "api-4", invoice_number="INV-4")
+    later = queries.list_transactions(
+        queries.TransactionFilter(intervention_id="iv-1", kind="invoice"), as_at(ledger, None)
+    )
+    assert sorted(t.invoice_number or "" for t in later) == ["INV-1", "INV-4"]

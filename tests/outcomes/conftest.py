@@ -25,7 +25,11 @@ from services.outcomes.entrypoints.api import create_app
 from services.outcomes.entrypoints.consumer import OutcomesRunner, build_runner
 from services.outcomes.settings import EXTRAS
 from shared.config import ServiceSettings
-from shared.events.catalogue.commissioning import CHILD_ENROLLED, ENROLMENT_ENDED
+from shared.events.catalogue.commissioning import (
+    CHILD_ENROLLED,
+    ENROLMENT_ENDED,
+    INTERVENTION_COMMISSIONED,
+)
 from shared.events.envelope import Envelope
 from shared.events.topics import all_topics, service_topic
 from shared.kafka import DEFAULT_PARTITIONS, ensure_topics, make_producer
@@ -85,6 +89,41 @@ class Stack:
         topic = service_topic("commissioning", self.prefix)
         self.producer.send(topic, key=enrolment_id.encode(), value=event.to_bytes()).get(10)
         return enrolment_id
+
+    def publish_intervention(
+        self,
+        *,
+        provider_id: str,
+        target_indicators: list[str],
+        intervention_id: str | None = None,
+        version: int = 1,
+    ) -> str:
+        """Publish an `intervention_commissioned` snapshot naming what it targets."""
+        intervention_id = intervention_id or f"int-{uuid.uuid4().hex[:8]}"
+        intervention = {
+            "intervention_id": intervention_id,
+            "provider_id": provider_id,
+            "title": "Mentoring",
+            "category": "education_support",
+            "pricing_model": "per_child_week",
+            "prices": [{"effective_from": "2025-04-01", "unit_price_pence": 12000}],
+            "capacity": 10,
+            "start_date": "2025-04-01",
+            "end_date": "2026-03-31",
+            "budget_pence": 6_000_000,
+            "target_indicators": target_indicators,
+            "status": "draft",
+            "version": version,
+        }
+        event = Envelope(
+            type=INTERVENTION_COMMISSIONED,
+            source="acorn/commissioning",
+            subject=intervention_id,
+            data={"intervention": intervention, "effective_date": "2025-04-01"},
+        )
+        topic = service_topic("commissioning", self.prefix)
+        self.producer.send(topic, key=intervention_id.encode(), value=event.to_bytes()).get(10)
+        return intervention_id
 
     def wait_for_enrolment(self, provider_id: str, child_ref: str, enrolment_id: str, version: int):
         def stored() -> bool:

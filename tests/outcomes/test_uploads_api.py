@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from services.outcomes.service_layer.errors import NOT_HELD
 from tests.outcomes.conftest import BATCH_LIMIT, Stack
+from tests.support.bus import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -106,21 +107,43 @@ def test_an_upload_answers_each_row_by_its_line_and_records_a_repeat_once(
     ]
 
 
+def refused_as_file(stack: Stack, headers: dict[str, str], sheet: bytes) -> str:
+    response = upload(stack, headers, sheet, CSV, format="csv")
+    assert response.status_code == 200
+    assert response.mimetype == CSV
+    return str(response.get_data(as_text=True))
+
+
+def refused_in_results(stack: Stack, headers: dict[str, str], sheet: bytes) -> str:
+    response = upload(stack, headers, sheet, CSV, refused_file="true")
+    assert response.status_code == 200
+    assert response.json["refused"] == 3
+    return str(response.json["refused_rows_csv"])
+
+
+@pytest.mark.parametrize("ask", [refused_as_file, refused_in_results])
 def test_the_refused_rows_come_back_as_a_file_with_their_reasons(
-    stack: Stack, auth: Auth, ids: Ids
+    stack: Stack, auth: Auth, ids: Ids, ask: Callable[..., str]
 ) -> None:
     provider, held, stranger = ids("prov"), ids("child"), ids("child")
     stack.enrol(provider, held, day(100))
-    response = upload(
-        stack, auth("provider", provider_id=provider), as_csv(mixed_rows(held, stranger)), CSV,
-        format="csv",
-    )  # fmt: skip
-    assert response.status_code == 200
-    assert response.mimetype == CSV
-    lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    headers = auth("provider", provider_id=provider)
+    lines = list(
+        csv.DictReader(io.StringIO(ask(stack, headers, as_csv(mixed_rows(held, stranger)))))
+    )
     assert [line["line"] for line in lines] == ["4", "5", "6"]
     assert "indicator_code" in lines[0]["reason"] and "value" in lines[1]["reason"]
     assert lines[2]["child_ref"] == stranger
+
+
+def test_the_results_carry_no_file_unless_asked(stack: Stack, auth: Auth, ids: Ids) -> None:
+    provider, held = ids("prov"), ids("child")
+    stack.enrol(provider, held, day(100))
+    answer = upload(
+        stack, auth("provider", provider_id=provider),
+        as_csv([[held, "school_attendance", 90, day(8).isoformat(), ""]]), CSV,
+    )  # fmt: skip
+    assert answer.json["recorded"] == 1 and "refused_rows_csv" not in answer.json
 
 
 def test_a_file_that_is_not_a_sheet_of_observations_is_refused_whole(
@@ -142,18 +165,45 @@ def test_a_file_that_is_not_a_sheet_of_observations_is_refused_whole(
     )
 
 
-def test_the_template_lists_the_columns_and_the_indicators(
+def template_indicators(stack: Stack, headers: dict[str, str]) -> list[str]:
+    workbook = stack.client.get("/observations/template", headers=headers)
+    assert workbook.mimetype == XLSX
+    sheets = load_workbook(io.BytesIO(workbook.data), read_only=True)
+    return [row[0] for row in sheets["indicators"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_template_lists_the_columns_and_the_indicators_of_the_providers_interventions(
     stack: Stack, auth: Auth, ids: Ids
 ) -> None:
-    headers = auth("provider", provider_id=ids("prov"))
+    provider, other = ids("prov"), ids("prov")
+    headers = auth("provider", provider_id=provider)
     as_text = stack.client.get(
         "/observations/template", headers=headers, query_string={"format": "csv"}
     )
     assert (
         as_text.get_data(as_text=True).splitlines()[0].startswith("child_ref,indicator_code,value")
     )
-    workbook = stack.client.get("/observations/template", headers=headers)
-    assert workbook.mimetype == XLSX
-    sheets = load_workbook(io.BytesIO(workbook.data), read_only=True)
-    indicators = [row[0] for row in sheets["indicators"].iter_rows(min_row=2, values_only=True)]
-    assert "school_attendance" in indicators
+    mentoring = stack.publish_intervention(
+        provider_id=provider, target_indicators=["school_attendance"]
+    )
+    stack.publish_intervention(provider_id=provider, target_indicators=["in_eet"])
+    stack.publish_intervention(provider_id=other, target_indicators=["sdq_total_difficulties"])
+    wait_until(
+        lambda: sorted(template_indicators(stack, headers)) == ["in_eet", "school_attendance"],
+        what="the provider's two interventions' indicators in its template",
+    )
+    # a later version of an intervention replaces its targets; an older one arriving late does not
+    stack.publish_intervention(
+        provider_id=provider, target_indicators=["sdq_total_difficulties"],
+        intervention_id=mentoring, version=3,
+    )  # fmt: skip
+    stack.publish_intervention(
+        provider_id=provider, target_indicators=["school_attendance"],
+        intervention_id=mentoring, version=2,
+    )  # fmt: skip
+    wait_until(
+        lambda: sorted(template_indicators(stack, headers)) == ["in_eet", "sdq_total_difficulties"],
+        what="the intervention's newest targets",
+    )
+    council = template_indicators(stack, auth("commissioner"))
+    assert {"school_attendance", "in_eet", "sdq_total_difficulties"} <= set(council)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.web.domain import tables
+from services.web.domain import finance, tables
 from services.web.domain.access import navigation
 
 
@@ -108,3 +108,98 @@ def test_navigation_offers_each_role_only_its_pages() -> None:
     finance = {item.text for item in navigation(frozenset({"finance"}))}
     assert "Cost per outcome" not in provider and "Invoices" in provider
     assert "Cost per outcome" in finance and "Post a reading" not in finance
+    assert {"Forecast", "Exceptions", "Month close"} <= finance
+    commissioner = {item.text for item in navigation(frozenset({"commissioner"}))}
+    assert "Forecast" in commissioner and "Month close" not in commissioner
+    assert "Upload a spreadsheet" in provider and "Forecast" not in provider
+
+
+@pytest.mark.parametrize(
+    ("typed", "points"), [("", 0), ("2.5", 250), ("2.5%", 250), ("-1", -100), ("0.25", 25)]
+)
+def test_demand_growth_is_typed_in_per_cent_and_sent_in_basis_points(
+    typed: str, points: int
+) -> None:
+    assert finance.growth_basis_points(typed) == points
+
+
+@pytest.mark.parametrize("typed", ["lots", "2.555", "nan", "inf"])
+def test_a_growth_that_is_not_a_percentage_says_so(typed: str) -> None:
+    with pytest.raises(ValueError, match="Demand growth must be a percentage"):
+        finance.growth_basis_points(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "pence"), [("", 1_000_000), ("9,500", 950_000), ("£9500.50", 950_050)]
+)
+def test_a_weekly_threshold_is_typed_in_pounds(typed: str, pence: int) -> None:
+    assert finance.weekly_threshold_pence(typed) == pence
+
+
+@pytest.mark.parametrize("typed", ["ten", "0", "1.234", "-5"])
+def test_a_weekly_threshold_that_is_not_a_positive_amount_says_so(typed: str) -> None:
+    with pytest.raises(ValueError, match="weekly cost must be"):
+        finance.weekly_threshold_pence(typed)
+
+
+def test_exceptions_are_looked_at_today_or_on_the_last_day_of_a_year_over() -> None:
+    assert finance.exceptions_day(2024, date(2026, 12, 3)) == date(2025, 3, 31)
+    assert finance.exceptions_day(2026, date(2026, 12, 3)) == date(2026, 12, 3)
+    assert finance.exceptions_day(2025, date(2026, 2, 1)) == date(2026, 2, 1)
+    assert finance.exceptions_day(9999, date(2026, 12, 3)) == date(2026, 12, 3)
+
+
+def test_the_month_to_close_first_is_last_month() -> None:
+    assert finance.month_before(date(2026, 1, 15)) == "2025-12"
+    assert finance.month_before(date(2025, 10, 1)) == "2025-09"
+    assert finance.is_month("2025-09") and not finance.is_month("2025-9")
+
+
+def test_the_forecast_parameters_keep_only_known_choices() -> None:
+    chosen = finance.forecast_params({"group_by": "child", "basis": "paid"}, default_fy=2024)
+    assert chosen.query == {
+        "fy": "2024", "group_by": "category", "basis": "paid",
+        "open_ended_to": "year_end", "demand_growth_bp": "0",
+    }  # fmt: skip
+    assert not chosen.problems
+
+
+INTERVENTIONS = [
+    {"intervention_id": "a", "provider_id": "p1", "category": "early_help",
+     "target_indicators": ["school_attendance"]},
+    {"intervention_id": "b", "provider_id": "p2", "category": "early_help",
+     "target_indicators": ["school_attendance", "sdq_total_difficulties"]},
+    {"intervention_id": "c", "provider_id": "p1", "category": "therapeutic",
+     "target_indicators": ["sdq_total_difficulties"]},
+]  # fmt: skip
+AREAS = [
+    {"code": "school_attendance", "outcome_area": "education"},
+    {"code": "sdq_total_difficulties", "outcome_area": "wellbeing"},
+]
+
+
+@pytest.mark.parametrize(
+    ("group_by", "group", "members"),
+    [
+        ("provider", "p1", {"a", "c"}),
+        ("category", "early_help", {"a", "b"}),
+        ("outcome_area", "wellbeing", {"b", "c"}),
+        ("provider", "p9", set()),
+    ],
+)
+def test_a_group_of_interventions_is_made_of_its_members(
+    group_by: str, group: str, members: set[str]
+) -> None:
+    assert tables.interventions_in(group_by, group, INTERVENTIONS, AREAS) == members
+
+
+def test_only_rows_of_real_groups_of_interventions_lead_further() -> None:
+    assert tables.drillable("provider", "p1") and tables.drillable("intervention", "a")
+    assert not tables.drillable("provider", "(no intervention)")
+    assert not tables.drillable("need_level", "high") and not tables.drillable("cohort", "x")
+
+
+def test_the_gap_compares_two_different_need_levels() -> None:
+    assert tables.gap_cohorts("high", "low") == ("high", "low")
+    assert tables.gap_cohorts("high", "high") == ("complex", "low")
+    assert tables.gap_cohorts("", "nonsense") == ("complex", "low")

@@ -6,11 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import requests
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import WebSystem, accessible, screenshot, sign_in
+from shared.money import format_pounds
+from tests.support.bus import wait_until
+from tests.web.conftest import WebSystem, accessible, screenshot, sign_in, token_for
 
 pytestmark = pytest.mark.integration
 
@@ -109,6 +116,7 @@ def test_finance_reads_report_cards_the_curve_and_reconciliation(
 
     page.get_by_role("link", name="Turn the curve").first.click()
     expect(page.locator("#curve-chart")).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('curve-chart')")
     drawn = page.evaluate("() => Chart.getChart('curve-chart').data.datasets[0].data.length")
     expect(page.locator("#curve-table tbody tr")).to_have_count(drawn)
     page.get_by_label("Why does the line go where it goes").fill(
@@ -139,6 +147,133 @@ def test_finance_reads_report_cards_the_curve_and_reconciliation(
     page.get_by_role("button", name="Show the report").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     accessible(page)
+
+
+def test_finance_forecasts_the_outturn_lists_exceptions_and_closes_a_month(
+    page: Page, web_system: WebSystem
+) -> None:
+    web = web_system.web
+    # a framework ceiling below one intervention's price, so "prices above the agreed rate" has
+    # a row to show
+    interventions = web_system.api("finance", "commissioning", "/interventions", page_size=500)
+    priced = next(
+        i
+        for i in interventions["items"]
+        if i["prices"][-1]["unit_price_pence"] > 100 and i["end_date"] >= "2025-03-31"
+    )
+    answer = requests.put(
+        f"{web_system.urls['ledger']}/framework-ceilings/{priced['category']}/"
+        f"{priced['pricing_model']}",
+        json={"unit_price": priced["prices"][-1]["unit_price_pence"] - 100},
+        headers={"Authorization": f"Bearer {token_for('finance')}",
+                 "Idempotency-Key": str(uuid.uuid4())},
+        timeout=30,
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    sign_in(page, web, "finance")
+
+    # home: the forecast outturn against budget, as the ledger works it out
+    forecast = web_system.api(
+        "finance", "ledger", "/forecast", fy=FY, group_by="category", basis="invoiced"
+    )  # fmt: skip
+    assert figure(page, "forecast") == format_pounds(forecast["total"]["forecast_pence"])
+    assert figure(page, "budget") == format_pounds(forecast["total"]["budget_pence"])
+
+    page.get_by_role("link", name="See the forecast by category, provider and intervention").click()
+    table = page.locator("#forecast-table")
+    for row in forecast["rows"]:
+        cells = table.locator(f"tr[data-group='{row['key']}']")
+        expect(cells.locator("[data-column='forecast']")).to_have_text(
+            format_pounds(row["forecast_pence"])
+        )
+    accessible(page)
+    screenshot(page, "forecast")
+    page.get_by_label("Group by").select_option(value="intervention")
+    page.get_by_label("New demand (% of committed cost)").fill("2.5")
+    page.get_by_role("button", name="Show the forecast").click()
+    expect(page.locator("#assumptions")).to_contain_text("2.5% of committed cost")
+    page.get_by_role("button", name="Save this forecast").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Forecast saved")
+    saved = web_system.api("finance", "ledger", "/saved-forecasts", fy=FY)["saved"]
+    assert saved[-1]["saved_by"] == "dev-finance"
+    assert saved[-1]["parameters"]["demand_growth_bp"] == 250
+    expect(page.locator("#saved-forecasts li")).to_have_count(len(saved))
+    accessible(page)
+
+    # the exceptions behind the variance
+    page.get_by_role("link", name="Exceptions").first.click()
+    above = web_system.api(
+        "finance", "ledger", "/exceptions/above-ceiling", on="2025-03-31"
+    )["rows"]  # fmt: skip
+    assert any(r["intervention_id"] == priced["intervention_id"] for r in above)
+    expect(page.locator("#above-ceiling-table tbody tr")).to_have_count(len(above))
+    high = web_system.api(
+        "finance", "ledger", "/exceptions/high-cost", threshold_pence=100_000, on="2025-03-31"
+    )["rows"]  # fmt: skip
+    page.get_by_label("High cost: a week at or above").fill("1,000")
+    page.get_by_role("button", name="Show the exceptions").click()
+    expect(page.locator("#high-cost-table tbody tr")).to_have_count(max(len(high), 1))
+    accessible(page)
+    screenshot(page, "exceptions")
+
+    # month close: confirmed, recorded by the ledger with who and why, and reopened
+    page.get_by_role("link", name="Month close").first.click()
+    month = page.get_by_label("Close a month").input_value()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Close {month}?")
+    accessible(page)
+    screenshot(page, "close-a-month")
+    page.get_by_label("Why (optional)").fill("Reported to members")
+    page.get_by_role("button", name=f"Yes, close {month}").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{month} is closed")
+    months = web_system.api("finance", "ledger", "/months")
+    assert month in months["closed"]
+    assert months["history"][-1]["reason"] == "Reported to members"
+    expect(page.locator("#month-history")).to_contain_text("Reported to members")
+    accessible(page)
+    page.get_by_role("link", name=f"Reopen {month}").click()
+    page.get_by_role("button", name=f"Yes, reopen {month}").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{month} is open again")
+    assert month not in web_system.api("finance", "ledger", "/months")["closed"]
+
+
+def test_a_commissioner_narrows_the_gap_and_drills_into_a_provider(
+    page: Page, web_system: WebSystem
+) -> None:
+    web = web_system.web
+    sign_in(page, web, "commissioner")
+    page.goto(f"{web}/reports/narrow-the-gap?fy={FY}")
+    indicator = page.locator("#indicator").input_value()
+    gap = web_system.api(
+        "commissioner", "value", "/reports/narrow-the-gap", fy=FY, indicator=indicator,
+        first="complex", second="low",
+    )  # fmt: skip
+    expect(page.locator("#gap-table tbody tr")).to_have_count(len(gap["months"]))
+    page.wait_for_function("() => window.Chart && Chart.getChart('gap-chart')")
+    drawn = page.evaluate("() => Chart.getChart('gap-chart').data.datasets.length")
+    assert drawn == 3
+    accessible(page)
+    screenshot(page, "narrow-the-gap")
+
+    # a row grouped by provider leads to its interventions, and each of those to its rows
+    by_provider = web_system.api(
+        "commissioner", "value", "/reports/cost-per-outcome", fy=FY, group_by="provider"
+    )
+    by_intervention = web_system.api(
+        "commissioner", "value", "/reports/cost-per-outcome", fy=FY
+    )["rows"]  # fmt: skip
+    row = max(by_provider["rows"], key=lambda r: r["spend_pence"])
+    page.goto(f"{web}/reports/cost-per-outcome?fy={FY}&group_by=provider")
+    page.locator(f"tr[data-group='{row['group']}'] [data-column='spend'] a").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(row["label"])
+    assert figure(page, "spend") == row["spend"]
+    every = web_system.api("commissioner", "commissioning", "/interventions", page_size=500)
+    ids = {i["intervention_id"] for i in every["items"] if i["provider_id"] == row["group"]}
+    listed = page.locator("#group-interventions-table tbody tr[data-group]")
+    expect(listed).to_have_count(sum(1 for r in by_intervention if r["group"] in ids))
+    accessible(page)
+    listed.first.locator("a").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("The rows behind")
 
 
 def test_commissioner_commissions_amends_enrols_and_ends(page: Page, web_system: WebSystem) -> None:
@@ -271,6 +406,51 @@ def test_provider_sees_its_children_posts_a_reading_and_its_invoices(
     latest = page.locator("#latest-table tr[data-indicator='school_attendance']")
     expect(latest).to_contain_text("2026-03-15")
     expect(latest).to_contain_text("93")
+
+    # a spreadsheet of readings: the template lists this provider's interventions' indicators,
+    # each row's result is shown, and the refused rows come back as a file
+    every = web_system.api("commissioner", "commissioning", "/interventions", page_size=500)
+    targets = {
+        code for i in every["items"] if i["provider_id"] == pid for code in i["target_indicators"]
+    }
+    outcomes = web_system.urls["outcomes"]
+    provider_token = {"Authorization": f"Bearer {token_for('provider', provider_id=pid)}"}
+
+    def template_lists_targets() -> bool:
+        answer = requests.get(
+            f"{outcomes}/observations/template", headers=provider_token, timeout=30
+        )  # fmt: skip
+        sheet = load_workbook(io.BytesIO(answer.content), read_only=True)["indicators"]
+        return {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == targets
+
+    wait_until(template_lists_targets, what="the template listing the provider's indicators")
+    page.get_by_role("link", name="Upload a spreadsheet").click()
+    with page.expect_download() as template:
+        page.get_by_role("link", name=re.compile("Excel \\(XLSX\\), with your")).click()
+    assert template.value.suggested_filename == "observations-template.xlsx"
+    workbook = load_workbook(io.BytesIO(template.value.path().read_bytes()), read_only=True)
+    listed = {r[0] for r in workbook["indicators"].iter_rows(min_row=2, values_only=True)}
+    assert listed == targets
+    today = datetime.now(UTC).date().isoformat()
+    sheet = Path(template.value.path()).with_name("readings.csv")
+    sheet.write_text(
+        "child_ref,indicator_code,value,observed_on\n"
+        f"{child},school_attendance,88,{today}\n"
+        f"{child},school_attendance,ninety,{today}\n"
+    )
+    page.get_by_label("The spreadsheet").set_input_files(str(sheet))
+    page.get_by_role("button", name="Upload the readings").click()
+    assert figure(page, "recorded") == "1" and figure(page, "refused") == "1"
+    expect(page.locator("#upload-results-table tr[data-line='3']")).to_contain_text(
+        "must be a number"
+    )
+    accessible(page)
+    screenshot(page, "upload-results")
+    with page.expect_download() as refused:
+        page.locator("#refused-rows").click()
+    rows = list(csv.DictReader(io.StringIO(Path(refused.value.path()).read_text())))
+    assert [(r["line"], r["value"]) for r in rows] == [("3", "ninety")]
+    assert "must be a number" in rows[0]["reason"]
 
     invoices = web_system.api(
         "provider", "ledger", "/transactions", provider_id=pid, kind="invoice", page_size=500

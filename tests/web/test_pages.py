@@ -24,11 +24,13 @@ class Current:
 
     calls: fakes.Calls
     value: fakes.FakeValue
+    ledger: fakes.FakeLedger
 
 
 @pytest.fixture(scope="module")
 def current() -> Current:
-    return Current(fakes.Calls(), fakes.FakeValue())
+    calls = fakes.Calls()
+    return Current(calls, fakes.FakeValue(), fakes.FakeLedger(calls))
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,10 @@ def app(current: Current, tmp_path_factory: pytest.TempPathFactory) -> Flask:
         development_jwt=TEST_JWT,
     )
     return create_app(
-        settings, backends_for=lambda token: fakes.fake_backends(current.calls, current.value)
+        settings,
+        backends_for=lambda token: fakes.fake_backends(
+            current.calls, current.value, current.ledger
+        ),
     )
 
 
@@ -58,8 +63,14 @@ def value(current: Current) -> fakes.FakeValue:
     return current.value
 
 
+@pytest.fixture
+def ledger(current: Current, calls: fakes.Calls) -> fakes.FakeLedger:
+    current.ledger = fakes.FakeLedger(calls)
+    return current.ledger
+
+
 @pytest.fixture(autouse=True)
-def fresh_fakes(calls: fakes.Calls, value: fakes.FakeValue) -> None:
+def fresh_fakes(calls: fakes.Calls, value: fakes.FakeValue, ledger: fakes.FakeLedger) -> None:
     """Every test starts with fakes that have seen no call."""
 
 

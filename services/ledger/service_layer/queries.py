@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,9 +31,29 @@ class TransactionFilter:
 
 
 def list_transactions(where: TransactionFilter, view: AsAt) -> list[Transaction]:
-    """Matching transactions recorded by the view's moment, oldest accounting date first."""
-    found = [txn for txn in view.transactions if where.admits(txn)]
+    """Matching transactions recorded by the view's moment, oldest accounting date first.
+
+    A listing narrowed to an intervention or a provider (a drill-down, a provider's invoices)
+    reads only that one's transactions, from an index the view works out once for its facts."""
+    candidates: list[Transaction] = view.transactions
+    for attribute in ("intervention_id", "provider_id"):
+        wanted = getattr(where, attribute)
+        if wanted is not None:
+            candidates = _index_by(view, attribute).get(wanted, [])
+            break
+    found = [txn for txn in candidates if where.admits(txn)]
     return sorted(found, key=lambda t: (t.accounting_date, t.posted_at, t.transaction_id))
+
+
+def _index_by(view: AsAt, attribute: str) -> dict[str | None, list[Transaction]]:
+    def build() -> dict[str | None, list[Transaction]]:
+        index: dict[str | None, list[Transaction]] = defaultdict(list)
+        for txn in view.transactions:
+            index[getattr(txn, attribute)].append(txn)
+        return dict(index)
+
+    index: dict[str | None, list[Transaction]] = view.remembered(("by", attribute), build)
+    return index
 
 
 def get_transaction(

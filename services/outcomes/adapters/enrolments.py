@@ -30,9 +30,9 @@ def holding_id(provider_id: str, child_ref: str) -> str:
     return f"{provider_id}:{child_ref}"
 
 
-def _field_key(enrolment_id: str) -> str:
+def field_key(entity_id: str) -> str:
     # ids may contain '.', which a field path would split; '%' never occurs in an id
-    return enrolment_id.replace(".", "%2E")
+    return entity_id.replace(".", "%2E")
 
 
 class MongoEnrolments:
@@ -41,7 +41,7 @@ class MongoEnrolments:
 
     def apply(self, *, provider_id: str, child_ref: str, period: EnrolmentPeriod) -> bool:
         """Keep `period` unless a same-or-newer version is stored; True if it was stored."""
-        path = f"enrolments.{_field_key(period.enrolment_id)}"
+        path = f"enrolments.{field_key(period.enrolment_id)}"
         entry = {
             "enrolment_id": period.enrolment_id,
             "intervention_id": period.intervention_id,

@@ -1,9 +1,11 @@
-"""The outcomes consumer: learns enrolments from the commissioning topic.
+"""The outcomes consumer: learns enrolments, and the indicators each provider's interventions
+target, from the commissioning topic.
 
-`child_enrolled` and `enrolment_ended` carry the whole enrolment snapshot; both are applied the
-same way (highest version wins), which makes the effect idempotent and order-independent without
-a separate record of seen event ids. At start the worker also seeds the default framework (an
-idempotent insert per indicator), so a fresh council has its framework before the first request.
+`child_enrolled` and `enrolment_ended` carry the whole enrolment snapshot, and every intervention
+event the whole intervention; each is applied the same way (highest version wins), which makes
+the effect idempotent and order-independent without a separate record of seen event ids. At start
+the worker also seeds the default framework (an idempotent insert per indicator), so a fresh
+council has its framework before the first request.
 """
 
 from __future__ import annotations
@@ -14,11 +16,23 @@ from typing import Any
 
 from services.outcomes import bootstrap
 from services.outcomes.service_layer.context import Outcomes
-from services.outcomes.service_layer.enrolments import apply_enrolment_snapshot
+from services.outcomes.service_layer.enrolments import (
+    apply_enrolment_snapshot,
+    apply_intervention_snapshot,
+)
 from services.outcomes.settings import load_worker
 from shared.config import ServiceSettings
 from shared.consumer import ConsumerRunner, Handler
-from shared.events.catalogue.commissioning import CHILD_ENROLLED, ENROLMENT_ENDED
+from shared.events.catalogue.commissioning import (
+    CHILD_ENROLLED,
+    ENROLMENT_ENDED,
+    INTERVENTION_ACTIVATED,
+    INTERVENTION_AMENDED,
+    INTERVENTION_COMMISSIONED,
+    INTERVENTION_ENDED,
+    INTERVENTION_RESUMED,
+    INTERVENTION_SUSPENDED,
+)
 from shared.events.envelope import Envelope
 from shared.kafka import make_consumer, make_producer
 from shared.logs import log_fields
@@ -32,6 +46,23 @@ def enrolment_handler(ctx: Outcomes) -> Handler:
         apply_enrolment_snapshot(event.data["enrolment"], ctx=ctx)
 
     return handle
+
+
+def intervention_handler(ctx: Outcomes) -> Handler:
+    def handle(event: Envelope) -> None:
+        apply_intervention_snapshot(event.data["intervention"], ctx=ctx)
+
+    return handle
+
+
+INTERVENTION_EVENTS = (
+    INTERVENTION_COMMISSIONED,
+    INTERVENTION_ACTIVATED,
+    INTERVENTION_AMENDED,
+    INTERVENTION_SUSPENDED,
+    INTERVENTION_RESUMED,
+    INTERVENTION_ENDED,
+)
 
 
 class OutcomesRunner(ConsumerRunner):
@@ -54,6 +85,7 @@ def build_runner(settings: ServiceSettings) -> OutcomesRunner:
     runtime = ServiceRuntime.connect(settings)
     ctx = bootstrap.build(runtime)
     handle = enrolment_handler(ctx)
+    interventions = intervention_handler(ctx)
     topic = runtime.topic("commissioning")
     return OutcomesRunner(
         runtime=runtime,
@@ -62,7 +94,11 @@ def build_runner(settings: ServiceSettings) -> OutcomesRunner:
             settings.kafka_bootstrap_servers, f"{settings.topic_prefix}acorn-outcomes", [topic]
         ),
         producer=make_producer(settings.kafka_bootstrap_servers),
-        handlers={CHILD_ENROLLED: handle, ENROLMENT_ENDED: handle},
+        handlers={
+            CHILD_ENROLLED: handle,
+            ENROLMENT_ENDED: handle,
+            **dict.fromkeys(INTERVENTION_EVENTS, interventions),
+        },
         name="outcomes-enrolments",
     )
 

@@ -10,6 +10,7 @@ from services.outcomes.adapters.enrolments import MongoEnrolments
 from services.outcomes.adapters.indicators import MongoIndicators
 from services.outcomes.adapters.needs import MongoNeedsAssessments
 from services.outcomes.adapters.observations import MongoObservations
+from services.outcomes.adapters.provider_interventions import MongoProviderInterventions
 from services.outcomes.adapters.stories import MongoCurveStories
 from shared.audit import AuditLog
 
@@ -19,6 +20,7 @@ class Outcomes:
     indicators: MongoIndicators
     observations: MongoObservations
     enrolments: MongoEnrolments
+    interventions: MongoProviderInterventions
     needs: MongoNeedsAssessments
     stories: MongoCurveStories
     audit: AuditLog

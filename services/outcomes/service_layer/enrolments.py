@@ -1,4 +1,5 @@
-"""Use case: keep the enrolment projection up to date from commissioning's enrolment snapshots."""
+"""Use cases: keep the projections of commissioning's data up to date from its snapshots: the
+enrolments (who may post for which child) and each provider's interventions' target indicators."""
 
 from __future__ import annotations
 
@@ -22,4 +23,15 @@ def apply_enrolment_snapshot(enrolment: dict[str, Any], *, ctx: Outcomes) -> boo
     )
     return ctx.enrolments.apply(
         provider_id=enrolment["provider_id"], child_ref=enrolment["child_ref"], period=period
+    )
+
+
+def apply_intervention_snapshot(intervention: dict[str, Any], *, ctx: Outcomes) -> bool:
+    """Store the intervention's target indicators under its provider (an intervention event's
+    `intervention`) unless a same-or-newer version is known; True if it changed the projection."""
+    return ctx.interventions.apply(
+        provider_id=intervention["provider_id"],
+        intervention_id=intervention["intervention_id"],
+        target_indicators=intervention["target_indicators"],
+        version=intervention["version"],
     )

@@ -102,6 +102,21 @@ class ServiceClient:
             extra["If-Match"] = if_match
         return self._send("POST", path, json=body, headers=self._headers(extra)).json()
 
+    def upload(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str,
+        params: dict[str, Any],
+        idempotency_key: str,
+    ) -> Any:
+        """POST a file as the request's body (a spreadsheet upload)."""
+        extra = {"Idempotency-Key": idempotency_key, "Content-Type": content_type}
+        return self._send(
+            "POST", path, data=body, params=params, headers=self._headers(extra)
+        ).json()
+
     def download(self, path: str, params: dict[str, Any]) -> Download:
         response = self._send("GET", path, params=params, headers=self._headers())
         disposition = response.headers.get("Content-Disposition", "")
@@ -183,6 +198,17 @@ class OutcomesClient:
     def save_story(self, indicator_code: str, body: dict[str, Any], *, key: str) -> dict[str, Any]:
         return self.api.post(f"/indicators/{indicator_code}/stories", body, idempotency_key=key)
 
+    def upload(self, body: bytes, *, content_type: str, key: str) -> dict[str, Any]:
+        """A sheet of readings: each row's result, and the refused rows as CSV text."""
+        params = {"refused_file": "true"}
+        return self.api.upload(
+            "/observations/upload", body, content_type=content_type, params=params,
+            idempotency_key=key,
+        )  # fmt: skip
+
+    def template(self, extension: str) -> Download:
+        return self.api.download("/observations/template", {"format": extension})
+
 
 @dataclass
 class LedgerClient:
@@ -193,6 +219,28 @@ class LedgerClient:
 
     def transaction(self, transaction_id: str) -> dict[str, Any]:
         return self.api.get(f"/transactions/{transaction_id}")
+
+    def report(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A finance report: `/forecast` or one of `/exceptions/...`."""
+        return self.api.get(path, params)
+
+    def download(self, path: str, params: dict[str, Any]) -> Download:
+        return self.api.download(path, params)
+
+    def saved_forecasts(self, fy: str) -> list[dict[str, Any]]:
+        saved: list[dict[str, Any]] = self.api.get("/saved-forecasts", {"fy": fy})["saved"]
+        return saved
+
+    def save_forecast(self, body: dict[str, Any], *, key: str) -> dict[str, Any]:
+        return self.api.post("/saved-forecasts", body, idempotency_key=key)
+
+    def months(self) -> dict[str, Any]:
+        return self.api.get("/months")
+
+    def act_on_month(self, month: str, action: str, reason: str, *, key: str) -> dict[str, Any]:
+        """Close or reopen a month (with no reason when none was given)."""
+        body = {"reason": reason or None}
+        return self.api.post(f"/months/{month}/{action}", body, idempotency_key=key)
 
 
 @dataclass

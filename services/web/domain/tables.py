@@ -11,8 +11,16 @@ from shared.events.catalogue.outcomes import NEED_LEVELS
 
 BASES = ("invoiced", "accrued", "paid")
 RULES = ("cost_share", "time_share", "equal_share")
-COHORTS = ("all", *NEED_LEVELS)  # turn the curve: all children, or those of one need level
+COHORTS = ("all", *NEED_LEVELS)
+# a provider's spreadsheet of readings, by its file's extension
+SPREADSHEETS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}  # turn the curve: all children, or those of one need level
 GROUPINGS = ("intervention", "provider", "category", "outcome_area", "need_level", "cohort")
+# groupings of interventions, whose rows are made of intervention rows (a drill-down lists them);
+# need levels and entry cohorts group children, which no API lists by group
+GROUPS_OF_INTERVENTIONS = ("provider", "category", "outcome_area")
 # the cost-per-outcome columns a person may sort by, and the JSON field holding each one's
 # exact value (money in pence; counts and ratios as printed decimals)
 SORTABLE = {
@@ -45,6 +53,38 @@ def sort_rows(
     absent = [row for row in rows if _sort_value(row.get(field))[0] == 1]
     present.sort(key=lambda row: _sort_value(row.get(field))[1], reverse=descending)
     return present + absent
+
+
+def drillable(group_by: str, group: str) -> bool:
+    """Whether a report row links to the rows behind it (not the method's own catch-alls, such
+    as "(unallocated)")."""
+    return group_by in ("intervention", *GROUPS_OF_INTERVENTIONS) and not group.startswith("(")
+
+
+def interventions_in(
+    group_by: str,
+    group: str,
+    interventions: Iterable[dict[str, Any]],
+    indicators: Iterable[dict[str, Any]],
+) -> set[str]:
+    """The interventions a row grouped by provider, category or outcome area is made of (an
+    intervention targeting indicators of two outcome areas is in both areas' rows)."""
+    area_of = {i["code"]: i.get("outcome_area") for i in indicators}
+
+    def belongs(intervention: dict[str, Any]) -> bool:
+        if group_by == "outcome_area":
+            return any(area_of.get(code) == group for code in intervention["target_indicators"])
+        return bool(intervention[f"{group_by}_id" if group_by == "provider" else group_by] == group)
+
+    return {i["intervention_id"] for i in interventions if belongs(i)}
+
+
+def gap_cohorts(first: str, second: str) -> tuple[str, str]:
+    """The two need levels a narrow-the-gap chart compares: as chosen, if two different levels;
+    otherwise the highest need against the lowest."""
+    if first in NEED_LEVELS and second in NEED_LEVELS and first != second:
+        return first, second
+    return NEED_LEVELS[-1], NEED_LEVELS[0]
 
 
 def financial_year_of(day: date) -> int:

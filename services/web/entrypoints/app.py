@@ -23,6 +23,7 @@ from services.web.entrypoints import session as web_session
 from services.web.entrypoints.views import (
     assets,
     commissioning,
+    finance,
     home,
     provider,
     records,
@@ -66,7 +67,7 @@ def create_app(
     app.extensions["acorn_web"] = WebContext(
         settings, backends_for or HttpBackends(settings.service_urls, settings.api_timeout_seconds)
     )
-    for module in (assets, signin, home, reports, records, commissioning, provider):
+    for module in (assets, signin, home, reports, finance, records, commissioning, provider):
         app.register_blueprint(module.blp)
     _install_hooks(app)
     return app

@@ -52,7 +52,8 @@ class Transactions(MethodView):
             child_ref=args["child_ref"],
         )
         found = queries.list_transactions(where, as_at(context().ledger, args["as_at"]))
-        return paginate([schemas.transaction_out(txn) for txn in found], args)
+        page = paginate(found, args)  # only the page's transactions are turned into answers
+        return {**page, "items": [schemas.transaction_out(txn) for txn in page["items"]]}
 
     @idempotent
     @blp.arguments(schemas.TransactionIn)

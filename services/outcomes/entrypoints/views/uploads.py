@@ -1,12 +1,14 @@
 """Observations from a spreadsheet: `/observations/upload` and `/observations/template`.
 
 For providers whose records are spreadsheets, not programs: the template (CSV, or XLSX with the
-framework's indicators, their units and ranges on a second sheet) is filled in and uploaded as
-it is (`Content-Type: text/csv` or the XLSX media type, the file as the body). Each row is
-checked and recorded exactly as a row of the batch endpoint, with the same limit of rows; the
-answer gives each row's result by its line in the sheet, or, with `?format=csv`, the refused rows
-with their reasons as a file to correct and upload again. A row repeating an earlier one exactly
-is recorded once.
+indicators, their units and ranges on a second sheet: for a provider, those its interventions
+target; for the council, the whole active framework) is filled in and uploaded as it is
+(`Content-Type: text/csv` or the XLSX media type, the file as the body). Each row is checked
+and recorded exactly as a row of the batch endpoint, with the same limit of rows; the answer
+gives each row's result by its line in the sheet, or, with `?format=csv`, the refused rows with
+their reasons as a file to correct and upload again (or both: `refused_file=true` adds that
+file's text to the JSON answer, for a web page that shows the results and offers the file). A
+row repeating an earlier one exactly is recorded once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class UploadArgs(Schema):
         validate=validate.OneOf(("json", "csv")),
         metadata={"description": "csv: answer with the refused rows and their reasons as a file"},
     )
+    refused_file = fields.Boolean(
+        load_default=False,
+        metadata={"description": "json: add the refused rows' file as `refused_rows_csv` text"},
+    )
 
 
 class TemplateArgs(Schema):
@@ -54,6 +60,9 @@ class UploadResultSchema(Schema):
     refused = fields.Integer()
     duplicates = fields.Integer()
     results = fields.List(fields.Nested(UploadRowSchema))
+    refused_rows_csv = fields.String(
+        metadata={"description": "with `refused_file=true`: the refused rows as CSV text"}
+    )
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
@@ -78,17 +87,17 @@ class ObservationUpload(MethodView):
         drafts = [parse_row(row) for _, row in rows]
         results = handlers.record_observations(RecordObservations(actor, drafts), ctx=ctx)
         refused = [r for r in results if r.status in (handlers.INVALID, handlers.FORBIDDEN)]
+        lines = [
+            (
+                rows[r.index][0],
+                rows[r.index][1],
+                "; ".join(f"{f}: {why}" for f, why in r.errors.items()),
+            )
+            for r in refused
+        ]
         if args["format"] == "csv":
-            lines = [
-                (
-                    rows[r.index][0],
-                    rows[r.index][1],
-                    "; ".join(f"{f}: {why}" for f, why in r.errors.items()),
-                )
-                for r in refused
-            ]
             return _download(spreadsheets.refused_rows(lines), spreadsheets.CSV, "refused-rows.csv")
-        return {
+        answer = {
             "recorded": sum(1 for r in results if r.status == handlers.RECORDED),
             "refused": len(refused),
             "duplicates": sum(1 for r in results if r.status == handlers.DUPLICATE),
@@ -103,15 +112,24 @@ class ObservationUpload(MethodView):
                 for r in results
             ],
         }
+        if args["refused_file"]:
+            answer["refused_rows_csv"] = spreadsheets.refused_rows(lines).decode()
+        return answer
 
 
 @blp.route("observations/template")
 class ObservationTemplate(MethodView):
     @blp.arguments(TemplateArgs, location="query")
     def get(self, args: dict[str, Any]) -> Response:
-        """The sheet to fill in: the columns, and (XLSX) the indicators with units and ranges."""
-        require_role(*READERS)
+        """The sheet to fill in: the columns, and (XLSX) the indicators with units and ranges: a
+        provider's are those its interventions target."""
+        caller = require_role(*READERS)
+        ctx = outcomes()
         media_type = MEDIA_TYPES[args["format"]]
+        active = list_indicators(ctx, status="active")
+        if caller.is_provider_only:
+            targets = ctx.interventions.target_indicators(caller.provider_id or "")
+            active = [i for i in active if i.code in targets]
         indicators = [
             {
                 "code": i.code,
@@ -121,7 +139,7 @@ class ObservationTemplate(MethodView):
                 "max_value": i.max_value,
                 "direction": i.direction,
             }
-            for i in list_indicators(outcomes(), status="active")
+            for i in active
         ]
         body = spreadsheets.template(indicators, media_type)
         return _download(body, media_type, f"observations-template.{args['format']}")

@@ -5,24 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
+from flask import Response, request
 
-from services.web.adapters.api import ApiError, Backends
+from services.web.adapters.api import ApiError, Backends, Download
 from services.web.adapters.cache import TtlCache
 from services.web.domain.tables import report_params, years_covered
 from services.web.entrypoints.forms import FormErrors
 
 PERIOD_FIELDS = {"fy", "from", "to", "basis", "rule", "group_by", "indicator", "since"}
-# every official reads every intervention, so the years they span are the same for all of them;
-# a newly commissioned year shows within a few minutes
-_years = TtlCache[tuple[list[int], int]](seconds=300)
+# every official reads every intervention and provider, so the lists (the years they span, the
+# names of a report's groups) are the same for all of them; a new one shows within a few minutes
+_interventions = TtlCache[list[dict[str, Any]]](seconds=300)
+_providers = TtlCache[list[dict[str, Any]]](seconds=300)
+
+
+def interventions(api: Backends) -> list[dict[str, Any]]:
+    """Every intervention, as an official reads them (a few minutes old at most)."""
+    return _interventions.get("all", api.commissioning.interventions)
+
+
+def providers(api: Backends) -> list[dict[str, Any]]:
+    return _providers.get("all", api.commissioning.providers)
 
 
 def financial_years(api: Backends) -> tuple[list[int], int]:
-    return _years.get(
-        "years",
-        lambda: years_covered(api.commissioning.interventions(), today=datetime.now(UTC).date()),
-    )
+    return years_covered(interventions(api), today=datetime.now(UTC).date())
 
 
 def requested_params(api: Backends) -> tuple[dict[str, str], list[int]]:
@@ -42,3 +49,12 @@ def fetch_report(
             raise
         errors.add_api_error(error, known_fields=PERIOD_FIELDS)
         return None, errors
+
+
+def passed_on(download: Download) -> Response:
+    """A service's file (CSV, XLSX) handed to the browser as the service named it."""
+    return Response(
+        download.body,
+        content_type=download.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    )

@@ -1,5 +1,5 @@
 """The value reports: cost per outcome (sortable, downloadable, with the rows behind each
-figure), report cards, turn the curve and reconciliation."""
+figure), report cards, turn the curve, narrow the gap and reconciliation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from services.web.adapters.api import ApiError
+from services.web.adapters.api import ApiError, Backends
 from services.web.domain import tables
 from services.web.domain.access import (
     COST_LINE_READERS,
@@ -49,6 +49,8 @@ def cost_per_outcome() -> Any:
         sort=sort,
         descending=descending,
         groupings=tables.GROUPINGS,
+        groups_of_interventions=tables.GROUPS_OF_INTERVENTIONS,
+        drillable=tables.drillable,
         bases=tables.BASES,
         rules=tables.RULES,
     ), (400 if errors else 200)
@@ -61,11 +63,8 @@ def cost_per_outcome_download(extension: str) -> Response:
         abort(404)
     api = backends()
     params, _ = reporting.requested_params(api)
-    download = api.value.download("cost-per-outcome", {**params, "format": extension})
-    return Response(
-        download.body,
-        content_type=download.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    return reporting.passed_on(
+        api.value.download("cost-per-outcome", {**params, "format": extension})
     )
 
 
@@ -127,6 +126,41 @@ def rows_behind(intervention_id: str) -> Any:
     )
 
 
+@blp.get("/cost-per-outcome/groups/<group_by>/<group>")
+@signed_in(REPORT_READERS)
+def group_behind(group_by: str, group: str) -> Any:
+    """A row grouped by provider, category or outcome area: the interventions it is made of,
+    each with its own row and a link to the rows behind that."""
+    if group_by == "intervention":
+        return redirect(url_for(".rows_behind", intervention_id=group, **request.args))
+    if not tables.drillable(group_by, group):
+        abort(404)
+    api = backends()
+    params, _ = reporting.requested_params(api)
+    report, errors = reporting.fetch_report(
+        api, "cost-per-outcome", {**params, "group_by": group_by}
+    )
+    if report is None:
+        abort(400, "; ".join(item["text"] for item in errors.summary()))
+    row = next((r for r in report["rows"] if r["group"] == group), None)
+    if row is None:
+        abort(404, "That group has no row in this report")
+    members = tables.interventions_in(
+        group_by, group, reporting.interventions(api), api.outcomes.indicators()
+    )
+    by_intervention = api.value.report("cost-per-outcome", {**params, "group_by": "intervention"})
+    rows = [r for r in by_intervention["rows"] if r["group"] in members]
+    return render_template(
+        "reports/group_behind.html",
+        report=report,
+        row=row,
+        rows=tables.sort_rows(rows, "spend", descending=True),
+        params={**params, "group_by": "intervention"},
+        back={**params, "group_by": group_by},
+        spend_of_rows=sum(r["spend_pence"] for r in rows),
+    )
+
+
 @blp.get("/report-cards")
 @signed_in(REPORT_READERS)
 def report_cards() -> Any:
@@ -159,8 +193,7 @@ def reconciliation() -> Any:
 def turn_the_curve() -> Any:
     api = backends()
     params, years = reporting.requested_params(api)
-    indicators = api.outcomes.indicators()
-    params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    indicators = _indicator_chosen(api, params)
     cohort = request.args.get("cohort", "all")
     params["cohort"] = cohort if cohort in tables.COHORTS else "all"
     since = request.args.get("since", "").strip()
@@ -184,6 +217,30 @@ def turn_the_curve() -> Any:
         may_write=may(g.user.roles, STORY_WRITERS),
         story_errors=FormErrors(),
         key=str(uuid.uuid4()),
+    ), (400 if errors else 200)
+
+
+@blp.get("/narrow-the-gap")
+@signed_in(REPORT_READERS)
+def narrow_the_gap() -> Any:
+    """An indicator for two need levels side by side, month by month: is the gap closing?"""
+    api = backends()
+    params, years = reporting.requested_params(api)
+    indicators = _indicator_chosen(api, params)
+    params["first"], params["second"] = tables.gap_cohorts(
+        request.args.get("first", ""), request.args.get("second", "")
+    )
+    report, errors = reporting.fetch_report(api, "narrow-the-gap", params)
+    chart = json.dumps(_gap_chart_data(report)) if report else None
+    return render_template(
+        "reports/narrow_the_gap.html",
+        report=report,
+        params=params,
+        years=years,
+        errors=errors,
+        indicators=indicators,
+        need_levels=tables.NEED_LEVELS,
+        chart=chart,
     ), (400 if errors else 200)
 
 
@@ -212,6 +269,13 @@ def save_story() -> Any:
     return redirect(back)
 
 
+def _indicator_chosen(api: Backends, params: dict[str, str]) -> list[dict[str, Any]]:
+    """The framework's indicators, the one asked for (or the first) put in `params`."""
+    indicators = api.outcomes.indicators()
+    params["indicator"] = request.args.get("indicator") or indicators[0]["code"]
+    return indicators
+
+
 # what the story form carries back to the chart it was written beside
 CURVE_FIELDS = ("fy", "from", "to", "basis", "indicator", "since", "cohort")
 
@@ -223,11 +287,38 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+BLUE, RED, GREY = "#1d70b8", "#d4351c", "#505a5f"  # GOV.UK's colours
+
+
+def _line(label: str, values: list[float | None], colour: str, *, dashed: bool = False) -> Any:
+    return {"label": label, "data": values, "colour": colour, "dashed": dashed}
+
+
 def _chart_data(report: dict[str, Any]) -> dict[str, Any]:
+    months = report["months"]
+    name = report.get("indicator_name", report["indicator"])
+    return {
+        "labels": [m["month"] for m in months],
+        "lines": [
+            _line(f"{name} (actual)", [_number(m["actual"]) for m in months], BLUE),
+            _line(
+                "Forecast from the months before",
+                [_number(m["forecast"]) for m in months],
+                RED,
+                dashed=True,
+            ),
+        ],
+    }
+
+
+def _gap_chart_data(report: dict[str, Any]) -> dict[str, Any]:
+    first, second = report["cohorts"]
     months = report["months"]
     return {
         "labels": [m["month"] for m in months],
-        "actual": [_number(m["actual"]) for m in months],
-        "forecast": [_number(m["forecast"]) for m in months],
-        "indicator": report.get("indicator_name", report["indicator"]),
+        "lines": [
+            _line(f"{first.capitalize()} need", [_number(m[first]) for m in months], RED),
+            _line(f"{second.capitalize()} need", [_number(m[second]) for m in months], BLUE),
+            _line("Gap", [_number(m["gap"]) for m in months], GREY, dashed=True),
+        ],
     }
