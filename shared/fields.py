@@ -182,14 +182,15 @@ class AmountsInPenceOrPounds(Schema):
 
     @validates_schema
     def one_unit_per_amount(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
         for amount in self.AMOUNTS:
             pence, pounds = f"{amount}_pence", f"{amount}_pounds"
             if pence in data and pounds in data:
-                raise ValidationError(f"give {pence} or {pounds}, not both", field_name=pounds)
+                errors[pounds] = [f"give {pence} or {pounds}, not both"]
             if amount in self.REQUIRED_AMOUNTS and pence not in data and pounds not in data:
-                raise ValidationError(
-                    f"is required (whole pence), or give {pounds} (pounds)", field_name=pence
-                )
+                errors[pence] = [f"is required (whole pence), or give {pounds} (pounds)"]
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def in_pence(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
