@@ -114,25 +114,15 @@ def EntityId(**kwargs: Any) -> fields.String:
     )
 
 
-class Pence(fields.Field):
-    """Whole pence, as a JSON integer: every field named `*_pence`, in requests and events.
+POUNDS_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
 
-    A string is refused even when it holds digits: `"budget_pence": "10000"` is ambiguous (pence,
-    or pounds?), and reading it as pounds made £10,000 of what was meant as £100. Pounds come in
-    their own `*_pounds` field (`Pounds`). `PenceOrPounds` is for the few money fields whose
-    names carry no unit. Floats and booleans are always refused, and so is an amount beyond
-    ±MAX_PENCE."""
 
-    refusal = "must be whole pence as a JSON integer (pounds go in the *_pounds field)"
+class Money(fields.Field):
+    """Whole pence, refused beyond ±MAX_PENCE and (unless `allow_negative`) below zero."""
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.allow_negative = allow_negative
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValidationError(self.refusal)
-        return self._checked(value)
 
     def _checked(self, pence: int) -> int:
         if pence < 0 and not self.allow_negative:
@@ -141,21 +131,6 @@ class Pence(fields.Field):
             raise ValidationError(f"must be at most {MAX_PENCE} pence (£10bn) in size")
         return pence
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:
-        return None if value is None else int(value)
-
-
-class Pounds(Pence):
-    """Pounds as a decimal string with at most two places ("1200.50"), loaded as whole pence:
-    every field named `*_pounds`. A JSON number is refused (a float has lost pennies already)."""
-
-    refusal = 'must be pounds as a decimal string with at most two places, such as "1200.50"'
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if not isinstance(value, str):
-            raise ValidationError(self.refusal)
-        return self._parsed(value)
-
     def _parsed(self, value: Any) -> int:
         try:
             pence = parse_pence(value)
@@ -163,10 +138,46 @@ class Pounds(Pence):
             raise ValidationError(str(error)) from error
         return self._checked(pence)
 
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:
+        return None if value is None else int(value)
 
-class PenceOrPounds(Pounds):
+
+class Pence(Money):
+    """Whole pence, as a JSON integer: every field named `*_pence`, in requests and events.
+
+    A string is refused even when it holds digits: `"budget_pence": "10000"` is ambiguous (pence,
+    or pounds?), and reading it as pounds made £10,000 of what was meant as £100. Pounds come in
+    their own `*_pounds` field (`Pounds`). `PenceOrPounds` is for the few money fields whose
+    names carry no unit. Floats and booleans are always refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(
+                "must be whole pence as a JSON integer (pounds go in the *_pounds field)"
+            )
+        return self._checked(value)
+
+
+class Pounds(Money):
+    """Pounds as a decimal string with at most two places ("1200.50"), loaded as whole pence:
+    every field named `*_pounds`. A JSON number is refused (a float has lost pennies already)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str):
+            raise ValidationError(
+                'must be pounds as a decimal string with at most two places, such as "1200.50"'
+            )
+        return self._parsed(value)
+
+
+class PenceOrPounds(Money):
     """A money field whose name carries no unit (the ledger's `amount`, `unit_price`): whole
     pence as a JSON integer, or pounds as a decimal string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        either = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": POUNDS_PATTERN}]}
+        kwargs["metadata"] = {**either, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         return self._parsed(value)
@@ -204,5 +215,11 @@ def amount_fields(description: str, **kwargs: Any) -> tuple[Pence, Pounds]:
     """The `<amount>_pence` and `<amount>_pounds` fields of an `AmountsInPenceOrPounds` schema."""
     return (
         Pence(metadata={"description": f"{description}, in whole pence"}, **kwargs),
-        Pounds(metadata={"description": f"{description}, in pounds (instead of pence)"}, **kwargs),
+        Pounds(
+            metadata={
+                "description": f"{description}, in pounds (instead of pence)",
+                "pattern": POUNDS_PATTERN,
+            },
+            **kwargs,
+        ),
     )
