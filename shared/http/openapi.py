@@ -22,8 +22,8 @@ from marshmallow import fields
 
 from shared.http.problems import PROBLEM_CONTENT_TYPE
 from shared.http.security import PUBLIC_PATHS
+from shared.suppression import SUPPRESSED
 
-SUPPRESSED = "suppressed"
 JSON = "application/json"
 SCHEMAS = "#/components/schemas/"
 # what the standard error responses say beyond their status's name
@@ -98,14 +98,18 @@ def suppressible(figure: str, **kwargs: Any) -> fields.Field:
 
 
 def report_response(
-    schema: Any, description: str, *, files: tuple[str, ...] = ()
+    schema: Any, description: str, *, files: tuple[str, ...] = (), status: int = 200
 ) -> dict[str, Any]:
-    """`blp.doc(responses=...)` of a report's 200: its JSON schema, and the files (CSV, XLSX,
-    PNG, SVG media types) the same report comes as with `format`."""
-    content: dict[str, Any] = {JSON: {"schema": schema}}
-    for media_type in files:
-        content[media_type] = {"schema": {"type": "string", "format": "binary"}}
-    return {"200": {"description": description, "content": content}}
+    """`blp.doc(responses=...)` of an answer built as a plain dict: its JSON schema, and the
+    files (CSV, XLSX, PNG, SVG media types) the same report comes as with `format`."""
+    content = {JSON: {"schema": schema}, **file_response("", *files)["200"]["content"]}
+    return {str(status): {"description": description, "content": content}}
+
+
+def file_response(description: str, *media_types: str) -> dict[str, Any]:
+    """`blp.doc(responses=...)` of an answer that is only a file."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"200": {"description": description, "content": dict.fromkeys(media_types, binary)}}
 
 
 class AcornOpenApi(BasePlugin):  # type: ignore[misc]
