@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared.money import MoneyError, parse_pence
 
@@ -114,30 +114,112 @@ def EntityId(**kwargs: Any) -> fields.String:
     )
 
 
-class Pence(fields.Field):
-    """Whole pence. In events: an integer. At the API edge (`accept_pounds=True`) also pounds as a
-    decimal string with at most two places. Floats and booleans are always refused, and so is an
-    amount beyond ±MAX_PENCE."""
+POUNDS_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$"
 
-    def __init__(
-        self, *, accept_pounds: bool = False, allow_negative: bool = False, **kwargs: Any
-    ) -> None:
+
+class Money(fields.Field):
+    """Whole pence, refused beyond ±MAX_PENCE and (unless `allow_negative`) below zero."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.accept_pounds = accept_pounds
         self.allow_negative = allow_negative
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, str) and not self.accept_pounds:
-            raise ValidationError("must be whole pence as an integer")
-        try:
-            pence = parse_pence(value)
-        except MoneyError as error:
-            raise ValidationError(str(error)) from error
+    def _checked(self, pence: int) -> int:
         if pence < 0 and not self.allow_negative:
             raise ValidationError("must not be negative")
         if abs(pence) > MAX_PENCE:
             raise ValidationError(f"must be at most {MAX_PENCE} pence (£10bn) in size")
         return pence
 
+    def _parsed(self, value: Any) -> int:
+        try:
+            pence = parse_pence(value)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from error
+        return self._checked(pence)
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> int | None:
         return None if value is None else int(value)
+
+
+class Pence(Money):
+    """Whole pence, as a JSON integer: every field named `*_pence`, in requests and events.
+
+    A string is refused even when it holds digits: `"budget_pence": "10000"` is ambiguous (pence,
+    or pounds?), and reading it as pounds made £10,000 of what was meant as £100. Pounds come in
+    their own `*_pounds` field (`Pounds`). `PenceOrPounds` is for the few money fields whose
+    names carry no unit. Floats and booleans are always refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(
+                "must be whole pence as a JSON integer (pounds go in the *_pounds field)"
+            )
+        return self._checked(value)
+
+
+class Pounds(Money):
+    """Pounds as a decimal string with at most two places ("1200.50"), loaded as whole pence:
+    every field named `*_pounds`. A JSON number is refused (a float has lost pennies already)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str):
+            raise ValidationError(
+                'must be pounds as a decimal string with at most two places, such as "1200.50"'
+            )
+        return self._parsed(value)
+
+
+class PenceOrPounds(Money):
+    """A money field whose name carries no unit (the ledger's `amount`, `unit_price`): whole
+    pence as a JSON integer, or pounds as a decimal string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        either = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": POUNDS_PATTERN}]}
+        kwargs["metadata"] = {**either, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        return self._parsed(value)
+
+
+class AmountsInPenceOrPounds(Schema):
+    """A request schema taking each amount in `AMOUNTS` as `<amount>_pence` (whole pence) or
+    `<amount>_pounds` (a decimal string), never both; either way it loads as `<amount>_pence`.
+    Declare both fields with `amount_fields`; `REQUIRED_AMOUNTS` names those that must come."""
+
+    AMOUNTS: tuple[str, ...] = ()
+    REQUIRED_AMOUNTS: tuple[str, ...] = ()
+
+    @validates_schema
+    def one_unit_per_amount(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        for amount in self.AMOUNTS:
+            pence, pounds = f"{amount}_pence", f"{amount}_pounds"
+            if pence in data and pounds in data:
+                errors[pounds] = [f"give {pence} or {pounds}, not both"]
+            if amount in self.REQUIRED_AMOUNTS and pence not in data and pounds not in data:
+                errors[pence] = [f"is required (whole pence), or give {pounds} (pounds)"]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def in_pence(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for amount in self.AMOUNTS:
+            if f"{amount}_pounds" in data:
+                data[f"{amount}_pence"] = data.pop(f"{amount}_pounds")
+        return data
+
+
+def amount_fields(description: str, **kwargs: Any) -> tuple[Pence, Pounds]:
+    """The `<amount>_pence` and `<amount>_pounds` fields of an `AmountsInPenceOrPounds` schema."""
+    return (
+        Pence(metadata={"description": f"{description}, in whole pence"}, **kwargs),
+        Pounds(
+            metadata={
+                "description": f"{description}, in pounds (instead of pence)",
+                "pattern": POUNDS_PATTERN,
+            },
+            **kwargs,
+        ),
+    )

@@ -28,10 +28,12 @@ from werkzeug.exceptions import HTTPException
 
 from shared.audit import AuditLog
 from shared.config import ServiceSettings
+from shared.fields import Pence, Pounds
 from shared.http import audit
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import IdempotencyStore
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, check_json_body
+from shared.http.openapi import AcornOpenApi, register_problem_responses
 from shared.http.paging import add_paging_links
 from shared.http.problems import ProblemError, ProblemSchema, from_http_exception, problem_response
 from shared.http.security import authenticate_request
@@ -48,9 +50,18 @@ ReadinessCheck = Callable[[], None]
 
 
 class AcornApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering every error with RFC 9457 problem details."""
+    """flask-smorest's Api, answering every error with RFC 9457 problem details and documenting
+    them so (shared/http/openapi.py)."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app, spec_kwargs={"extra_plugins": [AcornOpenApi()]})
+        self.register_field(Pence, "integer", None)
+        self.register_field(Pounds, "string", "decimal")
+
+    def _register_responses(self) -> None:
+        register_problem_responses(self.spec, self.ERROR_SCHEMA)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return from_http_exception(error, request.path)

@@ -42,19 +42,18 @@ def test_providers_are_registered_read_listed_and_updated_with_an_etag(api: Api)
 
 def test_an_intervention_is_commissioned_as_a_draft_and_read_back(api: Api) -> None:
     provider = api.provider()
-    response = api.post(
-        "/interventions",
-        intervention_body(
-            provider["provider_id"], budget_pence="20000.00", target_indicators=["a1", "b_2"]
-        ),
-    )
+    targets = ["school_attendance", "sdq_total_difficulties"]
+    body = intervention_body(provider["provider_id"], target_indicators=targets)
+    del body["budget_pence"]
+    response = api.post("/interventions", {**body, "budget_pounds": "20000.00"})
     intervention = created(response)
     assert response.headers["ETag"] == '"v1"'
     assert response.headers["Location"] == f"/interventions/{intervention['intervention_id']}"
     assert intervention["status"] == "draft"
-    assert intervention["budget_pence"] == 2_000_000  # pounds as a decimal string, in pence
+    assert intervention["budget_pence"] == 2_000_000  # pounds in the pounds field, kept in pence
+    assert "budget_pounds" not in intervention
     assert intervention["prices"] == [{"effective_from": "2025-01-01", "unit_price_pence": 10_000}]
-    assert intervention["target_indicators"] == ["a1", "b_2"]
+    assert intervention["target_indicators"] == targets
     read = api.get(f"/interventions/{intervention['intervention_id']}")
     assert (read.json, read.headers["ETag"]) == (intervention, '"v1"')
 
@@ -83,7 +82,7 @@ def test_price_amendments_keep_the_history_and_never_rewrite_earlier_days(api: A
     intervention = api.active_intervention(api.provider()["provider_id"])
     path = f"/interventions/{intervention['intervention_id']}/price-amendments"
     amended = api.post(
-        path, {"effective_from": "2025-04-01", "unit_price_pence": "110.50"}, if_match='"v2"'
+        path, {"effective_from": "2025-04-01", "unit_price_pounds": "110.50"}, if_match='"v2"'
     )
     assert amended.status_code == 200, amended.json
     assert amended.json["prices"] == [
@@ -231,7 +230,12 @@ def test_enrolments_outside_the_dates_on_a_wrong_state_or_twice_are_refused(api:
         ({"unit_price_pence": 12.5}, "unit_price_pence"),
         ({"unit_price_pence": 100.0}, "unit_price_pence"),
         ({"unit_price_pence": -1}, "unit_price_pence"),
-        ({"unit_price_pence": "1.005"}, "unit_price_pence"),
+        ({"unit_price_pounds": "1.005"}, "unit_price_pounds"),
+        ({"unit_price_pounds": 110}, "unit_price_pounds"),
+        # a string of digits in a pence field is refused, not read as pounds (£100 = 10000)
+        ({"budget_pence": "10000"}, "budget_pence"),
+        ({"budget_pence": "10000.00"}, "budget_pence"),
+        ({"budget_pounds": "100.00"}, "budget_pounds"),  # beside budget_pence: which one?
         ({"budget_pence": True}, "budget_pence"),
         ({"budget_pence": -100}, "budget_pence"),
         ({"capacity": "3"}, "capacity"),
@@ -241,8 +245,8 @@ def test_enrolments_outside_the_dates_on_a_wrong_state_or_twice_are_refused(api:
         ({"start_date": "01/02/2025"}, "start_date"),
         ({"end_date": "2024-12-31"}, "end_date"),
         ({"target_indicators": ["Attendance"]}, "target_indicators.0"),
-        ({"target_indicators": ["ok_code", "x"]}, "target_indicators.1"),
-        ({"target_indicators": ["dup", "dup"]}, "target_indicators"),
+        ({"target_indicators": ["school_attendance", "school_atendance"]}, "target_indicators.1"),
+        ({"target_indicators": ["in_eet", "in_eet"]}, "target_indicators"),
         ({"title": ""}, "title"),
         ({"provider_id": "prv-nobody"}, "provider_id"),
         ({"nickname": "Sunny"}, "nickname"),
@@ -358,3 +362,50 @@ def test_a_batch_enrols_each_row_or_refuses_it_in_one_change(api: Api) -> None:
     ]
     too_many = [{"child_ref": f"child-{n}", "start_date": "2025-02-01"} for n in range(501)]
     refused(api.post(f"/interventions/{iid}/enrolments/batch", {"enrolments": too_many}), 422)
+
+
+def test_an_intervention_is_commissioned_with_its_amounts_in_pounds_fields(api: Api) -> None:
+    body = intervention_body(api.provider()["provider_id"])
+    del body["budget_pence"], body["unit_price_pence"]
+    intervention = api.post(
+        "/interventions", {**body, "budget_pounds": "10000", "unit_price_pounds": "450.5"}
+    )
+    assert (created(intervention)["budget_pence"], intervention.json["prices"][0]) == (
+        1_000_000,
+        {"effective_from": "2025-01-01", "unit_price_pence": 45_050},
+    )
+    refused(api.post("/interventions", body), 422, "budget_pence")
+
+
+def test_a_correction_puts_right_what_was_recorded_wrongly(api: Api) -> None:
+    intervention = api.active_intervention(api.provider()["provider_id"])
+    path = f"/interventions/{intervention['intervention_id']}/corrections"
+    typo = {"target_indicators": ["school_atendance"], "reason": "typo"}
+    refused(api.post(path, typo, if_match='"v2"'), 422, "target_indicators.0")
+    refused(api.post(path, {"title": "Mentoring"}, if_match='"v2"'), 422, "reason")
+    refused(api.post(path, {"reason": "nothing to say"}, if_match='"v2"'), 422)
+    correction = {
+        "title": "Family support programme (Triple P)",
+        "capacity": 3,
+        "target_indicators": ["school_attendance", "suspensions_12m"],
+        "budget_pounds": "25000.00",
+        "reason": "the contract schedule was misread",
+    }
+    refused(api.post(path, correction, if_match='"v1"'), 412)
+    corrected = api.post(path, correction, if_match='"v2"')
+    assert corrected.status_code == 200, corrected.json
+    assert corrected.headers["ETag"] == '"v3"'
+    expected = {
+        "title": "Family support programme (Triple P)",
+        "capacity": 3,
+        "target_indicators": ["school_attendance", "suspensions_12m"],
+        "budget_pence": 2_500_000,
+        "status": "active",
+        "version": 3,
+    }
+    read = api.get(f"/interventions/{intervention['intervention_id']}").json
+    assert {name: read[name] for name in expected} == expected
+    api.enrol(intervention["intervention_id"], "child-c-1", "2025-02-01")
+    api.enrol(intervention["intervention_id"], "child-c-2", "2025-02-01")
+    fewer = {"capacity": 1, "reason": "fewer places than we thought"}
+    refused(api.post(path, fewer, if_match='"v3"'), 409, "capacity")

@@ -14,7 +14,7 @@ from services.commissioning.adapters.repository import (
 )
 from services.commissioning.domain import commands
 from services.commissioning.domain.errors import Conflict, Invalid, NotFound, StaleVersion
-from services.commissioning.domain.model import Intervention
+from services.commissioning.domain.model import Correction, Intervention
 from services.commissioning.service_layer import handlers
 from shared.events.catalogue import commissioning as catalogue
 from shared.events.envelope import Envelope
@@ -181,6 +181,76 @@ def test_ending_an_intervention_raises_ended_and_one_event_per_enrolment_it_clos
         f"{intervention.intervention_id}:e1",
         f"{intervention.intervention_id}:e2",
     ]
+
+
+def test_a_correction_raises_corrected_with_the_fields_it_put_right_from_the_start(
+    providers: FakeProviderRepository, interventions: FakeInterventionRepository
+) -> None:
+    intervention = activate(interventions, commission(providers, interventions))
+    corrected = handlers.correct_intervention(
+        commands.CorrectIntervention(
+            intervention.intervention_id,
+            2,
+            Correction(
+                title="Parenting programme (Incredible Years)",
+                capacity=2,  # as it was: not named as corrected
+                target_indicators=["school_attendance", "sdq_total_difficulties"],
+                budget_pence=1_200_000,
+            ),
+            "the contract's schedule was misread",
+        ),
+        interventions=interventions,
+    )
+    assert (corrected.version, corrected.budget_pence, corrected.capacity) == (3, 1_200_000, 2)
+    event = interventions.events[-1]
+    assert_valid(event)
+    assert event.type == catalogue.INTERVENTION_CORRECTED
+    assert event.data["corrected"] == ["title", "target_indicators", "budget_pence"]
+    assert event.data["effective_date"] == "2025-01-01"
+    assert event.data["reason"] == "the contract's schedule was misread"
+    assert event.data["intervention"]["target_indicators"] == [
+        "school_attendance",
+        "sdq_total_difficulties",
+    ]
+
+
+def test_a_correction_that_changes_nothing_or_undercuts_enrolled_children_is_refused(
+    providers: FakeProviderRepository, interventions: FakeInterventionRepository
+) -> None:
+    intervention = activate(interventions, commission(providers, interventions))
+    for child in ("child-a-1", "child-b-1"):
+        handlers.enrol_child(
+            commands.EnrolChild(intervention.intervention_id, child, date(2025, 3, 1)),
+            interventions=interventions,
+        )
+    before = len(interventions.events)
+    for correction, refusal in [
+        (Correction(capacity=1), Conflict),
+        (Correction(title="Parenting programme"), Invalid),
+    ]:
+        with pytest.raises(refusal):
+            handlers.correct_intervention(
+                commands.CorrectIntervention(intervention.intervention_id, 2, correction, "why"),
+                interventions=interventions,
+            )
+    assert len(interventions.events) == before
+
+
+def test_an_intervention_ended_while_a_draft_is_withdrawn_and_says_so(
+    providers: FakeProviderRepository, interventions: FakeInterventionRepository
+) -> None:
+    draft = commission(providers, interventions)
+    handlers.end_intervention(
+        commands.EndIntervention(draft.intervention_id, 1, date(2025, 1, 31), "not needed"),
+        interventions=interventions,
+    )
+    assert interventions.events[-1].data["intervention"]["withdrawn"] is True
+    active = activate(interventions, commission(providers, interventions))
+    handlers.end_intervention(
+        commands.EndIntervention(active.intervention_id, 2, date(2025, 1, 31), "retendered"),
+        interventions=interventions,
+    )
+    assert interventions.events[-1].data["intervention"]["withdrawn"] is False
 
 
 class RacingRepository(FakeInterventionRepository):

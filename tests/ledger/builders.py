@@ -23,6 +23,7 @@ def intervention(
     budget_pence: int = 1_000_000,
     category: str = "family_support",
     version: int = 1,
+    withdrawn: bool = False,
 ) -> InterventionTerms:
     return InterventionTerms(
         intervention_id=intervention_id,
@@ -34,6 +35,7 @@ def intervention(
         end_date=end,
         budget_pence=budget_pence,
         version=version,
+        withdrawn=withdrawn,
     )
 
 
@@ -75,16 +77,22 @@ def intervention_payload(terms: InterventionTerms, status: str = "active") -> di
         "budget_pence": terms.budget_pence,
         "target_indicators": ["attendance"],
         "status": status,
+        "withdrawn": terms.withdrawn,
         "version": terms.version,
     }
 
 
 def intervention_event(
-    terms: InterventionTerms, type_: str = commissioning.INTERVENTION_COMMISSIONED
+    terms: InterventionTerms,
+    type_: str = commissioning.INTERVENTION_COMMISSIONED,
+    *,
+    status: str = "active",
+    **extra: Any,
 ) -> Envelope:
     data: dict[str, Any] = {
-        "intervention": intervention_payload(terms),
+        "intervention": intervention_payload(terms, status),
         "effective_date": terms.start_date.isoformat(),
+        **extra,
     }
     if type_ == commissioning.INTERVENTION_AMENDED:
         latest = max(terms.prices, key=lambda p: p.effective_from)

@@ -42,6 +42,7 @@ from shared.events.envelope import Envelope
 from tests.ledger.builders import enrolment, enrolment_event, intervention, intervention_payload
 from tests.ledger.conftest import LedgerStack, problem_fields, publish
 from tests.support.bus import wait_until
+from tests.support.openapi import documented_errors
 
 pytestmark = pytest.mark.integration
 Auth = Callable[..., dict[str, str]]
@@ -291,7 +292,9 @@ def test_each_exception_list_shows_what_it_should_and_not_what_it_should_not(
     assert exceptions(council, auth, "high-cost", on="2025-10-01")["rows"] == []  # £10,000
     suppressed = exceptions(council, auth, "high-cost", on="2025-10-01", threshold_pence=70_000)
     assert suppressed["rows"] == [] and suppressed["withheld_rows"] == 2
-    assert suppressed["by_category"] == [{"category": "in_house_fostering", "children": None}]
+    assert suppressed["by_category"] == [
+        {"category": "in_house_fostering", "children": "suppressed"}
+    ]
     commissioner = council.client.get(
         "/exceptions/high-cost", query_string={"unsuppressed": "true"}, headers=auth("commissioner")
     )
@@ -427,3 +430,32 @@ def test_the_terminal_shows_the_forecast_and_the_exceptions(
     text = out.getvalue()
     assert "High-cost placements (£700.00 a week or more): 2" in text
     assert "Budgets that will run out: 1" in text and "2026-02" in text
+
+
+def test_every_month_end_report_answers_what_its_openapi_schema_says(
+    council: LedgerStack, auth: Auth
+) -> None:
+    client = council.client
+    client.put(
+        "/framework-ceilings/in_house_fostering/per_child_week",
+        json={"unit_price": 75_000},
+        headers=auth("finance"),
+    )
+    client.post("/saved-forecasts", json=FORECAST, headers=auth("finance"))
+    client.post("/months/2025-04/close", json={}, headers=auth("finance"))
+    for path, query in [
+        ("/forecast", FORECAST),
+        ("/saved-forecasts", {"fy": 2025}),
+        ("/exceptions/high-cost", {"on": "2025-10-01", "threshold_pence": 70_000}),
+        ("/exceptions/above-ceiling", {"on": "2026-01-15"}),
+        ("/exceptions/paid-after-end", {}),
+        ("/exceptions/budget-run-out", FORECAST),
+        ("/months", {}),
+        ("/framework-ceilings", {}),
+        ("/cost-centres", {}),
+        ("/balances", {}),
+        ("/reconciliation", {}),
+    ]:
+        answer = client.get(path, query_string=query, headers=auth("finance"))
+        assert answer.status_code == 200, answer.get_json()
+        assert documented_errors(client, path, answer.get_json()) == [], path

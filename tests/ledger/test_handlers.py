@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -9,11 +10,13 @@ import pytest
 from services.ledger.adapters.repository import FakeTransactions
 from services.ledger.domain.model import Conflict, CostLine, NotFound, Posting, RuleBroken
 from services.ledger.domain.reports import balances
+from services.ledger.entrypoints.consumer import CommissioningHandlers
 from services.ledger.service_layer import handlers, queries
 from services.ledger.service_layer.commands import PostTransaction, ReverseTransaction, RunAccruals
 from services.ledger.service_layer.finance import as_at
 from services.ledger.service_layer.handlers import Ledger
-from tests.ledger.builders import enrolment, intervention
+from shared.events.catalogue import commissioning
+from tests.ledger.builders import enrolment, intervention, intervention_event
 
 JAN, FEB, MAR = (date(2025, m, 1) for m in (1, 2, 3))
 Q1 = RunAccruals(JAN, date(2025, 3, 31), source="run")
@@ -290,3 +293,37 @@ def test_listing_by_intervention_or_provider_finds_exactly_theirs(ledger: Ledger
         queries.TransactionFilter(intervention_id="iv-1", kind="invoice"), as_at(ledger, None)
     )
     assert sorted(t.invoice_number or "" for t in later) == ["INV-1", "INV-4"]
+
+
+def test_a_draft_ended_before_it_began_leaves_nothing_committed(ledger: Ledger) -> None:
+    commissioned = intervention(budget_pence=120_000)
+    consumer = CommissioningHandlers(ledger)
+    consumer.apply(intervention_event(commissioned, status="draft"))
+    assert total(ledger, "committed") == 120_000
+    withdrawn = replace(commissioned, end_date=date(2025, 1, 31), version=2, withdrawn=True)
+    consumer.apply(
+        intervention_event(
+            withdrawn, commissioning.INTERVENTION_ENDED, status="ended", reason="not needed"
+        )
+    )
+    assert total(ledger, "committed") == 0
+    assert [t.transaction_id for t in ledger.transactions.all() if t.kind == "commitment"] == [
+        "commitment:iv-1:1",
+        "commitment:iv-1:2",
+    ]
+
+
+def test_a_corrected_budget_corrects_the_commitment(ledger: Ledger) -> None:
+    commissioned = intervention(budget_pence=120_000)
+    consumer = CommissioningHandlers(ledger)
+    consumer.apply(intervention_event(commissioned))
+    corrected = replace(commissioned, budget_pence=90_000, version=2)
+    consumer.apply(
+        intervention_event(
+            corrected,
+            commissioning.INTERVENTION_CORRECTED,
+            corrected=["budget_pence"],
+            reason="the schedule was misread",
+        )
+    )
+    assert total(ledger, "committed") == 90_000

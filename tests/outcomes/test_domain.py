@@ -26,11 +26,22 @@ from services.outcomes.domain.observations import (
     ensure_current,
     reading_problems,
 )
-from shared.events.catalogue.outcomes import DIRECTIONS, NEED_DOMAINS, OUTCOME_AREAS, UNITS
+from shared.events.catalogue.outcomes import (
+    DIRECTIONS,
+    FRAMEWORK_CODES,
+    NEED_DOMAINS,
+    OUTCOME_AREAS,
+    UNITS,
+)
 from shared.fields import INDICATOR_CODE_PATTERN
 
 FRAMEWORK = {indicator.code: indicator for indicator in DEFAULT_FRAMEWORK}
 TODAY = date(2025, 6, 30)
+
+
+def test_commissioning_knows_exactly_the_framework_s_codes() -> None:
+    """Interventions may target these codes only (shared/events/catalogue/outcomes.py)."""
+    assert set(FRAMEWORK) == set(FRAMEWORK_CODES)
 
 
 def test_the_default_framework_is_short_valid_and_sourced() -> None:

@@ -89,6 +89,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     c.INTERVENTION_SUSPENDED: {**INTERVENTION, "reason": "inspection"},
     c.INTERVENTION_RESUMED: INTERVENTION,
     c.INTERVENTION_ENDED: {**INTERVENTION, "reason": None},
+    c.INTERVENTION_CORRECTED: {
+        **INTERVENTION,
+        "corrected": ["title", "target_indicators"],
+        "reason": "a typo in the indicator code",
+    },
     c.CHILD_ENROLLED: ENROLMENT,
     c.ENROLMENT_ENDED: ENROLMENT,
     o.INDICATOR_ADDED: INDICATOR,

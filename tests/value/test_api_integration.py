@@ -9,6 +9,7 @@ import pytest
 
 from deploy import cli as deploy_cli
 from tests.support.bus import wait_until
+from tests.support.openapi import documented_errors
 from tests.value import events as ev
 from tests.value.conftest import ValueService
 
@@ -207,3 +208,25 @@ def test_cli_prints_the_cost_per_outcome_table(
     total = out.splitlines()[-2]
     assert total.split()[:2] == ["All", "£4,800.00"]
     assert total.split()[-2:] == ["£4,800.00", "0.208"]
+
+
+def test_every_report_answers_what_its_openapi_schema_says(
+    value_service: ValueService,
+    worked_example_published: dict[str, Any],
+    auth: Callable[..., dict[str, str]],
+) -> None:
+    curve = {"indicator": "attendance", "since": "2025-01-01"}
+    for path, query in [
+        ("cost-per-outcome", {}),
+        ("cost-per-outcome", {"group_by": "provider"}),
+        ("report-card", {}),
+        ("reconciliation", {}),
+        ("turn-the-curve", curve),
+        ("narrow-the-gap", {"indicator": "attendance", "first": "low", "second": "high"}),
+    ]:
+        answer = report(value_service, auth, path, fy=2024, **query)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert documented_errors(value_service.client, f"/reports/{path}", body) == [], path
+    wrong = {**worked_example_published, "total": {"spend_pence": "4800.00"}}
+    assert documented_errors(value_service.client, "/reports/cost-per-outcome", wrong)

@@ -214,9 +214,9 @@ def _commission_form(client: FlaskClient, **overrides: str) -> dict[str, str]:
         "title": "Mentoring",
         "category": "education_support",
         "pricing_model": "per_child_week",
-        "unit_price_pence": "£120.00",
+        "unit_price_pounds": "£120.00",
         "capacity": "10",
-        "budget_pence": "60000",
+        "budget_pounds": "60000",
         "start_date-day": "1",
         "start_date-month": "4",
         "start_date-year": "2025",
@@ -234,7 +234,9 @@ def test_commissioning_sends_the_api_what_was_typed(app: Flask, calls: fakes.Cal
     assert answer.headers["Location"] == "/interventions/int-new"
     name, body = calls.made[-1]
     assert name == "commission"
-    assert body["unit_price_pence"] == "120.00" and body["capacity"] == 10
+    # the form's pounds go to the API's pounds fields: "60000" is £60,000, never 60,000 pence
+    assert (body["unit_price_pounds"], body["budget_pounds"]) == ("120.00", "60000")
+    assert "unit_price_pence" not in body and body["capacity"] == 10
     assert body["start_date"] == "2025-04-01" and body["target_indicators"] == ["school_attendance"]
 
 
@@ -256,13 +258,13 @@ def test_the_apis_refusal_appears_beside_the_field(app: Flask, calls: fakes.Call
     calls.refuse_with = ApiError(
         422,
         "invalid",
-        [{"field": "unit_price_pence", "reason": "must have at most two decimal places"}],
+        [{"field": "unit_price_pounds", "reason": "must have at most two decimal places"}],
     )
     client = signed_in(app, "commissioner")
     page = text(client.post("/interventions/new", data=_commission_form(client)))
-    assert 'href="#unit_price_pence"' in page
+    assert 'href="#unit_price_pounds"' in page
     assert "Unit price must have at most two decimal places" in page
-    assert 'id="unit_price_pence-error"' in page
+    assert 'id="unit_price_pounds-error"' in page
 
 
 def test_a_refusal_about_no_field_on_the_form_is_shown_whole(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.commissioning.domain.model import Correction
+
 
 @dataclass(frozen=True)
 class RegisterProvider:
@@ -70,6 +72,16 @@ class AmendPrice:
     expected_version: int
     effective_from: date
     unit_price_pence: int
+
+
+@dataclass(frozen=True)
+class CorrectIntervention:
+    """Put right fields recorded wrongly (an intervention's `Correction`), saying why."""
+
+    intervention_id: str
+    expected_version: int
+    correction: Correction
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ runs until the intervention's end date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from services.commissioning.domain.errors import Conflict, Invalid
@@ -82,6 +82,16 @@ class Enrolment:
         self.version += 1
 
 
+@dataclass(frozen=True)
+class Correction:
+    """The fields of an intervention a correction may put right; None leaves one as it is."""
+
+    title: str | None = None
+    capacity: int | None = None
+    target_indicators: list[str] | None = None
+    budget_pence: int | None = None
+
+
 @dataclass
 class Intervention:
     intervention_id: str
@@ -99,6 +109,8 @@ class Intervention:
     version: int = 1
     revision: int = 1
     enrolments: list[Enrolment] = field(default_factory=list)
+    # ended while still a draft: nothing was ever bought, so nothing stays committed to it
+    withdrawn: bool = False
 
     def __post_init__(self) -> None:
         if self.end_date < self.start_date:
@@ -144,6 +156,7 @@ class Intervention:
                     "end it or choose a later date",
                     field="end_date",
                 )
+        self.withdrawn = self.status == "draft"
         self.status, self.end_date = "ended", on
         self.version += 1
         still_open = [e for e in self.enrolments if e.status == "enrolled"]
@@ -175,6 +188,32 @@ class Intervention:
             )
         self.prices = [*self.prices, PricePeriod(effective_from, unit_price_pence)]
         self.version += 1
+
+    # -- corrections ----------------------------------------------------------------------
+
+    def correct(self, correction: Correction) -> list[str]:
+        """Put right what was recorded wrongly, as if it had always been so. Returns the names of
+        the fields that changed. A capacity below the most children enrolled at once would make
+        the record contradict itself."""
+        if correction.capacity is not None and self.enrolments:
+            peak = self.peak_enrolled(self.start_date, self.end_date)
+            if correction.capacity < peak:
+                raise Conflict(
+                    f"{peak} children are enrolled at once on some day; the capacity cannot be "
+                    "less",
+                    field="capacity",
+                )
+        changes = {
+            name: value
+            for name, value in asdict(correction).items()
+            if value is not None and getattr(self, name) != value
+        }
+        if not changes:
+            raise Invalid("the correction changes nothing", field="(body)")
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.version += 1
+        return list(changes)
 
     # -- enrolments ------------------------------------------------------------------------
 

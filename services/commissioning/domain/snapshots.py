@@ -83,6 +83,7 @@ def intervention_snapshot(intervention: Intervention) -> Snapshot:
         "budget_pence": intervention.budget_pence,
         "target_indicators": list(intervention.target_indicators),
         "status": intervention.status,
+        "withdrawn": intervention.withdrawn,
         "version": intervention.version,
     }
 
@@ -114,4 +115,5 @@ def intervention_from(stored: Snapshot) -> Intervention:
         version=stored["version"],
         revision=stored["revision"],
         enrolments=[enrolment_from(e) for e in stored["enrolments"]],
+        withdrawn=stored.get("withdrawn", False),
     )

@@ -46,7 +46,11 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     app = create_service_app(
         settings=settings,
         title="Acorn commissioning",
-        description="Providers, interventions, prices and the children enrolled on them.",
+        description=(
+            "Providers, interventions, prices and the children enrolled on them. Money: a field "
+            "named `*_pence` takes whole pence as a JSON integer only; pounds go in the field "
+            'named `*_pounds` (a decimal string such as "450.00"), never in a `_pence` field.'
+        ),
         blueprints=[providers.blp, interventions.blp, enrolments.blp],
         db=runtime.db,
         readiness_checks=runtime.readiness_checks(),

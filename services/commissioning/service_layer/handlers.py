@@ -214,6 +214,26 @@ def amend_price(
     return _change_intervention(interventions, cmd.intervention_id, change)
 
 
+def correct_intervention(
+    cmd: commands.CorrectIntervention, *, interventions: AbstractInterventionRepository
+) -> Intervention:
+    """A correction is true from the intervention's start, so that is its effective date."""
+
+    def change(intervention: Intervention) -> tuple[Intervention, list[Envelope]]:
+        _check_version(intervention.version, cmd.expected_version)
+        corrected = intervention.correct(cmd.correction)
+        event = intervention_event(
+            catalogue.INTERVENTION_CORRECTED,
+            intervention,
+            intervention.start_date,
+            corrected=corrected,
+            reason=cmd.reason,
+        )
+        return intervention, [event]
+
+    return _change_intervention(interventions, cmd.intervention_id, change)
+
+
 def enrol_child(
     cmd: commands.EnrolChild, *, interventions: AbstractInterventionRepository
 ) -> Enrolment:

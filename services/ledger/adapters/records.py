@@ -85,6 +85,7 @@ def intervention_record(terms: InterventionTerms) -> Record:
         "start_date": terms.start_date.isoformat(),
         "end_date": terms.end_date.isoformat(),
         "budget_pence": terms.budget_pence,
+        "withdrawn": terms.withdrawn,
         "version": terms.version,
     }
 
@@ -102,6 +103,7 @@ def intervention_from_record(record: Record) -> InterventionTerms:
         end_date=_day(record["end_date"]),
         budget_pence=record["budget_pence"],
         version=record["version"],
+        withdrawn=record.get("withdrawn", False),
     )
 
 
@@ -145,6 +147,7 @@ def intervention_from_event(data: dict[str, Any]) -> InterventionTerms:
         end_date=_day(snapshot["end_date"]),
         budget_pence=snapshot["budget_pence"],
         version=snapshot["version"],
+        withdrawn=snapshot.get("withdrawn", False),
     )
 
 

@@ -116,7 +116,10 @@ def block_lines(
 
 
 def commitment_lines(terms: InterventionTerms) -> list[CostLine]:
-    """An intervention's commitment: its budget, spread over its financial years by days."""
+    """An intervention's commitment: its budget, spread over its financial years by days;
+    nothing once it is withdrawn (its commitment chain then posts the reversal)."""
+    if terms.withdrawn:
+        return []
     parts = split_by_financial_year(terms.span)
     shares = apportion(terms.budget_pence, [days_in(part) for part in parts])
     return [

@@ -28,6 +28,8 @@ class InterventionTerms:
     end_date: date
     budget_pence: int
     version: int
+    # ended while still a draft: nothing was bought, so none of its budget stays committed
+    withdrawn: bool = False
 
     @property
     def span(self) -> Span:

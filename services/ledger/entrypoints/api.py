@@ -30,7 +30,9 @@ DESCRIPTION = (
     "The cost ledger: integer pence, balanced double entry, append-only. Finance posts "
     "commitments, accruals, invoices, payments, adjustments and reversals, runs accruals, and "
     "asks for balances, spend, budgets, invoice matching, reconciliation and CSV exports; closes "
-    "months; and forecasts the year's outturn with the exceptions behind its variance."
+    "months; and forecasts the year's outturn with the exceptions behind its variance. Money: "
+    "every `*_pence` field is whole pence, a JSON integer; `amount` and `unit_price`, whose names "
+    'carry no unit, take integer pence or pounds as a decimal string ("1200.50").'
 )
 
 

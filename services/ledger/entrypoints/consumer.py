@@ -35,6 +35,7 @@ INTERVENTION_EVENTS = (
     commissioning.INTERVENTION_SUSPENDED,
     commissioning.INTERVENTION_RESUMED,
     commissioning.INTERVENTION_ENDED,
+    commissioning.INTERVENTION_CORRECTED,
 )
 ENROLMENT_EVENTS = (commissioning.CHILD_ENROLLED, commissioning.ENROLMENT_ENDED)
 

@@ -24,6 +24,7 @@ from services.ledger.domain.calendar import (
 from services.ledger.domain.forecast import Assumptions, Outturn, SavedOutturn
 from services.ledger.domain.model import Conflict, NotFound
 from services.ledger.service_layer.handlers import Ledger
+from shared.suppression import SUPPRESSED
 
 NO_COMPARISON = "none"
 SAVED_FIELDS = (
@@ -269,7 +270,7 @@ def high_cost(
         "open_ended_to": open_ended_to,
         "suppression_threshold": suppression_threshold,
         "by_category": [
-            {"category": c, "children": None if c in small else len(refs)}
+            {"category": c, "children": SUPPRESSED if c in small else len(refs)}
             for c, refs in sorted(children.items())
         ],
         "withheld_rows": len(found) - len(shown),

@@ -112,6 +112,7 @@ ROWS: dict[str, Callable[[dict[str, Any]], tuple[str, tuple[Any, ...]]]] = {
             c.INTERVENTION_SUSPENDED,
             c.INTERVENTION_RESUMED,
             c.INTERVENTION_ENDED,
+            c.INTERVENTION_CORRECTED,
         ),
         _intervention,
     ),

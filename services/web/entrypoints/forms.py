@@ -51,7 +51,7 @@ class FormErrors:
 
 
 def _sentence(name: str, reason: str) -> str:
-    label = name.replace("_pence", "").replace("_", " ")
+    label = name.removesuffix("_pence").removesuffix("_pounds").replace("_", " ")
     text = f"{label[:1].upper()}{label[1:]} {reason}".rstrip(".")
     return text
 

@@ -40,6 +40,10 @@ INTERVENTION_AMENDED = event_type("commissioning", "intervention_amended")
 INTERVENTION_SUSPENDED = event_type("commissioning", "intervention_suspended")
 INTERVENTION_RESUMED = event_type("commissioning", "intervention_resumed")
 INTERVENTION_ENDED = event_type("commissioning", "intervention_ended")
+INTERVENTION_CORRECTED = event_type("commissioning", "intervention_corrected")
+# what a correction may put right: what was recorded wrongly, not what changed later (prices
+# change by amendment from a date, dates and status by their own steps)
+CORRECTABLE_FIELDS = ("title", "capacity", "target_indicators", "budget_pence")
 CHILD_ENROLLED = event_type("commissioning", "child_enrolled")
 ENROLMENT_ENDED = event_type("commissioning", "enrolment_ended")
 
@@ -83,6 +87,10 @@ class Intervention(PayloadPart):
     budget_pence = Pence(required=True)
     target_indicators = fields.List(IndicatorCode(), required=True)
     status = fields.String(required=True, validate=validate.OneOf(INTERVENTION_STATUSES))
+    withdrawn = fields.Boolean(
+        load_default=False,
+        metadata={"description": "ended while still a draft: nothing stays committed to it"},
+    )
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
@@ -121,6 +129,19 @@ class InterventionResumed(InterventionChanged):
 @register(INTERVENTION_ENDED)
 class InterventionEnded(InterventionChanged):
     reason = fields.String(load_default=None, allow_none=True)
+
+
+@register(INTERVENTION_CORRECTED)
+class InterventionCorrected(InterventionChanged):
+    """Fields recorded wrongly, put right as if they had always been so: `effective_date` is the
+    intervention's start, `corrected` names the fields that changed, `reason` says why."""
+
+    corrected = fields.List(
+        fields.String(validate=validate.OneOf(CORRECTABLE_FIELDS)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class Enrolment(PayloadPart):

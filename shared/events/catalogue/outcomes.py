@@ -34,6 +34,29 @@ NEED_DOMAINS = (
     "communication",
 )
 NEED_LEVELS = ("low", "medium", "high", "complex")
+# The codes of the outcome framework Acorn ships (services/outcomes/domain/framework.py defines
+# each indicator). Commissioning refuses an intervention targeting any other code, so a typo
+# cannot be commissioned: it knows the framework from here rather than from the outcomes
+# service's indicator events because it consumes no events, and an intervention must be judged
+# at once, not after a consumer catches up. A council indicator added through the outcomes API
+# is added here too before interventions can target it.
+FRAMEWORK_CODES = (
+    "school_attendance",
+    "sdq_total_difficulties",
+    "placement_moves_12m",
+    "missing_episodes_12m",
+    "suspensions_12m",
+    "permanently_excluded",
+    "pep_in_place",
+    "ks2_expected_standard",
+    "attainment_8",
+    "health_assessment_up_to_date",
+    "dental_check_up_to_date",
+    "immunisations_up_to_date",
+    "offended_12m",
+    "in_eet",
+    "suitable_accommodation",
+)
 
 INDICATOR_ADDED = event_type("outcomes", "indicator_added")
 INDICATOR_VERSIONED = event_type("outcomes", "indicator_versioned")

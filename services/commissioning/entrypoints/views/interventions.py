@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from services.commissioning.domain import commands
 from services.commissioning.domain.errors import Refused
-from services.commissioning.domain.model import Enrolment, Intervention
+from services.commissioning.domain.model import Correction, Enrolment, Intervention
 from services.commissioning.entrypoints.views import schemas
 from services.commissioning.entrypoints.views.common import (
     app_services,
@@ -168,6 +168,24 @@ class PriceAmendments(MethodView):
             intervention_id, expected_version(), data["effective_from"], data["unit_price_pence"]
         )
         return _transition("amend_price", intervention_id, command, handlers.amend_price)
+
+
+@blp.route("/<intervention_id>/corrections")
+class Corrections(MethodView):
+    @idempotent
+    @blp.arguments(schemas.InterventionCorrection)
+    @blp.response(200, schemas.InterventionOut)
+    @blp.doc(parameters=[IF_MATCH_DOC])
+    @problems(blp, *TRANSITION_ERRORS)
+    def post(self, data: dict[str, Any], intervention_id: str) -> Answer:
+        """Correct the title, capacity, targeted indicators or budget where they were recorded
+        wrongly: they are put right from the start (raising `intervention_corrected`), unlike a
+        price amendment, which changes the price from a date."""
+        reason = data.pop("reason")
+        command = commands.CorrectIntervention(
+            intervention_id, expected_version(), Correction(**data), reason
+        )
+        return _transition("correct", intervention_id, command, handlers.correct_intervention)
 
 
 @blp.route("/<intervention_id>/enrolments")

@@ -19,7 +19,16 @@ from shared.events.catalogue.commissioning import (
     Intervention,
     Provider,
 )
-from shared.fields import ChildRef, Day, EntityId, FullMatch, IndicatorCode, Pence, Text
+from shared.events.catalogue.outcomes import FRAMEWORK_CODES
+from shared.fields import (
+    AmountsInPenceOrPounds,
+    ChildRef,
+    Day,
+    EntityId,
+    FullMatch,
+    Text,
+    amount_fields,
+)
 from shared.http.paging import PageArgs, page_schema
 
 # Ofsted unique reference numbers: six to eight digits, "SC" first for social care settings
@@ -40,12 +49,21 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def _pence(**kwargs: Any) -> Pence:
-    return Pence(
-        accept_pounds=True,
-        metadata={"description": "whole pence (integer) or pounds as a decimal string"},
+def TargetIndicators(**kwargs: Any) -> fields.List:
+    """Codes of the outcome framework the intervention aims to improve, each named once."""
+    in_framework = validate.OneOf(
+        FRAMEWORK_CODES, error="{input!r} is not an indicator of the outcome framework"
+    )
+    return fields.List(
+        fields.String(validate=in_framework),
+        validate=[validate.Length(max=MAX_TARGET_INDICATORS), _each_once],
         **kwargs,
     )
+
+
+def _each_once(codes: list[str]) -> None:
+    if len(set(codes)) != len(codes):
+        raise ValidationError("must not repeat a code")
 
 
 class ProviderCreate(Schema):
@@ -66,29 +84,45 @@ class ProviderChange(Schema):
             raise ValidationError("name at least one field to change")
 
 
-class InterventionCreate(Schema):
+class InterventionCreate(AmountsInPenceOrPounds):
+    AMOUNTS = REQUIRED_AMOUNTS = ("unit_price", "budget")
+
     provider_id = EntityId(required=True)
     title = Text(required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     pricing_model = fields.String(required=True, validate=validate.OneOf(PRICING_MODELS))
-    unit_price_pence = _pence(required=True)
+    unit_price_pence, unit_price_pounds = amount_fields("the price of one unit")
     capacity = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY)
     )
     start_date = Day(required=True)
     end_date = Day(required=True)
-    budget_pence = _pence(required=True)
-    target_indicators = fields.List(
-        IndicatorCode(), load_default=list, validate=validate.Length(max=MAX_TARGET_INDICATORS)
-    )
+    budget_pence, budget_pounds = amount_fields("the budget over all its dates")
+    target_indicators = TargetIndicators(load_default=list)
 
     @validates_schema
-    def dates_and_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
+    def dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["end_date"] < data["start_date"]:
             raise ValidationError("must not be before start_date", field_name="end_date")
-        codes = data["target_indicators"]
-        if len(set(codes)) != len(codes):
-            raise ValidationError("must not repeat a code", field_name="target_indicators")
+
+
+class InterventionCorrection(AmountsInPenceOrPounds):
+    """What was recorded wrongly, put right as if it had always been so."""
+
+    AMOUNTS = ("budget",)
+
+    title = Text()
+    capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY))
+    target_indicators = TargetIndicators()
+    budget_pence, budget_pounds = amount_fields("the budget over all its dates")
+    reason = Text(required=True, metadata={"description": "why the record was wrong"})
+
+    @validates_schema
+    def at_least_one(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not set(data) - {"reason"}:
+            raise ValidationError(
+                "name at least one of title, capacity, target_indicators, budget_pence"
+            )
 
 
 class EffectiveDate(Schema):
@@ -104,9 +138,11 @@ class Ending(Schema):
     reason = Text(load_default=None, allow_none=True)
 
 
-class PriceAmendment(Schema):
+class PriceAmendment(AmountsInPenceOrPounds):
+    AMOUNTS = REQUIRED_AMOUNTS = ("unit_price",)
+
     effective_from = Day(required=True)
-    unit_price_pence = _pence(required=True)
+    unit_price_pence, unit_price_pounds = amount_fields("the new price of one unit")
 
 
 class EnrolmentCreate(Schema):

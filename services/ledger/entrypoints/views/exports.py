@@ -15,6 +15,7 @@ from services.ledger.entrypoints.views.reports import facts, sorted_rows, spend_
 from services.ledger.service_layer import queries
 from services.ledger.service_layer.finance import stamp
 from shared.http.blueprint import Blueprint
+from shared.http.openapi import file_response
 from shared.money import pence_to_decimal
 
 blp = Blueprint("exports", __name__, description="CSV exports.")
@@ -59,7 +60,7 @@ def _csv(
 @blp.route("/exports/transactions.csv")
 class TransactionsCsv(MethodView):
     @blp.arguments(schemas.TransactionArgs, location="query")
-    @blp.doc(responses={200: {"description": "One row per posting", "content": {"text/csv": {}}}})
+    @blp.doc(responses=file_response("One row per posting", "text/csv"))
     def get(self, args: dict[str, Any]) -> Response:
         """Every posting of the matching transactions (a provider: its own only)."""
         _, own_provider = transaction_reader()
@@ -84,7 +85,7 @@ class TransactionsCsv(MethodView):
 @blp.route("/exports/spend.csv")
 class SpendCsv(MethodView):
     @blp.arguments(schemas.SpendArgs, location="query")
-    @blp.doc(responses={200: {"description": "One row per group", "content": {"text/csv": {}}}})
+    @blp.doc(responses=file_response("One row per group", "text/csv"))
     def get(self, args: dict[str, Any]) -> Response:
         """The spend summary of `/spend` as CSV, with a total row."""
         rows, view = spend_rows(args)

@@ -18,6 +18,7 @@ from services.ledger.adapters import exports
 from services.ledger.domain import reference
 from services.ledger.domain.model import RuleBroken
 from services.ledger.entrypoints.views import finance_schemas as schemas
+from services.ledger.entrypoints.views import report_schemas as answers
 from services.ledger.entrypoints.views.access import (
     audited,
     context,
@@ -31,9 +32,11 @@ from shared.auth import COMMISSIONER, FINANCE
 from shared.events.catalogue.commissioning import CATEGORIES, PRICING_MODELS
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
+from shared.http.openapi import report_response
 from shared.http.problems import ProblemError
 
 blp = Blueprint("finance", __name__, description="Forecast outturn, exceptions, month-end close.")
+FILES = ("text/csv", exports.XLSX_TYPE)
 
 
 def answered(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -79,6 +82,11 @@ def forecast_query(args: dict[str, Any]) -> use_cases.ForecastQuery:
 @blp.route("/forecast")
 class Forecast(MethodView):
     @blp.arguments(schemas.ForecastArgs, location="query")
+    @blp.doc(
+        responses=report_response(
+            answers.ForecastReport, "the forecast outturn by group, and the total", files=FILES
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Forecast outturn for a financial year: budget, actual to date, committed to the year
         end, growth, forecast, variance (pence and per cent) and movement since the forecast it
@@ -96,6 +104,7 @@ class Forecast(MethodView):
 @blp.route("/saved-forecasts")
 class SavedForecasts(MethodView):
     @blp.arguments(schemas.SavedForecastArgs, location="query")
+    @blp.doc(responses=report_response(answers.SavedForecasts, "the year's saved forecasts"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The year's saved forecasts, oldest first: who saved each, when, and its parameters."""
         reader(COMMISSIONER)
@@ -104,6 +113,7 @@ class SavedForecasts(MethodView):
 
     @idempotent
     @blp.arguments(schemas.ForecastParameters)
+    @blp.doc(responses=report_response(answers.SavedForecast, "the forecast saved", status=201))
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Save the forecast as it stands now (finance), to compare later forecasts with."""
         caller = finance()
@@ -118,6 +128,7 @@ class SavedForecasts(MethodView):
 @blp.route("/exceptions/high-cost")
 class HighCost(MethodView):
     @blp.arguments(schemas.HighCostArgs, location="query")
+    @blp.doc(responses=report_response(answers.HighCostReport, "high-cost placements", files=FILES))
     def get(self, args: dict[str, Any]) -> Any:
         """Placements open on `on` costing `threshold_pence` a week or more (default £10,000),
         dearest first, with cost to the year end. Categories with fewer children than the
@@ -144,6 +155,11 @@ class HighCost(MethodView):
 @blp.route("/exceptions/above-ceiling")
 class AboveCeiling(MethodView):
     @blp.arguments(schemas.OnArgs, location="query")
+    @blp.doc(
+        responses=report_response(
+            answers.AboveCeilingReport, "prices above the ceiling", files=FILES
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Interventions priced above the framework ceiling of their category and pricing model
         on `on` (default today), or from a price amendment recorded for later."""
@@ -158,6 +174,9 @@ class AboveCeiling(MethodView):
 @blp.route("/exceptions/paid-after-end")
 class PaidAfterEnd(MethodView):
     @blp.arguments(schemas.ExportArgs, location="query")
+    @blp.doc(
+        responses=report_response(answers.PaidAfterEndReport, "paying for what ended", files=FILES)
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Invoices whose service period runs past the enrolment's or the intervention's end, and
         cost accrued while an intervention was suspended."""
@@ -173,6 +192,9 @@ class PaidAfterEnd(MethodView):
 @blp.route("/exceptions/budget-run-out")
 class BudgetRunOut(MethodView):
     @blp.arguments(schemas.RunOutArgs, location="query")
+    @blp.doc(
+        responses=report_response(answers.BudgetRunOutReport, "budgets that run out", files=FILES)
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Interventions whose forecast passes their budget for the year, with the month it does
         (the forecast's parameters apply)."""
@@ -189,6 +211,7 @@ class BudgetRunOut(MethodView):
 @blp.route("/months")
 class Months(MethodView):
     @blp.arguments(schemas.AsAtArgs, location="query")
+    @blp.doc(responses=report_response(answers.Months, "closed months and their history"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The closed months, and every close and reopen: who, when and why."""
         full_reader()
@@ -215,6 +238,7 @@ def _act(month: str, action: str, body: dict[str, Any]) -> tuple[dict[str, Any],
 class CloseMonth(MethodView):
     @idempotent
     @blp.arguments(schemas.MonthActionIn)
+    @blp.doc(responses=report_response(answers.MonthAction, "what was done", status=201))
     def post(self, body: dict[str, Any], month: str) -> tuple[dict[str, Any], int]:
         """Close a month (finance): nothing more is posted with an accounting date in it."""
         return _act(month, "close", body)
@@ -224,6 +248,7 @@ class CloseMonth(MethodView):
 class ReopenMonth(MethodView):
     @idempotent
     @blp.arguments(schemas.MonthActionIn)
+    @blp.doc(responses=report_response(answers.MonthAction, "what was done", status=201))
     def post(self, body: dict[str, Any], month: str) -> tuple[dict[str, Any], int]:
         """Reopen a closed month (finance); audited like closing."""
         return _act(month, "reopen", body)
@@ -255,6 +280,7 @@ def _ceiling_key(category: str, pricing_model: str) -> str:
 @blp.route("/framework-ceilings")
 class Ceilings(MethodView):
     @blp.arguments(schemas.AsAtArgs, location="query")
+    @blp.doc(responses=report_response(answers.Table, "the table as at the moment asked"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The framework's highest unit price per `<category>/<pricing model>`, in pence."""
         reader(COMMISSIONER)
@@ -267,6 +293,7 @@ class Ceilings(MethodView):
 class Ceiling(MethodView):
     @idempotent
     @blp.arguments(schemas.CeilingIn)
+    @blp.doc(responses=report_response(answers.TableEntry, "the entry as set"))
     def put(self, body: dict[str, Any], category: str, pricing_model: str) -> dict[str, Any]:
         """Set the ceiling of a category's unit prices in one pricing model (finance)."""
         return _set(
@@ -274,6 +301,7 @@ class Ceiling(MethodView):
         )
 
     @idempotent
+    @blp.doc(responses=report_response(answers.TableEntry, "the entry, now removed"))
     def delete(self, category: str, pricing_model: str) -> dict[str, Any]:
         """Remove a ceiling (finance); what it was stays readable as at earlier moments."""
         return _set(reference.FRAMEWORK_CEILINGS, _ceiling_key(category, pricing_model), None)
@@ -282,6 +310,7 @@ class Ceiling(MethodView):
 @blp.route("/cost-centres")
 class CostCentres(MethodView):
     @blp.arguments(schemas.AsAtArgs, location="query")
+    @blp.doc(responses=report_response(answers.Table, "the table as at the moment asked"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The cost centre each intervention is charged to (others: `unassigned`)."""
         reader(COMMISSIONER)
@@ -294,11 +323,13 @@ class CostCentres(MethodView):
 class CostCentre(MethodView):
     @idempotent
     @blp.arguments(schemas.CostCentreIn)
+    @blp.doc(responses=report_response(answers.TableEntry, "the entry as set"))
     def put(self, body: dict[str, Any], intervention_id: str) -> dict[str, Any]:
         """Charge an intervention to a cost centre (finance)."""
         return _set(reference.COST_CENTRES, _intervention_key(intervention_id), body["cost_centre"])
 
     @idempotent
+    @blp.doc(responses=report_response(answers.TableEntry, "the entry, now removed"))
     def delete(self, intervention_id: str) -> dict[str, Any]:
         """Leave an intervention unassigned (finance)."""
         return _set(reference.COST_CENTRES, _intervention_key(intervention_id), None)

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.ledger.domain.exceptions import DEFAULT_HIGH_COST_WEEKLY_PENCE
 from services.ledger.domain.forecast import GROUPINGS, OPEN_ENDED, SUSPENDED
-from shared.fields import FIRST_DAY, LAST_DAY, MAX_PENCE, Day, FullMatch, Pence, Text
+from shared.fields import FIRST_DAY, LAST_DAY, MAX_PENCE, Day, FullMatch, PenceOrPounds, Text
 
 FORMATS = ("json", "csv", "xlsx")
 ACTUAL_BASES = ("accrued", "invoiced", "paid")
@@ -99,9 +99,8 @@ class MonthActionIn(Schema):
 
 
 class CeilingIn(Schema):
-    unit_price = Pence(
+    unit_price = PenceOrPounds(
         required=True,
-        accept_pounds=True,
         metadata={"description": "whole pence (integer) or pounds as a decimal string"},
     )
 

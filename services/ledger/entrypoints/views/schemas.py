@@ -11,7 +11,7 @@ from services.ledger.adapters.records import posted_at_iso
 from services.ledger.domain.model import BASES, KINDS, Transaction
 from services.ledger.domain.reports import GROUPINGS
 from services.ledger.entrypoints.views.finance_schemas import as_at_field
-from shared.fields import ChildRef, Day, EntityId, Pence, Text
+from shared.fields import ChildRef, Day, EntityId, PenceOrPounds, Text
 from shared.http.paging import PageArgs, page_schema
 from shared.money import CURRENCY
 
@@ -25,9 +25,8 @@ class LineIn(Schema):
     child_ref = ChildRef(load_default=None, allow_none=True)
     service_period_start = Day(required=True)
     service_period_end = Day(required=True)
-    amount = Pence(
+    amount = PenceOrPounds(
         required=True,
-        accept_pounds=True,
         allow_negative=True,
         metadata={"description": "Whole pence (integer) or pounds as a decimal string."},
     )
@@ -35,7 +34,7 @@ class LineIn(Schema):
 
 class PostingIn(Schema):
     account = Text(required=True)
-    amount = Pence(required=True, accept_pounds=True, allow_negative=True)
+    amount = PenceOrPounds(required=True, allow_negative=True)
 
 
 class TransactionIn(Schema):

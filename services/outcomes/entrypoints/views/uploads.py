@@ -29,6 +29,7 @@ from services.outcomes.service_layer.errors import Invalid
 from services.outcomes.service_layer.indicators import list_indicators
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
+from shared.http.openapi import file_response
 from shared.http.security import require_role
 
 blp = Blueprint("observation uploads", __name__, url_prefix="/", description=__doc__)
@@ -120,6 +121,7 @@ class ObservationUpload(MethodView):
 @blp.route("observations/template")
 class ObservationTemplate(MethodView):
     @blp.arguments(TemplateArgs, location="query")
+    @blp.doc(responses=file_response("the template to fill in", *MEDIA_TYPES.values()))
     def get(self, args: dict[str, Any]) -> Response:
         """The sheet to fill in: the columns, and (XLSX) the indicators with units and ranges: a
         provider's are those its interventions target."""

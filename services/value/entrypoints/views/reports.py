@@ -15,11 +15,13 @@ from services.value.domain.attribution import RULES
 from services.value.domain.cost_per_outcome import GROUPINGS
 from services.value.domain.periods import PeriodError, resolve_period
 from services.value.domain.report_card import CARD_GROUPINGS
+from services.value.entrypoints.views import report_schemas
 from services.value.service_layer import curves, reports, tables
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
 from shared.events.catalogue.outcomes import NEED_LEVELS
 from shared.fields import FIRST_DAY, LAST_DAY, Day, FullMatch, IndicatorCode
 from shared.http.blueprint import Blueprint
+from shared.http.openapi import report_response
 from shared.http.problems import ProblemError
 from shared.http.security import require_role
 
@@ -28,6 +30,9 @@ BASES = ("accrued", "invoiced", "paid")
 TABLE_FORMATS = ("json", "csv", "xlsx")
 CHART_FORMATS = (*TABLE_FORMATS, *charts.FORMATS)
 COHORTS = ("all", *NEED_LEVELS)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_FILES = ("text/csv", XLSX)
+CHART_FILES = (*TABLE_FILES, "image/png", "image/svg+xml")
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Value reports")
 
@@ -113,9 +118,8 @@ def respond(
     if fmt == "csv":
         return _download(exports.to_csv(table(report)), "text/csv", f"{name}.csv")
     if fmt == "xlsx":
-        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return _download(
-            exports.to_xlsx(table(report), title=report["report"]), xlsx, f"{name}.xlsx"
+            exports.to_xlsx(table(report), title=report["report"]), XLSX, f"{name}.xlsx"
         )
     if fmt in charts.FORMATS and chart is not None:
         mimetype = "image/png" if fmt == "png" else "image/svg+xml"
@@ -140,6 +144,13 @@ def unknown_indicator(code: str) -> ProblemError:
 @blp.route("/cost-per-outcome")
 class CostPerOutcome(MethodView):
     @blp.arguments(ChartedReportArgs, location="query", unknown=RAISE)
+    @blp.doc(
+        responses=report_response(
+            report_schemas.CostPerOutcomeReport,
+            "cost per better-off outcome by group, and the total",
+            files=CHART_FILES,
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Cost per better-off outcome, by group, with unallocated spend shown."""
         report = reports.build_cost_per_outcome(read_model(), report_query(args))
@@ -154,6 +165,11 @@ class CostPerOutcome(MethodView):
 @blp.route("/report-card")
 class ReportCard(MethodView):
     @blp.arguments(ReportArgs, location="query", unknown=RAISE)
+    @blp.doc(
+        responses=report_response(
+            report_schemas.ReportCardReport, "a report card per group", files=TABLE_FILES
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """The RBA report card per intervention (or `group_by=provider`), in plain language."""
         query = report_query(args)
@@ -170,6 +186,13 @@ class ReportCard(MethodView):
 @blp.route("/turn-the-curve")
 class TurnTheCurve(MethodView):
     @blp.arguments(CurveArgs, location="query", unknown=RAISE)
+    @blp.doc(
+        responses=report_response(
+            report_schemas.TurnTheCurveReport,
+            "the indicator's months against the forecast",
+            files=CHART_FILES,
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """An indicator's monthly history, baseline forecast, gap and spend, for a cohort."""
         try:
@@ -190,6 +213,13 @@ class TurnTheCurve(MethodView):
 @blp.route("/narrow-the-gap")
 class NarrowTheGap(MethodView):
     @blp.arguments(GapArgs, location="query", unknown=RAISE)
+    @blp.doc(
+        responses=report_response(
+            report_schemas.NarrowTheGapReport,
+            "the two cohorts' months and the gap",
+            files=TABLE_FILES,
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """An indicator for two need-level cohorts side by side, and whether the gap closes."""
         try:
@@ -208,6 +238,13 @@ class NarrowTheGap(MethodView):
 @blp.route("/reconciliation")
 class Reconciliation(MethodView):
     @blp.arguments(ReportArgs, location="query", unknown=RAISE)
+    @blp.doc(
+        responses=report_response(
+            report_schemas.ReconciliationReport,
+            "the report's spend against the ledger's",
+            files=TABLE_FILES,
+        )
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """The report's spend against the ledger transactions received, to the penny."""
         report = reports.build_reconciliation(read_model(), report_query(args))

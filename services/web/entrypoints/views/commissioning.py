@@ -123,9 +123,9 @@ def commission() -> Any:
                 "title": "Enter a title",
                 "category": "Select a category",
                 "pricing_model": "Select how it is priced",
-                "unit_price_pence": "Enter the unit price in pounds",
+                "unit_price_pounds": "Enter the unit price in pounds",
                 "capacity": "Enter how many children it can take",
-                "budget_pence": "Enter the budget in pounds",
+                "budget_pounds": "Enter the budget in pounds",
             },
         )
         start = date_field(form, "start_date", errors)
@@ -136,11 +136,11 @@ def commission() -> Any:
                 "title": form["title"].strip(),
                 "category": form["category"],
                 "pricing_model": form["pricing_model"],
-                "unit_price_pence": form["unit_price_pence"].strip().lstrip("£"),
+                "unit_price_pounds": form["unit_price_pounds"].strip().lstrip("£"),
                 "capacity": _whole_number(form["capacity"]),
                 "start_date": start,
                 "end_date": end,
-                "budget_pence": form["budget_pence"].strip().lstrip("£"),
+                "budget_pounds": form["budget_pounds"].strip().lstrip("£"),
                 "target_indicators": form.getlist("target_indicators"),
             }
             try:
@@ -176,12 +176,12 @@ def amend_price(intervention_id: str) -> Any:
     errors = FormErrors()
     if request.method == "POST":
         form = request.form
-        require(form, errors, {"unit_price_pence": "Enter the new unit price in pounds"})
+        require(form, errors, {"unit_price_pounds": "Enter the new unit price in pounds"})
         effective_from = date_field(form, "effective_from", errors)
         if not errors:
             body = {
                 "effective_from": effective_from,
-                "unit_price_pence": form["unit_price_pence"].strip().lstrip("£"),
+                "unit_price_pounds": form["unit_price_pounds"].strip().lstrip("£"),
             }
             try:
                 api.commissioning.amend_price(
