@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from datetime import date
 from typing import Any, TextIO
 
@@ -63,13 +64,14 @@ def render(report: dict[str, Any]) -> str:
             for i, (_, title, width) in enumerate(COLUMNS)
         ),
     ]
+    label_width = COLUMNS[0][2]
     for row in [*report["rows"], report["total"]]:
-        lines.append(
-            " ".join(
-                f"{cell(row, key):>{width}}" if i else f"{cell(row, key)[:width]:<{width}}"
-                for i, (key, _, width) in enumerate(COLUMNS)
-            )
-        )
+        # a long name wraps onto lines of its own under the first, never cut short: five
+        # "Independent fostering placem..." rows cannot be told apart
+        name, *rest = textwrap.wrap(cell(row, "label"), label_width) or [""]
+        figures = " ".join(f"{cell(row, key):>{width}}" for key, _, width in COLUMNS[1:])
+        lines.append(f"{name:<{label_width}} {figures}")
+        lines.extend(rest)
     lines.append(f"(counts of fewer than {report['suppression_threshold']} children suppressed)")
     return "\n".join(lines)
 
