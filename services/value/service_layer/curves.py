@@ -76,7 +76,10 @@ def _turn_the_curve(
             }
             for p in curve.points
         ],
-        "markers": [{"intervention": k, "began": d.isoformat()} for k, d in curve.markers],
+        "markers": [
+            {"intervention": k, "title": facts.interventions[k].title, "began": d.isoformat()}
+            for k, d in curve.markers
+        ],
     }
 
 
