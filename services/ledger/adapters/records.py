@@ -86,6 +86,7 @@ def intervention_record(terms: InterventionTerms) -> Record:
         "end_date": terms.end_date.isoformat(),
         "budget_pence": terms.budget_pence,
         "version": terms.version,
+        "title": terms.title,
     }
 
 
@@ -102,6 +103,7 @@ def intervention_from_record(record: Record) -> InterventionTerms:
         end_date=_day(record["end_date"]),
         budget_pence=record["budget_pence"],
         version=record["version"],
+        title=record.get("title", ""),  # recorded before titles were kept: none
     )
 
 
@@ -145,6 +147,7 @@ def intervention_from_event(data: dict[str, Any]) -> InterventionTerms:
         end_date=_day(snapshot["end_date"]),
         budget_pence=snapshot["budget_pence"],
         version=snapshot["version"],
+        title=snapshot["title"],
     )
 
 
@@ -163,3 +166,9 @@ def enrolment_from_event(data: dict[str, Any]) -> EnrolmentTerms:
 
 def posted_at_iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def provider_from_event(data: dict[str, Any]) -> Record:
+    """A `provider_*` event's name and version, as the ledger keeps them (to name providers in
+    its reports)."""
+    return {"_id": data["provider_id"], "name": data["name"], "version": data["version"]}

@@ -28,6 +28,7 @@ class InterventionTerms:
     end_date: date
     budget_pence: int
     version: int
+    title: str = ""  # for people reading the ledger's reports; the ledger's figures never use it
 
     @property
     def span(self) -> Span:
