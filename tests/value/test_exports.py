@@ -153,7 +153,7 @@ def test_every_export_says_what_it_is() -> None:
         "Suppression": "counts of fewer than 5 children, and figures that would reveal them, "
         'are shown as "suppressed"',
         "Generated at": GENERATED_AT,
-        "As at": "every event the value service had received when it was generated",
+        "As at": "every event the value service had received by then",
     }
     text = exports.to_csv(export)
     block, table = text.split("\n\n", 1)

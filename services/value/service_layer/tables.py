@@ -47,6 +47,8 @@ def suppression(report: dict[str, Any]) -> str:
 def about(
     report: dict[str, Any], generated_at: str, *details: tuple[str, Any]
 ) -> list[tuple[str, Any]]:
+    """What the report is; when it was generated and as at when are the report's own where it
+    says (`generated_at` otherwise: when the download was made)."""
     period = report["period"]
     return [
         ("Report", REPORTS[report["report"]]),
@@ -55,8 +57,8 @@ def about(
         ("Cost basis", report["basis"]),
         *details,
         ("Suppression", suppression(report)),
-        ("Generated at", generated_at),
-        ("As at", "every event the value service had received when it was generated"),
+        ("Generated at", report.get("generated_at", generated_at)),
+        ("As at", report.get("as_at", "every event the value service had received by then")),
     ]
 
 
