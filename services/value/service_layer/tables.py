@@ -37,7 +37,7 @@ def group_columns(group_by: str) -> list[Column]:
 def suppression(report: dict[str, Any]) -> str:
     threshold = report["suppression_threshold"]
     if not threshold:
-        return "none: small numbers shown (finance only)"
+        return "none: small numbers are shown"
     return (
         f"counts of fewer than {threshold} children, and figures that would reveal them, are "
         f'shown as "suppressed"'
