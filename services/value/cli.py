@@ -76,7 +76,7 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         period = resolve_period(
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             suppression_threshold=settings.extras["suppression_threshold"],
             baseline_window_days=settings.extras["baseline_window_days"],
         )
-        print(render(build_cost_per_outcome(read_model, query)), file=out)
+        # sys.stdout as it is now, not when the module was imported (a test may have replaced it)
+        print(render(build_cost_per_outcome(read_model, query)), file=out or sys.stdout)
     finally:
         store.close()
     return 0

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from shared.exports import COUNT, MONEY, PERCENT, Column, Export, Table, file_name
+from shared.money import format_pounds
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,18 @@ def words(code: str) -> str:
 
 def filters_words(chosen: dict[str, Any]) -> str:
     return "; ".join(f"{words(k.removesuffix('_id'))} {v}" for k, v in chosen.items()) or "none"
+
+
+def assumptions_words(assumptions: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A forecast's assumptions, as its About block says them."""
+    return [
+        ("Financial year", assumptions["financial_year"]),
+        ("Cost basis of actuals", assumptions["basis"]),
+        ("Actuals to", assumptions["actuals_to"]),
+        ("Open-ended placements run to", words(assumptions["open_ended_to"])),
+        ("Demand growth", f"{Decimal(assumptions['demand_growth_bp']) / 100}% of committed cost"),
+        ("Suspended interventions", words(assumptions["suspended"])),
+    ]
 
 
 def stamps(report: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -107,12 +121,7 @@ def forecast_export(report: dict[str, Any], names: Names) -> Export:
         ),
         about=[
             ("Report", "Forecast outturn"),
-            ("Financial year", assumptions["financial_year"]),
-            ("Cost basis of actuals", assumptions["basis"]),
-            ("Actuals to", assumptions["actuals_to"]),
-            ("Open-ended placements run to", words(assumptions["open_ended_to"])),
-            ("Demand growth", f"{assumptions['demand_growth_bp'] / 100:g}% of committed cost"),
-            ("Suspended interventions", words(assumptions["suspended"])),
+            *assumptions_words(assumptions),
             ("Grouping", f"by {words(group_by)}"),
             (
                 "Compared with",
@@ -161,7 +170,7 @@ def high_cost_export(report: dict[str, Any], names: Names) -> Export:
         about=[
             ("Report", "High-cost placements"),
             ("Open on", report["on"]),
-            ("Costing a week at least", f"£{report['threshold_weekly_pence'] / 100:,.2f}"),
+            ("Costing a week at least", format_pounds(report["threshold_weekly_pence"])),
             ("Open-ended placements run to", words(report["open_ended_to"])),
             (
                 "Suppression",
@@ -295,12 +304,7 @@ def budget_run_out_export(report: dict[str, Any], names: Names) -> Export:
         ),
         about=[
             ("Report", "Budgets that run out"),
-            ("Financial year", assumptions["financial_year"]),
-            ("Cost basis of actuals", assumptions["basis"]),
-            ("Actuals to", assumptions["actuals_to"]),
-            ("Open-ended placements run to", words(assumptions["open_ended_to"])),
-            ("Demand growth", f"{assumptions['demand_growth_bp'] / 100:g}% of committed cost"),
-            ("Suspended interventions", words(assumptions["suspended"])),
+            *assumptions_words(assumptions),
             *stamps(report),
         ],
         tables=[
