@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from datetime import date
 from typing import Any, TextIO
 
@@ -63,18 +64,19 @@ def render(report: dict[str, Any]) -> str:
             for i, (_, title, width) in enumerate(COLUMNS)
         ),
     ]
+    label_width = COLUMNS[0][2]
     for row in [*report["rows"], report["total"]]:
-        lines.append(
-            " ".join(
-                f"{cell(row, key):>{width}}" if i else f"{cell(row, key)[:width]:<{width}}"
-                for i, (key, _, width) in enumerate(COLUMNS)
-            )
-        )
+        # a long name wraps onto lines of its own under the first, never cut short: five
+        # "Independent fostering placem..." rows cannot be told apart
+        name, *rest = textwrap.wrap(cell(row, "label"), label_width) or [""]
+        figures = " ".join(f"{cell(row, key):>{width}}" for key, _, width in COLUMNS[1:])
+        lines.append(f"{name:<{label_width}} {figures}")
+        lines.extend(rest)
     lines.append(f"(counts of fewer than {report['suppression_threshold']} children suppressed)")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         period = resolve_period(
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             suppression_threshold=settings.extras["suppression_threshold"],
             baseline_window_days=settings.extras["baseline_window_days"],
         )
-        print(render(build_cost_per_outcome(read_model, query)), file=out)
+        # sys.stdout as it is now, not when the module was imported (a test may have replaced it)
+        print(render(build_cost_per_outcome(read_model, query)), file=out or sys.stdout)
     finally:
         store.close()
     return 0

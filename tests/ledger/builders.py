@@ -128,3 +128,20 @@ def enrolment_event(terms: EnrolmentTerms) -> Envelope:
         },
         correlationid="corr-test",
     )
+
+
+def provider_event(provider_id: str, name: str, *, version: int = 1) -> Envelope:
+    return Envelope(
+        type=commissioning.PROVIDER_REGISTERED if version == 1 else commissioning.PROVIDER_UPDATED,
+        source="acorn/commissioning",
+        subject=provider_id,
+        data={
+            "provider_id": provider_id,
+            "name": name,
+            "kind": "voluntary",
+            "ofsted_urn": None,
+            "status": "active",
+            "version": version,
+        },
+        correlationid="corr-test",
+    )

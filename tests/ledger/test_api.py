@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 
+from services.ledger.entrypoints.consumer import CommissioningHandlers
 from services.ledger.service_layer import handlers
 from shared.audit import COLLECTION as AUDIT
 from shared.auth import mint_token
-from tests.ledger.builders import enrolment, intervention
+from tests.ledger.builders import enrolment, intervention, intervention_event, provider_event
 from tests.ledger.conftest import LedgerStack, problem_fields
+from tests.support.exports import csv_parts
 from tests.support.identity import TEST_JWT
 
 pytestmark = pytest.mark.integration
@@ -318,14 +318,11 @@ def test_reading_rules_by_role(books: LedgerStack, auth: Auth) -> None:
     )
     by_child = client.get("/spend?basis=paid&group_by=child", headers=provider).get_json()
     assert by_child["rows"] == [{"key": "C777", "spend_pence": 100}]
-    csv_rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get("/exports/transactions.csv", headers=provider).get_data(as_text=True)
-            )
-        )
+    about, csv_rows = csv_parts(
+        client.get("/exports/transactions.csv", headers=provider).get_data(as_text=True)
     )
-    assert {row["provider_id"] for row in csv_rows} == {"prov-2"}
+    assert about["Filters"] == "provider prov-2"
+    assert {row["Provider id"] for row in csv_rows[:-1]} == {"prov-2"}
     for path in (
         "/balances",
         "/reconciliation",
@@ -410,19 +407,58 @@ def test_csv_exports_give_exact_pounds(books: LedgerStack, auth: Auth) -> None:
     )
     text = books.client.get("/exports/transactions.csv?kind=payment", headers=auth("finance"))
     assert text.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(text.get_data(as_text=True))))
-    assert [(r["account"], r["amount_gbp"]) for r in rows] == [
+    _, rows = csv_parts(text.get_data(as_text=True))
+    assert [(r["Account"], r["Amount (£)"]) for r in rows] == [
         ("payable:prov-1", "0.05"),
         ("bank:main", "-0.05"),
+        ("", "0.00"),
     ]
+    assert rows[-1]["Transaction id"] == "Total"
     spend = books.client.get(
         "/exports/spend.csv?basis=committed&group_by=financial_year", headers=auth("finance")
     )
-    assert spend.get_data(as_text=True).splitlines() == [
-        "basis,financial_year,spend_gbp",
-        "committed,2024-25,1232.88",
-        "committed,2025-26,3767.12",
-        "committed,total,5000.00",
+    about, rows = csv_parts(spend.get_data(as_text=True))
+    assert about["Cost basis"] == "committed" and about["Grouping"] == "by financial year"
+    assert [(r["Financial year"], r["Spend (£)"]) for r in rows] == [
+        ("2024-25", "1232.88"),
+        ("2025-26", "3767.12"),
+        ("Total", "5000.00"),
+    ]
+
+
+def test_exports_print_names_beside_ids(stack: LedgerStack, auth: Auth) -> None:
+    learnt = CommissioningHandlers(stack.ledger)
+    learnt.apply_batch(
+        [
+            provider_event("prov-1", "Oak Fostering"),
+            provider_event("prov-1", "Oak Fostering Ltd", version=2),
+            intervention_event(intervention(budget_pence=0)),
+        ]
+    )
+    learnt.apply(provider_event("prov-1", "Oak Fostering"))  # redelivered late: still Ltd
+    posted = stack.client.post(
+        "/transactions", json=body("payment", lines=[line(100)]), headers=auth("finance")
+    )
+    assert posted.status_code == 201
+    download = stack.client.get("/exports/transactions.csv", headers=auth("finance"))
+    about, rows = csv_parts(download.get_data(as_text=True))
+    assert about["Report"] == "Ledger transactions, one row per posting"
+    assert about["As at"] == download.headers["Acorn-As-At"]
+    assert {(r["Intervention"], r["Provider"]) for r in rows[:-1]} == {
+        ("Intervention iv-1", "Oak Fostering Ltd")
+    }
+    spend = stack.client.get(
+        "/exports/spend.csv",
+        query_string={"basis": "paid", "group_by": "provider", "provider_id": "prov-1"},
+        headers=auth("finance"),
+    )
+    assert spend.headers["Content-Disposition"].startswith(
+        'attachment; filename="spend_paid_by-provider_provider-prov-1_as-at-'
+    )
+    _, rows = csv_parts(spend.get_data(as_text=True))
+    assert rows == [
+        {"Provider id": "prov-1", "Provider": "Oak Fostering Ltd", "Spend (£)": "1.00"},
+        {"Provider id": "Total", "Provider": "", "Spend (£)": "1.00"},
     ]
 
 

@@ -29,19 +29,29 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from kafka import KafkaProducer
+from openpyxl import load_workbook
 
 from services.ledger import cli as ledger_cli
 from services.ledger.domain.terms import EnrolmentTerms, InterventionTerms
 from shared.consumer import ConsumerRunner
 from shared.events.catalogue import commissioning
 from shared.events.envelope import Envelope
-from tests.ledger.builders import enrolment, enrolment_event, intervention, intervention_payload
+from shared.money import pence_to_decimal
+from tests.ledger.builders import (
+    enrolment,
+    enrolment_event,
+    intervention,
+    intervention_payload,
+    provider_event,
+)
 from tests.ledger.conftest import LedgerStack, problem_fields, publish
 from tests.support.bus import wait_until
+from tests.support.exports import csv_tables
 from tests.support.openapi import documented_errors
 
 pytestmark = pytest.mark.integration
@@ -141,8 +151,13 @@ def invoice(
 def council(
     stack: LedgerStack, consumer: ConsumerRunner, producer: KafkaProducer, auth: Auth
 ) -> LedgerStack:
+    providers = [
+        provider_event("prov-1", "Oak Fostering"),
+        provider_event("prov-2", "Ash Family Hubs"),
+    ]
     events = (
-        history(FOSTERING, (commissioning.INTERVENTION_AMENDED, "active", date(2026, 1, 1)))
+        providers
+        + history(FOSTERING, (commissioning.INTERVENTION_AMENDED, "active", date(2026, 1, 1)))
         + history(BLOCK)
         + history(SUSPENDED, (commissioning.INTERVENTION_SUSPENDED, "suspended", date(2025, 9, 15)))
     )
@@ -221,7 +236,7 @@ def test_the_forecast_equals_the_hand_computed_one_to_the_penny(
     running = rows(forecast(council, auth, suspended="running"))
     assert running["iv-susp"]["committed_pence"] == 182 * 5_000  # 1 Oct - 31 Mar
 
-    for fmt, start in (("csv", b"key,budget (\xc2\xa3)"), ("xlsx", b"PK")):
+    for fmt, start in (("csv", b"Report,Forecast outturn\n"), ("xlsx", b"PK")):
         download = council.client.get(
             "/forecast",
             query_string={**FORECAST, "format": fmt, "as_at": report["as_at"]},
@@ -234,7 +249,51 @@ def test_the_forecast_equals_the_hand_computed_one_to_the_penny(
     csv_text = council.client.get(
         "/forecast", query_string={**FORECAST, "format": "csv"}, headers=auth("finance")
     ).get_data(as_text=True)
-    assert "iv-fost,50000.00,30500.00,25200.00,0.00,55700.00,5700.00,11.4" in csv_text
+    assert "iv-fost,Intervention iv-fost,50000.00,30500.00,25200.00,0.00,55700.00,5700.00,11.4" in (
+        csv_text
+    )
+
+
+def test_the_forecast_workbook_adds_up_and_names_what_it_shows(
+    council: LedgerStack, auth: Auth
+) -> None:
+    report = forecast(council, auth, group_by="provider")
+    download = council.client.get(
+        "/forecast",
+        query_string={
+            **FORECAST,
+            "group_by": "provider",
+            "format": "xlsx",
+            "as_at": report["as_at"],
+        },
+        headers=auth("finance"),
+    )
+    stamp = report["as_at"][:19].replace(":", "")
+    assert download.headers["Content-Disposition"] == (
+        'attachment; filename="forecast-outturn_2025-26_invoiced_by-provider_actuals-to-2025-09-30_'
+        f'open-ended-to-year-end_growth-0bp_suspended-paused_as-at-{stamp}.xlsx"'
+    )
+    book = load_workbook(io.BytesIO(download.get_data()))
+    about = dict(book["About"].iter_rows(values_only=True))
+    assert about["Report"] == "Forecast outturn" and about["As at"] == report["as_at"]
+    assert about["Grouping"] == "by provider" and about["Actuals to"] == "2025-09-30"
+    sheet = book["Forecast outturn"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I3"
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    headings, body, total = table[0], table[1:3], table[-1]
+    assert [r[:2] for r in body] == [["prov-1", "Oak Fostering"], ["prov-2", "Ash Family Hubs"]]
+    assert total[0] == "Total"
+    for heading, key in (
+        ("Budget (£)", "budget_pence"),
+        ("Actual to date (£)", "actual_pence"),
+        ("Committed to the year end (£)", "committed_pence"),
+        ("Forecast outturn (£)", "forecast_pence"),
+        ("Variance against budget (£)", "variance_pence"),
+    ):
+        at = headings.index(heading)
+        column = sum(Decimal(str(r[at])) for r in body)
+        assert column == Decimal(str(total[at])) == pence_to_decimal(report["total"][key])
+    assert "Variance against budget (%) (per row, do not sum)" in headings
 
 
 def test_a_saved_forecast_is_compared_with_later_ones(council: LedgerStack, auth: Auth) -> None:
@@ -357,6 +416,27 @@ def test_each_exception_list_shows_what_it_should_and_not_what_it_should_not(
     run_out = exceptions(council, auth, "budget-run-out", **FORECAST)["rows"]
     assert [(r["intervention_id"], r["run_out_month"], r["overspend_pence"]) for r in run_out] == [
         ("iv-fost", "2026-02", 570_000)
+    ]
+
+    # the downloads: names beside ids, one sheet per list, each money column adding up
+    download = council.client.get(
+        "/exceptions/paid-after-end", query_string={"format": "xlsx"}, headers=auth("finance")
+    )
+    book = load_workbook(io.BytesIO(download.get_data()))
+    assert book.sheetnames == ["About", "Invoiced after the end", "Accrued while suspended"]
+    invoiced = [list(r) for r in book["Invoiced after the end"].iter_rows(values_only=True)]
+    assert invoiced[1][2:6] == ["iv-fost", "Intervention iv-fost", "prov-1", "Oak Fostering"]
+    assert invoiced[-1][0] == "Total" and Decimal(str(invoiced[-1][-1])) == Decimal("1500.00")
+    high_cost = council.client.get(
+        "/exceptions/high-cost",
+        query_string={"on": "2025-10-01", "threshold_pence": 70_000, "format": "csv"},
+        headers=auth("finance"),
+    ).get_data(as_text=True)
+    about, tables = csv_tables(high_cost)
+    assert "2 rows withheld" in about["Suppression"]
+    assert [r["Child reference"] for r in tables["Placements"]] == ["Total of the rows shown"]
+    assert tables["By category"] == [
+        {"Category": "in_house_fostering", "Children (per row, do not sum)": "suppressed"}
     ]
 
 

@@ -108,3 +108,47 @@ def worked_example() -> Facts:
             line("B", "C1", "2025-01-06", "2025-03-30", 360_000, "tx-b"),
         ],
     )
+
+
+def mixed_council() -> Facts:
+    """Three interventions of two providers, one targeting two indicators, odd amounts prorated
+    across the quarter's edges, a block cost shared by its children and one nobody was enrolled
+    for, and one intervention with too few children to show unsuppressed."""
+    children = [f"C{n:02d}" for n in range(1, 13)]
+    enrolments, observations, lines, needs = [], [], [], []
+    for n, child in enumerate(children):
+        on = ("A", "B") if n < 6 else ("B",) if n < 10 else ("C",)
+        for k in on:
+            enrolments.append(enrolment(k, child, "2024-09-02", "2025-02-28"))
+            lines.append(line(k, child, "2024-09-02", "2025-01-19", 100_003 + 7 * n, f"tx-{k}{n}"))
+        observations += [
+            observation(child, "2024-08-30", 70 + n),
+            observation(child, "2024-12-20", 70 + n + (9 if n % 3 else -8)),
+            observation(child, "2024-08-30", 3, code="missing_episodes"),
+            observation(child, "2024-12-20", 1 if n % 2 else 4, code="missing_episodes"),
+        ]
+        needs.append(need(child, "2024-08-01", "high" if n % 2 else "medium"))
+    lines += [
+        line("B", None, "2024-11-11", "2025-01-05", 250_001, "tx-block"),
+        line("D", None, "2024-10-14", "2024-12-08", 33_333, "tx-nobody"),
+        # before A's children started: the report moves it onto their days, the ledger does not
+        line("A", None, "2024-08-01", "2024-10-31", 92_000, "tx-early"),
+    ]
+    return Facts(
+        interventions={
+            "A": intervention("A", price=10_000),
+            "B": intervention("B", price=12_000, targets=("attendance", "missing_episodes")),
+            "C": intervention("C", provider_id="prov-2", category="fostering"),
+            "D": intervention("D", provider_id="prov-2"),
+        },
+        enrolments=enrolments,
+        indicators={
+            "attendance": indicator(),
+            "missing_episodes": indicator(
+                "missing_episodes", direction="lower_is_better", threshold=1, unit="count"
+            ),
+        },
+        observations=observations,
+        lines=lines,
+        needs=needs,
+    )

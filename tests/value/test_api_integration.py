@@ -141,10 +141,17 @@ def test_downloads_and_charts(
     auth: Callable[..., dict[str, str]],
 ) -> None:
     csv = report(value_service, auth, "cost-per-outcome", fy=2024, format="csv")
-    assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
-    assert "all,All,4800.00" in csv.get_data(as_text=True)
+    assert csv.mimetype == "text/csv"
+    assert csv.headers["Content-Disposition"] == (
+        'attachment; filename="cost-per-outcome_2024-04-01_2025-03-31_invoiced_cost-share_'
+        'by-intervention_unsuppressed.csv"'  # the test service shows small numbers
+    )
+    text = csv.get_data(as_text=True)
+    assert text.startswith("Report,Cost per better-off outcome\n") and "\nGenerated at,20" in text
+    assert "\nTotal,All,4800.00," in text
     xlsx = report(value_service, auth, "reconciliation", fy=2024, format="xlsx")
     assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
+    assert xlsx.headers["Content-Disposition"].endswith('_invoiced.xlsx"')
     png = report(value_service, auth, "cost-per-outcome", fy=2024, format="png")
     assert png.mimetype == "image/png" and png.get_data().startswith(b"\x89PNG")
     curve = report(
@@ -176,8 +183,8 @@ def test_report_card_curve_and_gap_as_json(
     march = {m["month"]: m for m in curve["months"]}["2025-03"]
     assert march["actual"] == "92.00" and march["spend_pence"] > 0
     assert curve["markers"] == [
-        {"intervention": "int-a", "began": "2025-01-06"},
-        {"intervention": "int-b", "began": "2025-01-06"},
+        {"intervention": "int-a", "title": "Intervention int-a", "began": "2025-01-06"},
+        {"intervention": "int-b", "title": "Intervention int-b", "began": "2025-01-06"},
     ]
     gap = report(
         value_service,

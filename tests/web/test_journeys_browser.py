@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from shared.money import format_pounds
 from tests.support.bus import wait_until
+from tests.support.exports import csv_parts
 from tests.web.conftest import WebSystem, accessible, screenshot, sign_in, token_for
 
 pytestmark = pytest.mark.integration
@@ -75,8 +76,11 @@ def test_finance_reaches_cost_per_outcome_and_the_rows_behind_a_figure(
     # the downloads are the value API's files
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
-    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
-    assert len(rows) == len(report["rows"]) + 1
+    about, rows = csv_parts(download.value.path().read_text())
+    assert about["Report"] == "Cost per better-off outcome"
+    groups_listed = [r["Intervention id"] for r in rows]
+    assert groups_listed[: len(report["rows"])] == [r["group"] for r in report["rows"]]
+    assert groups_listed[-1] == "Total"
 
     # from the table too: the rows behind one figure
     table.locator(f"tr[data-group='{biggest['group']}'] [data-column='spend'] a").click()

@@ -42,6 +42,7 @@ INTERVENTIONS = "interventions"
 ENROLMENTS = "enrolments"
 ROSTERS = "rosters"
 ACCRUED_MONTHS = "accrued_months"
+PROVIDERS = "providers"
 
 
 class MongoTransactions(TransactionRepository):
@@ -87,6 +88,12 @@ class MongoCommissioningView(CommissioningView):
 
     def interventions(self) -> list[InterventionTerms]:
         return [intervention_from_record(r) for r in self.db[INTERVENTIONS].find().sort("_id")]
+
+    def save_providers(self, records: Iterable[Record]) -> None:
+        keep_latest(self.db[PROVIDERS], records)
+
+    def provider_names(self) -> dict[str, str]:
+        return {r["_id"]: r["name"] for r in self.db[PROVIDERS].find({}, {"name": 1})}
 
     def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
         snapshots = list(snapshots)

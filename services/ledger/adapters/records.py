@@ -87,6 +87,7 @@ def intervention_record(terms: InterventionTerms) -> Record:
         "budget_pence": terms.budget_pence,
         "withdrawn": terms.withdrawn,
         "version": terms.version,
+        "title": terms.title,
     }
 
 
@@ -104,6 +105,7 @@ def intervention_from_record(record: Record) -> InterventionTerms:
         budget_pence=record["budget_pence"],
         version=record["version"],
         withdrawn=record.get("withdrawn", False),
+        title=record.get("title", ""),  # recorded before titles were kept: none
     )
 
 
@@ -148,6 +150,7 @@ def intervention_from_event(data: dict[str, Any]) -> InterventionTerms:
         budget_pence=snapshot["budget_pence"],
         version=snapshot["version"],
         withdrawn=snapshot.get("withdrawn", False),
+        title=snapshot["title"],
     )
 
 
@@ -166,3 +169,9 @@ def enrolment_from_event(data: dict[str, Any]) -> EnrolmentTerms:
 
 def posted_at_iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def provider_from_event(data: dict[str, Any]) -> Record:
+    """A `provider_*` event's name and version, as the ledger keeps them (to name providers in
+    its reports)."""
+    return {"_id": data["provider_id"], "name": data["name"], "version": data["version"]}

@@ -88,6 +88,13 @@ class CommissioningView(abc.ABC):
     def interventions(self) -> list[InterventionTerms]: ...
 
     @abc.abstractmethod
+    def save_providers(self, records: Iterable[Record]) -> None:
+        """Keep each provider's name (`_id`, `name`, `version`): the highest version wins."""
+
+    @abc.abstractmethod
+    def provider_names(self) -> dict[str, str]: ...
+
+    @abc.abstractmethod
     def save_enrolments(self, snapshots: Iterable[EnrolmentTerms]) -> None:
         """As `save_intervention` for each, and list each enrolment under its intervention."""
 
@@ -128,6 +135,16 @@ class FakeCommissioningView(CommissioningView):
         self._interventions: dict[str, InterventionTerms] = {}
         self._enrolments: dict[str, EnrolmentTerms] = {}
         self._months: set[date] = set()
+        self._providers: dict[str, Record] = {}
+
+    def save_providers(self, records: Iterable[Record]) -> None:
+        for record in records:
+            kept = self._providers.get(record["_id"])
+            if kept is None or kept["version"] < record["version"]:
+                self._providers[record["_id"]] = record
+
+    def provider_names(self) -> dict[str, str]:
+        return {key: record["name"] for key, record in self._providers.items()}
 
     def save_intervention(self, terms: InterventionTerms) -> None:
         kept = self._interventions.get(terms.intervention_id)

@@ -30,6 +30,7 @@ class InterventionTerms:
     version: int
     # ended while still a draft: nothing was bought, so none of its budget stays committed
     withdrawn: bool = False
+    title: str = ""  # for people reading the ledger's reports; the ledger's figures never use it
 
     @property
     def span(self) -> Span:

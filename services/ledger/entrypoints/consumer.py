@@ -14,7 +14,11 @@ import logging
 from datetime import date
 
 from services.ledger import settings as ledger_settings
-from services.ledger.adapters.records import enrolment_from_event, intervention_from_event
+from services.ledger.adapters.records import (
+    enrolment_from_event,
+    intervention_from_event,
+    provider_from_event,
+)
 from services.ledger.bootstrap import mongo_ledger
 from services.ledger.service_layer import handlers
 from services.ledger.service_layer.handlers import Ledger, Snapshot
@@ -38,6 +42,8 @@ INTERVENTION_EVENTS = (
     commissioning.INTERVENTION_CORRECTED,
 )
 ENROLMENT_EVENTS = (commissioning.CHILD_ENROLLED, commissioning.ENROLMENT_ENDED)
+# a provider's name, to print beside its id in the ledger's reports and exports
+PROVIDER_EVENTS = (commissioning.PROVIDER_REGISTERED, commissioning.PROVIDER_UPDATED)
 
 
 class CommissioningHandlers:
@@ -46,13 +52,20 @@ class CommissioningHandlers:
 
     def apply_batch(self, events: list[Envelope]) -> None:
         """A poll's events at once: each touched intervention is brought up to date once."""
-        handlers.record_commissioning([_snapshot(event) for event in events], ledger=self.ledger)
+        providers = [provider_from_event(e.data) for e in events if e.type in PROVIDER_EVENTS]
+        if providers:
+            handlers.record_providers(providers, ledger=self.ledger)
+        snapshots = [_snapshot(e) for e in events if e.type not in PROVIDER_EVENTS]
+        if snapshots:
+            handlers.record_commissioning(snapshots, ledger=self.ledger)
 
     def apply(self, event: Envelope) -> None:
-        handlers.record_commissioning([_snapshot(event)], ledger=self.ledger)
+        self.apply_batch([event])
 
     def table(self) -> dict[str, Handler]:
-        return dict.fromkeys((*INTERVENTION_EVENTS, *ENROLMENT_EVENTS), self.apply)
+        return dict.fromkeys(
+            (*INTERVENTION_EVENTS, *ENROLMENT_EVENTS, *PROVIDER_EVENTS), self.apply
+        )
 
 
 def _snapshot(event: Envelope) -> Snapshot:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from services.ledger.adapters.finance_records import FinanceRecords
+from services.ledger.adapters.records import Record
 from services.ledger.adapters.repository import (
     CommissioningView,
     DuplicateTransaction,
@@ -330,6 +331,11 @@ class Snapshot:
     source: str
     status: str = "active"  # an intervention's, as the event said
     effective_date: date | None = None  # the event's (an intervention's start if not given)
+
+
+def record_providers(providers: list[Record], *, ledger: Ledger) -> None:
+    """Provider events: each provider's latest name, for reports to print beside its id."""
+    ledger.commissioning.save_providers(providers)
 
 
 def record_commissioning(snapshots: list[Snapshot], *, ledger: Ledger) -> list[Transaction]:

@@ -54,6 +54,7 @@ def _turn_the_curve(
     )
     threshold = query.suppression_threshold
     sign = 1 if direction == HIGHER_IS_BETTER else -1
+    titles = dict(source.rows("SELECT intervention_id, title FROM interventions"))
     return {
         **query.header("turn_the_curve"),
         "indicator": indicator,
@@ -78,7 +79,10 @@ def _turn_the_curve(
             }
             for p in curve.points
         ],
-        "markers": [{"intervention": k, "began": d.isoformat()} for k, d in curve.markers],
+        "markers": [
+            {"intervention": k, "title": titles[k], "began": d.isoformat()}
+            for k, d in curve.markers
+        ],
     }
 
 

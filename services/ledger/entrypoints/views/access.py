@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 
+from services.ledger.adapters.exports import Names
 from services.ledger.domain.model import RuleBroken
 from services.ledger.service_layer.handlers import Ledger
 from shared.audit import AuditLog
@@ -38,6 +39,17 @@ class LedgerContext:
 def context() -> LedgerContext:
     ctx: LedgerContext = current_app.extensions["acorn"]
     return ctx
+
+
+def names() -> Names:
+    """Intervention titles and provider names, for exports to print beside ids."""
+    commissioning = context().ledger.commissioning
+    return Names(
+        interventions={
+            t.intervention_id: t.title for t in commissioning.interventions() if t.title
+        },
+        providers=commissioning.provider_names(),
+    )
 
 
 def finance() -> Caller:

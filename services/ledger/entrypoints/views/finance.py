@@ -2,8 +2,8 @@
 small tables finance keeps (framework ceilings, cost centres).
 
 Every report takes `as_at` and says when it was generated and as at when; those in `FORMATS`
-also come as CSV (the stamps in `Acorn-Generated-At` / `Acorn-As-At` headers) or XLSX (an `about`
-sheet).
+also come as CSV or XLSX, which say so too (`services.ledger.adapters.exports`), as do the
+response's `Acorn-Generated-At` / `Acorn-As-At` headers.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 
 from services.ledger.adapters import exports
@@ -24,19 +23,22 @@ from services.ledger.entrypoints.views.access import (
     context,
     finance,
     full_reader,
+    names,
     problem,
     reader,
 )
 from services.ledger.service_layer import finance as use_cases
 from shared.auth import COMMISSIONER, FINANCE
 from shared.events.catalogue.commissioning import CATEGORIES, PRICING_MODELS
+from shared.exports import XLSX_TYPE, Export
+from shared.http import downloads
 from shared.http.blueprint import Blueprint
 from shared.http.idempotency import idempotent
 from shared.http.openapi import report_response
 from shared.http.problems import ProblemError
 
 blp = Blueprint("finance", __name__, description="Forecast outturn, exceptions, month-end close.")
-FILES = ("text/csv", exports.XLSX_TYPE)
+FILES = ("text/csv", XLSX_TYPE)
 
 
 def answered(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -47,22 +49,18 @@ def answered(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def respond(
-    report: dict[str, Any], fmt: str, rows: list[dict[str, Any]], about: dict[str, Any]
+    report: dict[str, Any],
+    fmt: str,
+    layout: Callable[[dict[str, Any], exports.Names], Export],
 ) -> Any:
-    """The report as JSON, or its rows as CSV or XLSX with when and as at when it answers."""
+    """The report as JSON, or laid out as CSV or XLSX with when and as at when it answers."""
     if fmt == "json":
         return report
-    stamps = {"Acorn-Generated-At": report["generated_at"], "Acorn-As-At": report["as_at"]}
-    name = f"{report['report']}_{report['as_at'][:19].replace(':', '')}"
-    if fmt == "csv":
-        body: str | bytes = exports.to_csv(rows)
-        mimetype, filename = "text/csv", f"{name}.csv"
-    else:
-        about = {"report": report["report"], **stamps, **about}
-        body = exports.to_xlsx(rows, title=report["report"], about=about)
-        mimetype, filename = exports.XLSX_TYPE, f"{name}.xlsx"
-    headers = {**stamps, "Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, mimetype=mimetype, headers=headers)
+    return downloads.attachment(
+        layout(report, names()),
+        fmt,
+        headers={"Acorn-Generated-At": report["generated_at"], "Acorn-As-At": report["as_at"]},
+    )
 
 
 def forecast_query(args: dict[str, Any]) -> use_cases.ForecastQuery:
@@ -96,9 +94,7 @@ class Forecast(MethodView):
         report = answered(
             lambda: use_cases.forecast_report(forecast_query(args), ledger=context().ledger)
         )
-        return respond(
-            report, args["format"], report["rows"] + [report["total"]], report["assumptions"]
-        )
+        return respond(report, args["format"], exports.forecast_export)
 
 
 @blp.route("/saved-forecasts")
@@ -148,8 +144,7 @@ class HighCost(MethodView):
             moment=args["as_at"],
             ledger=ledger,
         )
-        about = {k: report[k] for k in ("on", "threshold_weekly_pence", "suppression_threshold")}
-        return respond(report, args["format"], report["rows"], about)
+        return respond(report, args["format"], exports.high_cost_export)
 
 
 @blp.route("/exceptions/above-ceiling")
@@ -168,7 +163,7 @@ class AboveCeiling(MethodView):
         report = use_cases.above_ceiling(
             on=args["on"] or ledger.today(), moment=args["as_at"], ledger=ledger
         )
-        return respond(report, args["format"], report["rows"], {"on": report["on"]})
+        return respond(report, args["format"], exports.above_ceiling_export)
 
 
 @blp.route("/exceptions/paid-after-end")
@@ -182,11 +177,7 @@ class PaidAfterEnd(MethodView):
         cost accrued while an intervention was suspended."""
         full_reader()
         report = use_cases.paid_after_end(moment=args["as_at"], ledger=context().ledger)
-        rows = [{"exception": "invoiced_after_end", **r} for r in report["invoiced_after_end"]]
-        rows += [
-            {"exception": "accrued_while_suspended", **r} for r in report["accrued_while_suspended"]
-        ]
-        return respond(report, args["format"], rows, {})
+        return respond(report, args["format"], exports.paid_after_end_export)
 
 
 @blp.route("/exceptions/budget-run-out")
@@ -202,7 +193,7 @@ class BudgetRunOut(MethodView):
         report = answered(
             lambda: use_cases.budget_run_out(forecast_query(args), ledger=context().ledger)
         )
-        return respond(report, args["format"], report["rows"], report["assumptions"])
+        return respond(report, args["format"], exports.budget_run_out_export)
 
 
 # --- month close ---------------------------------------------------------------------------------

@@ -77,14 +77,18 @@ class Spend(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Spend on a basis grouped by intervention, provider, category, child, financial year,
         quarter or month; lines are prorated by day into periods and the `from`-`to` window."""
-        rows, view = spend_rows(args)
-        return {
-            **finance.stamp(view),
-            "basis": args["basis"],
-            "group_by": args["group_by"],
-            "total_pence": sum(rows.values()),
-            "rows": [{"key": key, "spend_pence": pence} for key, pence in sorted_rows(rows)],
-        }
+        return spend_report(args)
+
+
+def spend_report(args: dict[str, Any]) -> dict[str, Any]:
+    rows, view = spend_rows(args)
+    return {
+        **finance.stamp(view),
+        "basis": args["basis"],
+        "group_by": args["group_by"],
+        "total_pence": sum(rows.values()),
+        "rows": [{"key": key, "spend_pence": pence} for key, pence in sorted_rows(rows)],
+    }
 
 
 def sorted_rows(rows: dict[str | None, int]) -> list[tuple[str | None, int]]:

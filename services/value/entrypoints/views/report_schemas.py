@@ -134,6 +134,7 @@ class CurveMonth(ReportPart):
 
 class Marker(ReportPart):
     intervention = fields.String()
+    title = fields.String(metadata={"description": "the intervention's title"})
     began = fields.Date()
 
 

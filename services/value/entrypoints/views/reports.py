@@ -4,13 +4,14 @@ the format asked for (JSON by default; CSV, XLSX, and PNG or SVG for the charted
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.value.adapters import charts, exports
+from services.value.adapters import charts
 from services.value.domain.attribution import RULES
 from services.value.domain.cost_per_outcome import GROUPINGS
 from services.value.domain.periods import PeriodError, resolve_period
@@ -19,7 +20,9 @@ from services.value.entrypoints.views import report_schemas
 from services.value.service_layer import curves, reports, tables
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
 from shared.events.catalogue.outcomes import NEED_LEVELS
+from shared.exports import Export
 from shared.fields import FIRST_DAY, LAST_DAY, Day, FullMatch, IndicatorCode
+from shared.http import downloads
 from shared.http.blueprint import Blueprint
 from shared.http.openapi import report_response
 from shared.http.problems import ProblemError
@@ -111,28 +114,16 @@ def respond(
     report: dict[str, Any],
     fmt: str,
     *,
-    table: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    table: Callable[..., Export],
     chart: Callable[[dict[str, Any], str], bytes] | None = None,
 ) -> Any:
-    name = f"{report['report']}_{report['period']['from']}_{report['period']['to']}"
-    if fmt == "csv":
-        return _download(exports.to_csv(table(report)), "text/csv", f"{name}.csv")
-    if fmt == "xlsx":
-        return _download(
-            exports.to_xlsx(table(report), title=report["report"]), XLSX, f"{name}.xlsx"
-        )
+    if fmt in downloads.FORMATS:
+        generated_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return downloads.attachment(table(report, generated_at=generated_at), fmt)
     if fmt in charts.FORMATS and chart is not None:
         mimetype = "image/png" if fmt == "png" else "image/svg+xml"
         return Response(chart(report, fmt), mimetype=mimetype)
     return report
-
-
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def unknown_indicator(code: str) -> ProblemError:
@@ -157,7 +148,7 @@ class CostPerOutcome(MethodView):
         return respond(
             report,
             args["format"],
-            table=tables.cost_per_outcome_table,
+            table=tables.cost_per_outcome_export,
             chart=charts.cost_per_outcome_chart,
         )
 
@@ -180,7 +171,7 @@ class ReportCard(MethodView):
                 errors=[{"field": "group_by", "reason": "must be intervention or provider"}],
             )
         report = reports.build_report_card(read_model(), query)
-        return respond(report, args["format"], table=tables.report_card_table)
+        return respond(report, args["format"], table=tables.report_card_export)
 
 
 @blp.route("/turn-the-curve")
@@ -206,7 +197,10 @@ class TurnTheCurve(MethodView):
         except curves.UnknownIndicator as error:
             raise unknown_indicator(args["indicator"]) from error
         return respond(
-            report, args["format"], table=tables.months_table, chart=charts.turn_the_curve_chart
+            report,
+            args["format"],
+            table=tables.turn_the_curve_export,
+            chart=charts.turn_the_curve_chart,
         )
 
 
@@ -232,7 +226,7 @@ class NarrowTheGap(MethodView):
             )
         except curves.UnknownIndicator as error:
             raise unknown_indicator(args["indicator"]) from error
-        return respond(report, args["format"], table=tables.months_table)
+        return respond(report, args["format"], table=tables.narrow_the_gap_export)
 
 
 @blp.route("/reconciliation")
@@ -248,4 +242,4 @@ class Reconciliation(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The report's spend against the ledger transactions received, to the penny."""
         report = reports.build_reconciliation(read_model(), report_query(args))
-        return respond(report, args["format"], table=tables.reconciliation_table)
+        return respond(report, args["format"], table=tables.reconciliation_export)
