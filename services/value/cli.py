@@ -19,6 +19,7 @@ from services.value.domain.cost_per_outcome import GROUPINGS
 from services.value.domain.periods import PeriodError, resolve_period
 from services.value.entrypoints.consumer import catch_up
 from services.value.service_layer.reports import ReportQuery, build_cost_per_outcome
+from shared.events.catalogue.ledger import DEFAULT_BASIS
 from shared.money import format_pounds
 
 COLUMNS = (
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--month", help="YYYY-MM")
     parser.add_argument("--from", dest="start", type=date.fromisoformat)
     parser.add_argument("--to", dest="end", type=date.fromisoformat)
-    parser.add_argument("--basis", default="invoiced", choices=("accrued", "invoiced", "paid"))
+    parser.add_argument("--basis", default=DEFAULT_BASIS, choices=("accrued", "invoiced", "paid"))
     parser.add_argument("--rule", default="cost_share", choices=RULES)
     parser.add_argument("--group-by", default="intervention", choices=GROUPINGS)
     return parser
@@ -73,6 +74,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{name:<{label_width}} {figures}")
         lines.extend(rest)
     lines.append(f"(counts of fewer than {report['suppression_threshold']} children suppressed)")
+    if report["notice"]:
+        lines.append(report["notice"])
     return "\n".join(lines)
 
 

@@ -360,6 +360,8 @@ def test_accrual_runs_are_repeatable_and_feed_the_reports(books: LedgerStack, au
         "group_by": "quarter",
         "total_pence": 121_429 + 128_571,
         "rows": [{"key": "2024-25 Q4", "spend_pence": 250_000}],
+        "spend_recorded_on_basis": True,
+        "notice": None,
     }
     budgets = books.client.get("/budgets?basis=accrued", headers=auth("commissioner")).get_json()
     iv1 = budgets["interventions"][0]
@@ -397,6 +399,22 @@ def test_accrual_runs_are_repeatable_and_feed_the_reports(books: LedgerStack, au
         "/invoice-matches?intervention_id=iv-1", headers=auth("finance")
     ).get_json()
     assert whole["difference_pence"] == 40_000 - 121_429
+
+
+def test_spend_reads_the_shared_default_basis_and_says_when_nothing_is_recorded(
+    books: LedgerStack, auth: Auth
+) -> None:
+    books.client.post("/transactions", json=body("invoice"), headers=auth("finance"))
+
+    default = books.client.get("/spend", headers=auth("finance")).get_json()
+    # the value service reads the same basis when not told (tests/value/test_api_integration.py)
+    assert (default["basis"], default["total_pence"]) == ("invoiced", 31_000 + 9_000)
+    assert (default["spend_recorded_on_basis"], default["notice"]) == (True, None)
+
+    accrued = books.client.get("/spend?basis=accrued", headers=auth("finance")).get_json()
+    assert (accrued["total_pence"], accrued["rows"]) == (0, [])
+    assert accrued["spend_recorded_on_basis"] is False
+    assert accrued["notice"].startswith("No spend is recorded on the accrued basis")
 
 
 def test_csv_exports_give_exact_pounds(books: LedgerStack, auth: Auth) -> None:

@@ -64,6 +64,15 @@ def test_worked_example_over_kafka_and_http(
     reconciliation = report(value_service, auth, "reconciliation", fy=2024).get_json()
     assert reconciliation["balanced"] and reconciliation["ledger_spend_pence"] == 480_000
 
+    # no basis asked: the one the ledger's /spend reads too (tests/ledger/test_api.py)
+    assert (body["basis"], body["spend_recorded_on_basis"], body["notice"]) == (
+        "invoiced",
+        True,
+        None,
+    )
+    accrued = report(value_service, auth, "cost-per-outcome", fy=2024, basis="accrued").get_json()
+    assert accrued["notice"].startswith("No spend is recorded on the accrued basis")
+
 
 def test_redelivered_and_stale_events_change_nothing(
     value_service: ValueService, consuming: Any, auth: Callable[..., dict[str, str]]

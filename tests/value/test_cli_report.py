@@ -29,3 +29,10 @@ def test_long_names_wrap_instead_of_being_cut() -> None:
         assert "£" in lines[first]  # the figures stay on the name's first line
         assert "£" not in lines[first + 1]
     assert all(len(text) <= len(lines[1]) + 1 for text in lines[1:-1])
+
+
+def test_a_basis_with_nothing_recorded_is_said_under_the_table() -> None:
+    model = FakeReadModel({"invoiced": worked_example()})
+    query = ReportQuery(period=FY2024, suppression_threshold=0, basis="accrued")
+    printed = render(build_cost_per_outcome(model, query)).splitlines()
+    assert printed[-1].startswith("No spend is recorded on the accrued basis for this period")

@@ -186,3 +186,20 @@ def test_rows_and_cards_are_ordered_by_what_people_read_not_by_id() -> None:
     assert [row["group"] for row in rows] == ["B", "A"]  # "attendance" before "Zebra", any case
     cards = build_report_card(model, query())["cards"]
     assert [card["group"] for card in cards] == ["B", "A"]
+
+
+def test_a_report_on_a_basis_with_nothing_recorded_says_so() -> None:
+    model = FakeReadModel({"invoiced": worked_example()})
+    invoiced = build_cost_per_outcome(model, query())
+    assert (invoiced["spend_recorded_on_basis"], invoiced["notice"]) == (True, None)
+
+    for build in (build_cost_per_outcome, build_report_card, build_reconciliation):
+        accrued = build(model, query(basis="accrued"))
+        assert accrued["spend_recorded_on_basis"] is False
+        assert accrued["notice"].startswith("No spend is recorded on the accrued basis")
+        assert "accrual runs" in accrued["notice"]
+
+    # the basis has spend, but none of it was for days of this period
+    before = build_cost_per_outcome(model, query(period=Period(d("2023-04-01"), d("2024-03-31"))))
+    assert before["spend_recorded_on_basis"] is False
+    assert before["notice"].startswith("No spend is recorded on the invoiced basis")

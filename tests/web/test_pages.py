@@ -409,3 +409,17 @@ def test_the_fakes_answer_to_the_real_clients_methods(fake: type, real: type) ->
         }
 
     assert methods(real) <= methods(fake)
+
+
+def test_a_report_with_nothing_recorded_on_its_basis_warns_before_its_table(
+    app: Flask, value: fakes.FakeValue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = text(signed_in(app, "finance").get("/reports/cost-per-outcome?fy=2024"))
+    assert 'class="govuk-warning-text"' not in recorded
+
+    notice = "No spend is recorded on the accrued basis for this period: choose another basis."
+    empty = {**fakes.COST_PER_OUTCOME, "basis": "accrued", "notice": notice}
+    monkeypatch.setitem(value.reports, "cost-per-outcome", empty)
+    page = text(signed_in(app, "finance").get("/reports/cost-per-outcome?fy=2024&basis=accrued"))
+    warning = page.index('class="govuk-warning-text"')
+    assert notice in page[warning:] and warning < page.index('id="cost-per-outcome"')

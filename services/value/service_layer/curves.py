@@ -56,7 +56,7 @@ def _turn_the_curve(
     sign = 1 if direction == HIGHER_IS_BETTER else -1
     titles = dict(source.rows("SELECT intervention_id, title FROM interventions"))
     return {
-        **query.header("turn_the_curve"),
+        **query.header("turn_the_curve", source),
         "indicator": indicator,
         "indicator_name": name,
         "direction": direction,
@@ -110,7 +110,7 @@ def _narrow_the_gap(
         return 0 < point.first.children < threshold or 0 < point.second.children < threshold
 
     return {
-        **query.header("narrow_the_gap"),
+        **query.header("narrow_the_gap", source),
         "indicator": indicator,
         "cohorts": [first, second],
         "months": [

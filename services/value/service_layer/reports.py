@@ -12,6 +12,7 @@ from services.value.domain.presentation import count, figures_row, pence, pounds
 from services.value.domain.queries import Source
 from services.value.domain.reconciliation import reconcile
 from services.value.domain.report_card import Card, report_cards
+from shared.events.catalogue.ledger import DEFAULT_BASIS, nothing_recorded_notice
 
 T = TypeVar("T")
 
@@ -31,13 +32,17 @@ class ReadModelView(Protocol):
 @dataclass(frozen=True)
 class ReportQuery:
     period: Period
-    basis: str = "invoiced"
+    basis: str = DEFAULT_BASIS
     rule: str = "cost_share"
     group_by: str = "intervention"
     suppression_threshold: int = 5
     baseline_window_days: int = 180
 
-    def header(self, report: str) -> dict[str, Any]:
+    def header(self, report: str, source: Source) -> dict[str, Any]:
+        """What every report says about itself, with a notice when nothing is recorded on its
+        basis for its period: its sums of money are then "nothing recorded", not "nothing
+        spent" (an accrued report before any accrual run), and must not be read as the latter."""
+        recorded = basis_has_spend(source, self.period)
         return {
             "report": report,
             "method": "reference value method, version 1.1",
@@ -46,7 +51,21 @@ class ReportQuery:
             "rule": self.rule,
             "group_by": self.group_by,
             "suppression_threshold": self.suppression_threshold,
+            "spend_recorded_on_basis": recorded,
+            "notice": None if recorded else nothing_recorded_notice(self.basis),
         }
+
+
+def basis_has_spend(source: Source, period: Period) -> bool:
+    """Whether any cost line on the source's basis has a service period meeting `period`."""
+    [(lines,)] = source.rows(
+        "SELECT count(*) FROM ledger_lines WHERE basis = $basis"
+        " AND service_period_start <= $last AND service_period_end >= $first",
+        basis=source.basis,
+        first=period.start,
+        last=period.end,
+    )
+    return lines > 0
 
 
 # each grouping's labels by key, where the facts name its groups
@@ -86,7 +105,7 @@ def _cost_per_outcome(read_model: ReadModelView, query: ReportQuery) -> dict[str
     )
     threshold = query.suppression_threshold
     return {
-        **query.header("cost_per_outcome"),
+        **query.header("cost_per_outcome", source),
         "rows": [
             {"group": key, "label": label, **figures_row(result.rows[key], threshold=threshold)}
             for label, key in by_label(source, query.group_by, result.rows)
@@ -101,9 +120,10 @@ def build_reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[
 
 def _reconciliation(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any]:
     kinds = {t["_id"]: t["kind"] for t in read_model.transactions(query.basis)}
-    result = reconcile(read_model.source(query.basis), query.period)
+    source = read_model.source(query.basis)
+    result = reconcile(source, query.period)
     return {
-        **query.header("reconciliation"),
+        **query.header("reconciliation", source),
         "report_spend_pence": pence(result.report_total),
         "report_spend": pounds(result.report_total),
         "ledger_spend_pence": pence(result.ledger_total),
@@ -135,7 +155,7 @@ def _report_card(read_model: ReadModelView, query: ReportQuery) -> dict[str, Any
         source, query.period, group_by=query.group_by, window_days=query.baseline_window_days
     )
     return {
-        **query.header("report_card"),
+        **query.header("report_card", source),
         "cards": [
             card_view(cards[key], label, query.suppression_threshold)
             for label, key in by_label(source, query.group_by, cards)

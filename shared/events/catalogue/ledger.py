@@ -15,6 +15,21 @@ from shared.fields import ChildRef, EntityId, Pence
 
 KINDS = ("commitment", "accrual", "invoice", "payment", "adjustment", "reversal")
 BASES = ("committed", "accrued", "invoiced", "paid")
+# What a report of spend reads when it is not told: the same in the ledger and the value service,
+# so the two never answer one question with two figures. Invoiced, because every council has
+# invoices, while accruals exist only after an accrual run.
+DEFAULT_BASIS = "invoiced"
+
+
+def nothing_recorded_notice(basis: str) -> str:
+    """What a report of spend says first when no cost is recorded on its basis for its period:
+    its zeros mean nothing recorded, not nothing spent (e.g. accrued, before any accrual run)."""
+    why = " (accruals are posted by the ledger's accrual runs)" if basis == "accrued" else ""
+    return (
+        f"No spend is recorded on the {basis} basis for this period{why}: every amount of money "
+        "here means nothing recorded, not nothing spent. Choose another basis."
+    )
+
 
 TRANSACTION_POSTED = event_type("ledger", "transaction_posted")
 

@@ -19,6 +19,7 @@ from services.ledger.entrypoints.views.access import (
     spend_reader,
 )
 from services.ledger.service_layer import finance, queries
+from shared.events.catalogue.ledger import nothing_recorded_notice
 from shared.http.blueprint import Blueprint
 
 blp = Blueprint("reports", __name__, description="Balances, spend, budgets and reconciliation.")
@@ -88,6 +89,8 @@ def spend_report(args: dict[str, Any]) -> dict[str, Any]:
         "group_by": args["group_by"],
         "total_pence": sum(rows.values()),
         "rows": [{"key": key, "spend_pence": pence} for key, pence in sorted_rows(rows)],
+        "spend_recorded_on_basis": bool(rows),
+        "notice": None if rows else nothing_recorded_notice(args["basis"]),
     }
 
 

@@ -11,6 +11,7 @@ from services.ledger.adapters.records import posted_at_iso
 from services.ledger.domain.model import BASES, KINDS, Transaction
 from services.ledger.domain.reports import GROUPINGS
 from services.ledger.entrypoints.views.finance_schemas import as_at_field
+from shared.events.catalogue.ledger import DEFAULT_BASIS
 from shared.fields import ChildRef, Day, EntityId, PenceOrPounds, Text
 from shared.http.paging import PageArgs, page_schema
 from shared.money import CURRENCY
@@ -199,7 +200,7 @@ class WindowArgs(AsAtArgs):
 
 
 class SpendArgs(WindowArgs):
-    basis = fields.String(load_default="accrued", validate=validate.OneOf(BASES))
+    basis = fields.String(load_default=DEFAULT_BASIS, validate=validate.OneOf(BASES))
     group_by = fields.String(load_default="intervention", validate=validate.OneOf(GROUPINGS))
     intervention_id = EntityId(load_default=None)
     provider_id = EntityId(load_default=None)
@@ -215,6 +216,13 @@ class SpendOut(Stamped):
     group_by = fields.String()
     total_pence = fields.Integer()
     rows = fields.List(fields.Nested(SpendRow))
+    spend_recorded_on_basis = fields.Boolean(
+        metadata={"description": "whether any transaction on the basis matched"}
+    )
+    notice = fields.String(
+        allow_none=True,
+        metadata={"description": "what a reader must know first (no spend on the basis); or null"},
+    )
 
 
 class BalanceArgs(AsAtArgs):
@@ -234,7 +242,7 @@ class BalancesOut(Stamped):
 
 
 class BudgetArgs(AsAtArgs):
-    basis = fields.String(load_default="accrued", validate=validate.OneOf(BASES))
+    basis = fields.String(load_default=DEFAULT_BASIS, validate=validate.OneOf(BASES))
 
 
 class BudgetRow(Schema):

@@ -47,6 +47,13 @@ class ReportHeader(ReportPart):
     suppression_threshold = count(
         metadata={"description": "counts of fewer children than this are suppressed (0: none)"}
     )
+    spend_recorded_on_basis = fields.Boolean(
+        metadata={"description": "whether any cost line on the basis meets the period"}
+    )
+    notice = fields.String(
+        allow_none=True,
+        metadata={"description": "what a reader must know first (no spend on the basis); or null"},
+    )
 
 
 class FiguresRow(ReportPart):

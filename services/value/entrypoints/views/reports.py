@@ -19,6 +19,7 @@ from services.value.domain.report_card import CARD_GROUPINGS
 from services.value.entrypoints.views import report_schemas
 from services.value.service_layer import curves, reports, tables
 from shared.auth import ADMIN, AUDITOR, COMMISSIONER, FINANCE
+from shared.events.catalogue.ledger import DEFAULT_BASIS
 from shared.events.catalogue.outcomes import NEED_LEVELS
 from shared.exports import Export
 from shared.fields import FIRST_DAY, LAST_DAY, Day, FullMatch, IndicatorCode
@@ -53,7 +54,7 @@ class ReportArgs(Schema):
     )
     from_ = Day(data_key="from")
     to = Day()
-    basis = fields.String(load_default="invoiced", validate=validate.OneOf(BASES))
+    basis = fields.String(load_default=DEFAULT_BASIS, validate=validate.OneOf(BASES))
     rule = fields.String(load_default="cost_share", validate=validate.OneOf(RULES))
     group_by = fields.String(load_default="intervention", validate=validate.OneOf(GROUPINGS))
     unsuppressed = fields.Boolean(
